@@ -1,0 +1,83 @@
+package apigw
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// callState travels in the request context so that the shared retry policy
+// and the logging transport know which call an attempt belongs to.
+type callState struct {
+	op       string
+	retry    bool
+	answer   func(status int, body []byte) bool
+	attempts atomic.Int32
+}
+
+func (s *callState) attemptCount() int { return int(s.attempts.Load()) }
+
+type stateKey struct{}
+
+func withState(ctx context.Context, s *callState) context.Context {
+	return context.WithValue(ctx, stateKey{}, s)
+}
+
+func stateFrom(ctx context.Context) *callState {
+	s, _ := ctx.Value(stateKey{}).(*callState)
+	return s
+}
+
+// checkRetry repeats only calls marked safe, and only on connection errors
+// (not TLS trust failures, which will not heal), 429 and 5xx. A 4xx is
+// final: repeating a bad request or bad credentials cannot help.
+func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	st := stateFrom(ctx)
+	if st == nil || !st.retry {
+		return false, nil
+	}
+	if err != nil {
+		return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
+	}
+	if resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode < 500 {
+		return false, nil
+	}
+	if st.answer != nil {
+		// Peek at the body to see whether this status is a real answer, then
+		// put the body back for the caller.
+		data, rerr := io.ReadAll(io.LimitReader(resp.Body, maxBodySize))
+		resp.Body.Close()
+		resp.Body = io.NopCloser(bytes.NewReader(data))
+		if rerr == nil && st.answer(resp.StatusCode, data) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// backoff is retryablehttp's exponential backoff, with a server's
+// Retry-After capped at the configured maximum so no call stalls for long.
+func backoff(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
+	d := retryablehttp.DefaultBackoff(min, max, attempt, resp)
+	if d > max {
+		d = max
+	}
+	return d
+}
+
+// keepLastAnswer hands the last HTTP answer to the caller even when retries
+// ran out, so a persistent 5xx still becomes an *APIError with its message.
+func keepLastAnswer(resp *http.Response, err error, _ int) (*http.Response, error) {
+	if resp != nil {
+		return resp, nil
+	}
+	return nil, err
+}
