@@ -50,18 +50,19 @@ func redactURL(u *url.URL) string {
 	return c.String()
 }
 
-// redactRaw hides anything between "//" and "@" in a URL that did not parse.
+// redactRaw hides the user information of a URL that did not parse.
 func redactRaw(raw string) string {
 	i := strings.Index(raw, "//")
 	if i < 0 {
 		return raw
 	}
 	rest := raw[i+2:]
-	at := strings.LastIndex(rest, "@")
-	if at < 0 {
-		return raw
+	authority := rest
+	if end := strings.IndexAny(rest, "/?#"); end >= 0 {
+		authority = rest[:end]
 	}
-	if end := strings.IndexAny(rest, "/?#"); end >= 0 && end < at {
+	at := strings.LastIndex(authority, "@")
+	if at < 0 {
 		return raw
 	}
 	return raw[:i+2] + "redacted@" + rest[at+1:]

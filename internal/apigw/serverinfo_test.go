@@ -1,0 +1,79 @@
+package apigw
+
+import (
+	"reflect"
+	"testing"
+)
+
+const sampleServerInfo = `{
+  "version": "10.15.0.7.1234",
+  "build": "1234",
+  "patch_nums": {"APIGateway_10.15_Fix7": "7", "IS_10.15_Core_Fix12": "12"},
+  "systemInfo": {"Hostname": "gw-1", "OS.Name": "Linux"},
+  "LicenseDetails": [
+    {"Sales Information": {"Customer Name": "x"}},
+    {"productInformation": {"Product Version": "10.15", "Product Code": "YAIAA"}}
+  ],
+  "services": ["a", "b"]
+}`
+
+func TestServerInfo(t *testing.T) {
+	g := newFakeGateway(t, answer(200, sampleServerInfo))
+	info, err := newTestClient(t).ServerInfo(ctxT(t), g.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Version != "10.15.0.7.1234" || info.Build != "1234" || info.Hostname != "gw-1" || info.ProductVersion != "10.15" {
+		t.Errorf("%+v", info)
+	}
+	if !reflect.DeepEqual(info.Fixes, []string{"APIGateway_10.15_Fix7", "IS_10.15_Core_Fix12"}) {
+		t.Errorf("fixes %v", info.Fixes)
+	}
+	if info.PatchNums["IS_10.15_Core_Fix12"] != "12" {
+		t.Errorf("patch_nums %v", info.PatchNums)
+	}
+	s := g.only(t)
+	if s.Method != "GET" || s.Path != "/rest/apigateway/is/serverinfo" {
+		t.Errorf("%s %s", s.Method, s.Path)
+	}
+	wantAdminHeaders(t, s, false)
+}
+
+func TestDecodeServerInfoQuirks(t *testing.T) {
+	cases := []struct {
+		body string
+		want ServerInfo
+	}{
+		{`{"version":10.5,"build":77}`, ServerInfo{Version: "10.5", Build: "77"}},
+		{`{"version":" 10.15.0.7 ","patch_nums":null,"systemInfo":null,"LicenseDetails":null}`, ServerInfo{Version: "10.15.0.7"}},
+		{`{"patch_nums":["Fix2","Fix1","Fix2",""]}`, ServerInfo{Fixes: []string{"Fix1", "Fix2"}}},
+		{`{"patch_nums":"Fix3, Fix1 Fix2"}`, ServerInfo{Fixes: []string{"Fix1", "Fix2", "Fix3"}}},
+		{`{"patch_nums":{}}`, ServerInfo{PatchNums: map[string]any{}}},
+		{`{"LicenseDetails":{"productInformation":{"Product Version":"10.11"}}}`, ServerInfo{ProductVersion: "10.11"}},
+		{`{"systemInfo":{"Hostname":"h"},"LicenseDetails":"odd"}`, ServerInfo{Hostname: "h"}},
+	}
+	for _, tc := range cases {
+		got, err := decodeServerInfo([]byte(tc.body))
+		if err != nil {
+			t.Errorf("%s: %v", tc.body, err)
+			continue
+		}
+		if !reflect.DeepEqual(*got, tc.want) {
+			t.Errorf("%s:\n got %+v\nwant %+v", tc.body, *got, tc.want)
+		}
+	}
+	for _, bad := range []string{``, `[]`, `{"version":`, `"x"`} {
+		if _, err := decodeServerInfo([]byte(bad)); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
+
+func TestServerInfoBadAnswer(t *testing.T) {
+	g := newFakeGateway(t, answer(200, `<html>login</html>`))
+	_, err := newTestClient(t).ServerInfo(ctxT(t), g.URL)
+	if err == nil {
+		t.Fatal("want error")
+	}
+	checkErrorStyle(t, err)
+}
