@@ -1,0 +1,14 @@
+// Package rollout is the rolling-upgrade engine behind apigw_rolling_upgrade.
+//
+// It brings every node of a webMethods API Gateway cluster to a target fix
+// level, max_unavailable nodes at a time, following the vendor's zero-downtime
+// procedure: quiesce a node for all (or drain-shut it down), wait until it has
+// drained, run the user's upgrade command, wait until it is ready on the
+// target, soak, and go on. It knows neither Terraform nor HTTP: it reaches the
+// gateways through the Gateway interface and runs commands through Runner, so
+// it can be tested with fakes and reused by the resource's Create and Update.
+//
+// The engine is built to be re-run: nodes already on target are skipped and a
+// node left quiesced or down by an earlier run is finished first, so an
+// interrupted apply resumes where it stopped.
+package rollout

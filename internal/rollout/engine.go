@@ -1,0 +1,286 @@
+package rollout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Engine runs rollouts. Gateway is required; Runner nil means an ExecRunner
+// that redacts the config's CommandEnv values; Clock nil means the wall
+// clock. OnEvent, when set, is called for every milestone, one call at a time.
+type Engine struct {
+	Gateway Gateway
+	Runner  Runner
+	Clock   Clock
+	OnEvent func(Event)
+}
+
+// jobKind is how a node that needs work is brought to target.
+type jobKind int
+
+const (
+	kindPending    jobKind = iota // serving an old version: the full procedure
+	kindLeftBehind                // not serving, not on target: left quiesced or down by an earlier run
+	kindStarting                  // on target but not ready yet: restarted by an earlier run
+)
+
+// progress is how far a node got; it decides rollback and the hint.
+type progress int
+
+const (
+	stUntouched      progress = iota
+	stBeforeRan               // before_node_command ran (or partly ran)
+	stTakingDown              // quiesce or drain shutdown requested
+	stDown                    // drained: quiesced or shut down
+	stCommandRunning          // upgrade command started
+	stCommandDone             // upgrade command succeeded, not ready on target yet
+	stUpgraded                // ready on target; soak next
+	stAfterCommand            // after_node_command started
+)
+
+// job is one node that needs work in this run.
+type job struct {
+	node  Node
+	index int // position in Config.Nodes, for APIGW_NODE_INDEX
+	kind  jobKind
+	from  string // version before this run; "" when it was down
+	state progress
+	res   NodeResult
+	slot  int // index in Report.Results
+}
+
+// run is the state of one Engine.Run.
+type run struct {
+	cfg    Config
+	gw     Gateway
+	runner Runner
+	clock  Clock
+	ev     *emitter
+	redact *redactor
+
+	mu       sync.Mutex
+	report   *Report
+	ready    map[string]readyMark // last primary health per node name
+	inFlight map[string]bool
+}
+
+// Run brings every node in cfg to cfg.Target. It always returns a Report of
+// what it did. The error is a config or plan-time refusal (nothing touched),
+// a *StepError, or several StepErrors joined when nodes in flight together
+// failed together; use errors.As to get at one.
+func (e *Engine) Run(ctx context.Context, cfg Config) (*Report, error) {
+	report := &Report{Versions: map[string]string{}}
+	if e.Gateway == nil {
+		return report, errors.New("rollout: Engine.Gateway is required")
+	}
+	if err := cfg.Validate(); err != nil {
+		return report, err
+	}
+	cfg = cfg.withDefaults()
+	secrets := slices.Collect(maps.Values(cfg.CommandEnv))
+	r := &run{
+		cfg:      cfg,
+		gw:       e.Gateway,
+		runner:   e.Runner,
+		clock:    e.Clock,
+		redact:   newRedactor(secrets),
+		report:   report,
+		ready:    map[string]readyMark{},
+		inFlight: map[string]bool{},
+	}
+	if r.runner == nil {
+		r.runner = ExecRunner{Redact: secrets}
+	}
+	if r.clock == nil {
+		r.clock = systemClock{}
+	}
+	r.ev = &emitter{fn: e.OnEvent, clock: r.clock, redact: r.redact}
+
+	jobs, err := r.plan(ctx)
+	if err != nil {
+		return report, err
+	}
+	return report, r.roll(ctx, jobs)
+}
+
+// plan surveys the cluster, refuses what must not be rolled, records skipped
+// nodes and returns the work in order: nodes that are already out of service
+// first (they cost no further capacity), then the serving ones in node order.
+func (r *run) plan(ctx context.Context) ([]*job, error) {
+	statuses := Survey(ctx, r.gw, r.cfg.Nodes, DefaultSurveyConcurrency)
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("rollout interrupted while reading the nodes, before any node was touched: %w", err)
+	}
+	now := r.clock.Now()
+	var (
+		refusals       []error
+		unready, ready []*job
+		skipped        []NodeStatus
+		unreadyWhy     []string
+		known          = map[string]string{}
+	)
+	for i, st := range statuses {
+		name := st.Node.Name
+		r.report.Versions[name] = st.Version
+		r.ready[name] = readyMark{ready: st.Ready, at: now}
+		if st.Version != "" {
+			known[name] = st.Version
+		}
+		j := &job{node: st.Node, index: i, from: st.Version}
+		onTarget := st.Version != "" && OnTarget(st.Version, r.cfg.Target)
+		switch {
+		case st.Version == "" && st.Ready:
+			refusals = append(refusals, fmt.Errorf("node %q answers health 200 but its version could not be read (%v): check the provider credentials and that url points at the node's primary port", name, st.Err))
+			continue
+		case onTarget && st.Ready:
+			skipped = append(skipped, st)
+			continue
+		case st.Ready:
+			j.kind = kindPending
+			ready = append(ready, j)
+			continue
+		case onTarget:
+			j.kind = kindStarting
+		default:
+			j.kind = kindLeftBehind
+		}
+		unready = append(unready, j)
+		why := "health not 200"
+		if st.Err != nil {
+			why = "no answer: " + st.Err.Error()
+		}
+		unreadyWhy = append(unreadyWhy, fmt.Sprintf("%q (%s)", name, why))
+	}
+	refusals = append(refusals, CheckVersions(r.cfg.Nodes, known, r.cfg.Target, r.cfg.AllowDowngrade)...)
+	if k := r.cfg.MaxUnavailable; len(unready) > k {
+		n := len(r.cfg.Nodes)
+		refusals = append(refusals, fmt.Errorf("%d nodes are not ready: %s; max_unavailable is %d, so touching any node could leave fewer than %d of %d nodes serving: bring them back to health 200 (or raise max_unavailable) and re-run terraform apply",
+			len(unready), strings.Join(unreadyWhy, ", "), k, n-k, n))
+	}
+	if len(refusals) > 0 {
+		return nil, errors.Join(refusals...)
+	}
+	for _, st := range skipped {
+		r.report.Results = append(r.report.Results, NodeResult{
+			Node: st.Node.Name, FromVersion: st.Version, ToVersion: st.Version,
+			Outcome: OutcomeSkipped, StartedAt: now, FinishedAt: now,
+		})
+		r.ev.emit(st.Node.Name, EventNodeSkipped, "already on %s and ready", st.Version)
+	}
+	return append(unready, ready...), nil
+}
+
+// roll works through jobs with at most MaxUnavailable nodes in flight. After
+// the first failure (or a cancellation) it starts no new node but lets the
+// ones in flight finish or fail.
+func (r *run) roll(ctx context.Context, jobs []*job) error {
+	stopCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	slots := make(chan struct{}, r.cfg.MaxUnavailable)
+	var (
+		wg         sync.WaitGroup
+		failMu     sync.Mutex
+		failures   []error
+		notStarted *job
+	)
+	addFailure := func(err error) {
+		failMu.Lock()
+		failures = append(failures, err)
+		failMu.Unlock()
+		stop()
+	}
+	for _, j := range jobs {
+		acquired := false
+		select {
+		case slots <- struct{}{}:
+			acquired = true
+		case <-stopCtx.Done():
+		}
+		if stopCtx.Err() == nil && j.kind == kindPending {
+			if err := r.preflight(stopCtx, j); err != nil && stopCtx.Err() == nil {
+				<-slots
+				r.ev.emit(j.node.Name, EventNodeFailed, "%v", err)
+				addFailure(err)
+				break
+			}
+		}
+		if stopCtx.Err() != nil {
+			if acquired {
+				<-slots
+			}
+			notStarted = j
+			break
+		}
+		r.start(j)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := r.upgradeNode(ctx, j)
+			r.setInFlight(j, false)
+			<-slots
+			if err != nil {
+				addFailure(err)
+			}
+		}()
+	}
+	wg.Wait()
+
+	switch {
+	case len(failures) == 1:
+		return failures[0]
+	case len(failures) > 1:
+		return errors.Join(failures...)
+	case notStarted != nil && ctx.Err() != nil:
+		return &StepError{Node: notStarted.node.Name, Step: StepPreflight, Err: interrupted(ctx.Err()),
+			Hint: "The rollout was interrupted before this node was touched; no node was left quiesced or down. Re-run terraform apply to continue."}
+	}
+	return nil
+}
+
+// start marks j in flight and reserves its place in the report.
+func (r *run) start(j *job) {
+	now := r.clock.Now()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.inFlight[j.node.Name] = true
+	j.res = NodeResult{Node: j.node.Name, FromVersion: j.from, StartedAt: now}
+	j.slot = len(r.report.Results)
+	r.report.Results = append(r.report.Results, j.res)
+}
+
+// finish records j's outcome in the report.
+func (r *run) finish(j *job, o Outcome) {
+	now := r.clock.Now()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	j.res.Outcome = o
+	j.res.FinishedAt = now
+	if j.res.ToVersion == "" {
+		j.res.ToVersion = r.report.Versions[j.node.Name]
+	}
+	r.report.Results[j.slot] = j.res
+}
+
+func (r *run) setInFlight(j *job, on bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.inFlight[j.node.Name] = on
+}
+
+func (r *run) setVersion(name, v string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.report.Versions[name] = v
+}
+
+func (r *run) since(t time.Time) time.Duration { return r.clock.Now().Sub(t) }
+
+func sortedKeys(m map[string]string) []string {
+	return slices.Sorted(maps.Keys(m))
+}

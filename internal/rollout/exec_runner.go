@@ -1,0 +1,153 @@
+package rollout
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+	"unicode/utf8"
+)
+
+// ExecRunner runs commands as real processes. Each command gets its own
+// process group so that a timeout or a cancellation also stops whatever the
+// command started (a shell's children, a docker client, ...).
+type ExecRunner struct {
+	// TailBytes is how much of the end of the output is kept; default 4096.
+	TailBytes int
+	// Redact lists secret values replaced by "(sensitive)" in Tail and errors.
+	Redact []string
+	// KillGrace is how long the group gets between SIGTERM and SIGKILL on a
+	// timeout or cancellation; default 5s.
+	KillGrace time.Duration
+}
+
+// Run implements Runner.
+func (r ExecRunner) Run(ctx context.Context, c Command) (CommandResult, error) {
+	red := newRedactor(r.Redact)
+	program := ""
+	if len(c.Argv) > 0 {
+		program = red.String(c.Argv[0])
+	}
+	if program == "" {
+		return CommandResult{ExitCode: -1}, &CommandError{Step: c.Step, ExitCode: -1, Err: errors.New("empty command")}
+	}
+	tailBytes := r.TailBytes
+	if tailBytes <= 0 {
+		tailBytes = 4096
+	}
+	grace := r.KillGrace
+	if grace <= 0 {
+		grace = 5 * time.Second
+	}
+
+	runCtx, cancel := ctx, context.CancelFunc(func() {})
+	if c.Timeout > 0 {
+		runCtx, cancel = context.WithTimeout(ctx, c.Timeout)
+	}
+	defer cancel()
+
+	// Keep enough extra bytes that a secret crossing the tail's start is
+	// still whole when redacted.
+	out := &tailBuffer{max: tailBytes + red.maxLen}
+	cmd := exec.CommandContext(runCtx, c.Argv[0], c.Argv[1:]...)
+	cmd.Env = append(os.Environ(), c.Env...)
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return signalGroup(cmd.Process.Pid, syscall.SIGTERM) }
+	// After the timeout: SIGKILL if still alive after the grace. After a
+	// normal exit: stop waiting for background children holding the output.
+	cmd.WaitDelay = grace
+
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return CommandResult{ExitCode: -1, Duration: time.Since(start)},
+			&CommandError{Step: c.Step, Program: program, ExitCode: -1, Err: red.Error(err)}
+	}
+	err := cmd.Wait()
+	res := CommandResult{ExitCode: -1, Duration: time.Since(start)}
+	if cmd.ProcessState != nil {
+		res.ExitCode = cmd.ProcessState.ExitCode()
+	}
+	res.Tail = lastBytes(red.String(string(out.bytes())), tailBytes)
+
+	succeeded := cmd.ProcessState != nil && cmd.ProcessState.Success()
+	if err == nil || (succeeded && errors.Is(err, exec.ErrWaitDelay)) {
+		return res, nil
+	}
+	ce := &CommandError{Step: c.Step, Program: program, ExitCode: res.ExitCode, Tail: res.Tail}
+	switch {
+	case runCtx.Err() != nil:
+		// Whatever ignored SIGTERM, or outlived the group leader, goes now.
+		_ = signalGroup(cmd.Process.Pid, syscall.SIGKILL)
+		res.ExitCode, ce.ExitCode = -1, -1
+		if ctx.Err() == nil && errors.Is(runCtx.Err(), context.DeadlineExceeded) {
+			ce.TimedOut, ce.Timeout = true, c.Timeout
+		} else {
+			ce.Err = ctx.Err()
+		}
+	default:
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+				ce.Signal = ws.Signal().String()
+			}
+		} else {
+			ce.Err = red.Error(err)
+		}
+	}
+	return res, ce
+}
+
+// signalGroup signals the process group led by pid.
+func signalGroup(pid int, sig syscall.Signal) error {
+	err := syscall.Kill(-pid, sig)
+	if errors.Is(err, syscall.ESRCH) {
+		return os.ErrProcessDone
+	}
+	return err
+}
+
+// tailBuffer keeps the last max bytes written to it.
+type tailBuffer struct {
+	mu  sync.Mutex
+	max int
+	buf []byte
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > 2*t.max+4096 {
+		t.buf = append(t.buf[:0], t.buf[len(t.buf)-t.max:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) bytes() []byte {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.buf) > t.max {
+		return t.buf[len(t.buf)-t.max:]
+	}
+	return t.buf
+}
+
+// lastBytes returns at most n bytes from the end of s, starting on a rune
+// boundary, with invalid UTF-8 replaced.
+func lastBytes(s string, n int) string {
+	if len(s) > n {
+		s = s[len(s)-n:]
+		for i := 0; i < len(s) && i < utf8.UTFMax; i++ {
+			if utf8.RuneStart(s[i]) {
+				s = s[i:]
+				break
+			}
+		}
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
+}

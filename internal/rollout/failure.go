@@ -1,0 +1,141 @@
+package rollout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// rollbackResult is what the rollback of a failed node achieved.
+type rollbackResult struct {
+	ran, ok  bool
+	err      error
+	version  string
+	afterRan bool
+	afterErr error
+}
+
+// handleFailure rolls the failed node back when it makes sense, records its
+// outcome and builds the error the user sees.
+func (r *run) handleFailure(ctx context.Context, j *job, err error) error {
+	var f *stepFailure
+	if !errors.As(err, &f) {
+		f = &stepFailure{step: StepUpgradeCommand, err: err}
+	}
+	r.ev.emit(j.node.Name, EventNodeFailed, "%s failed: %v", f.step, f.err)
+	rb := r.rollback(ctx, j)
+	outcome := OutcomeFailed
+	if rb.ok {
+		outcome = OutcomeRolledBack
+		j.res.ToVersion = rb.version
+	} else {
+		j.res.ToVersion = "" // finish fills in the last version known
+	}
+	r.finish(j, outcome)
+	return &StepError{Node: j.node.Name, Step: f.step, Err: f.err, Hint: r.hint(j, rb)}
+}
+
+// needsRollback: only a node this run (or an earlier one) took out of
+// service and did not bring back on target. A node that failed pre-flight or
+// before_node_command still serves its old version; one that failed in
+// after_node_command already serves the target.
+func (j *job) needsRollback() bool {
+	return j.kind != kindStarting && j.state >= stTakingDown && j.state < stAfterCommand
+}
+
+// rollback runs rollback_command and waits until the node is ready on its
+// old version. After a cancellation it still runs, on a fresh context bounded
+// by ready_timeout + command_timeout, so the node is not left down silently.
+func (r *run) rollback(ctx context.Context, j *job) rollbackResult {
+	if len(r.cfg.RollbackCommand) == 0 || !j.needsRollback() {
+		return rollbackResult{}
+	}
+	if ctx.Err() != nil {
+		fresh, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.ReadyTimeout+r.cfg.CommandTimeout)
+		defer cancel()
+		ctx = fresh
+	}
+	rb := rollbackResult{ran: true}
+	r.ev.emit(j.node.Name, EventRollbackStarted, "running rollback_command to bring the node back on %s", orUnknown(j.from))
+	if _, err := r.runCommand(ctx, j, "rollback", r.cfg.RollbackCommand); err != nil {
+		rb.err = fmt.Errorf("rollback_command failed: %w", err)
+		r.ev.emit(j.node.Name, EventRollbackFailed, "%v", rb.err)
+		return rb
+	}
+	want, desc := func(string) bool { return true }, "any version"
+	if j.from != "" {
+		want, desc = func(v string) bool { return OnTarget(v, j.from) }, "its old version "+j.from
+	}
+	v, err := r.waitReady(ctx, j, want, desc)
+	if err != nil {
+		rb.err = fmt.Errorf("after rollback_command, %w", err)
+		r.ev.emit(j.node.Name, EventRollbackFailed, "%v", rb.err)
+		return rb
+	}
+	rb.ok, rb.version = true, v
+	r.ev.emit(j.node.Name, EventRolledBack, "back on %s and ready", v)
+	// before_node_command took the node out (e.g. of the load balancer); now
+	// that it serves again, put it back as after_node_command would have.
+	if j.kind == kindPending && len(r.cfg.BeforeNodeCommand) > 0 && len(r.cfg.AfterNodeCommand) > 0 {
+		rb.afterRan = true
+		if _, err := r.runCommand(ctx, j, "after_node", r.cfg.AfterNodeCommand); err != nil {
+			rb.afterErr = err
+		} else {
+			r.ev.emit(j.node.Name, EventAfterCommandDone, "after_node_command ran after the rollback")
+		}
+	}
+	return rb
+}
+
+// hint tells the operator where the node was left and what to do by hand.
+func (r *run) hint(j *job, rb rollbackResult) string {
+	if rb.ok {
+		s := fmt.Sprintf("rollback_command brought the node back on %s and it is ready", rb.version)
+		switch {
+		case rb.afterRan && rb.afterErr != nil:
+			s += fmt.Sprintf(", but after_node_command failed after the rollback (%v): run it by hand if the node must go back into the load balancer", rb.afterErr)
+		case rb.afterRan:
+			s += "; after_node_command ran again"
+		}
+		return s + ". Fix the cause, then re-run terraform apply."
+	}
+	var parts []string
+	if rb.ran {
+		parts = append(parts, strings.TrimRight(rb.err.Error(), ".")+".")
+	}
+	return strings.Join(append(parts, r.stateHint(j)), " ")
+}
+
+// stateHint describes the node's state after a failure without rollback.
+func (r *run) stateHint(j *job) string {
+	const resume = "re-run terraform apply, which finishes this node first"
+	drain := r.cfg.Strategy == StrategyDrainShutdown
+	switch j.state {
+	case stUntouched:
+		return "Nothing was changed on this node; re-run terraform apply once the cause is fixed."
+	case stBeforeRan:
+		return "The node was not quiesced, but before_node_command ran (or partly ran): undo it by hand (e.g. put the node back into the load balancer), then re-run terraform apply."
+	case stTakingDown:
+		if drain {
+			return "The node may be shutting down: once it has stopped, run the upgrade command by hand, or " + resume + "."
+		}
+		return "The node may be quiescing and then stops serving: once its quiesce port stops answering 200, run the upgrade command by hand, or " + resume + "."
+	case stDown:
+		if drain {
+			return "The node is shut down (not serving): run the upgrade command by hand, or " + resume + "."
+		}
+		return "The node is quiesced (not serving): run the upgrade command by hand, or " + resume + "."
+	case stCommandRunning:
+		return "The node is down or half-upgraded (the upgrade command did not finish): run the upgrade command by hand, or " + resume + "."
+	case stCommandDone:
+		if j.kind == kindStarting {
+			return "The node reports target_version but is not ready: check the node and its logs, then re-run terraform apply."
+		}
+		return "The upgrade command ran but the node is not ready on target_version: check the node and its logs (and that upgrade_command installs target_version), then re-run terraform apply."
+	case stUpgraded:
+		return "The node runs target_version but failed its health check during soak_duration and after_node_command has not run: check its logs and roll it back by hand if needed; a node that is ready on target is skipped by the next apply."
+	default: // stAfterCommand
+		return "The node is upgraded and ready, but after_node_command failed: run it by hand (e.g. to put the node back into the load balancer); the next apply skips this node."
+	}
+}

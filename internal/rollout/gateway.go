@@ -1,0 +1,29 @@
+package rollout
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Gateway is what the engine needs from one API Gateway node. The provider's
+// HTTP client implements it; tests use a fake cluster.
+type Gateway interface {
+	// Version returns the version serverinfo reports, e.g. "10.15.0.7.1234".
+	Version(ctx context.Context, nodeURL string) (string, error)
+	// Health returns the HTTP status of GET /rest/apigateway/health under
+	// baseURL (a primary or a quiesce URL). An error means no answer at all
+	// (refused, reset, timeout), which the drain check reads as "drained".
+	Health(ctx context.Context, baseURL string) (int, error)
+	// QuiesceAll puts the node into quiesce mode for all, flushing the named
+	// data. It returns ErrAlreadyQuiesced when the gateway answers 409.
+	QuiesceAll(ctx context.Context, nodeURL string, flush []string) error
+	// DrainShutdown asks the node to shut down with option drain; timeout is
+	// a whole number of minutes.
+	DrainShutdown(ctx context.Context, nodeURL string, timeout time.Duration) error
+}
+
+// ErrAlreadyQuiesced is returned by Gateway.QuiesceAll when quiesce mode for
+// all is already in effect (HTTP 409). The engine treats it as "started": an
+// earlier run or an operator got there first.
+var ErrAlreadyQuiesced = errors.New("quiesce mode for all is already in effect")

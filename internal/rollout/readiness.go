@@ -1,0 +1,115 @@
+package rollout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// readyMark is the last primary health seen for a node. Pre-flight trusts a
+// "ready" no older than PollInterval, so that checking N-1 peers before each
+// node does not multiply the load on a large cluster.
+type readyMark struct {
+	ready bool
+	at    time.Time
+}
+
+func (r *run) markReady(name string, ok bool) {
+	now := r.clock.Now()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ready[name] = readyMark{ready: ok, at: now}
+}
+
+// describeHealth says what a health probe saw, for messages.
+func describeHealth(code int, err error) string {
+	if err != nil {
+		return "no answer: " + err.Error()
+	}
+	return fmt.Sprintf("health %d", code)
+}
+
+// preflight checks, before a serving node is touched, that its quiesce port
+// is live (so "not 200" later means drained, not a wrong port) and that
+// every node outside the window is ready, so capacity never drops below
+// nodes - max_unavailable. Peers that are not ready get up to ready_timeout
+// to come back.
+func (r *run) preflight(ctx context.Context, j *job) error {
+	if r.cfg.Strategy == StrategyQuiesceAll {
+		code, err := r.gw.Health(ctx, j.node.QuiesceURL)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil || code != 200 {
+			return &StepError{Node: j.node.Name, Step: StepPreflight,
+				Err:  fmt.Errorf("quiesce_url %s gave %s instead of health 200, so the node has no live quiesce port", j.node.QuiesceURL, describeHealth(code, err)),
+				Hint: "Nothing was changed on this node. Create its quiesce port with apigw_quiesce_port and set quiesce_url to that resource's quiesce_url, then re-run terraform apply."}
+		}
+	}
+	peers := r.peersOutOfFlight(j)
+	var notReady []string
+	waiting := false
+	err := r.waitUntil(ctx, r.cfg.ReadyTimeout, func() pollResult {
+		notReady = r.unreadyPeers(ctx, peers)
+		if len(notReady) == 0 {
+			return pollDone
+		}
+		if !waiting {
+			waiting = true
+			r.ev.emit(j.node.Name, EventPreflightWait, "waiting for %s before taking this node out of service", strings.Join(notReady, ", "))
+		}
+		return pollAgain
+	})
+	switch {
+	case errors.Is(err, errWaitTimeout):
+		n, k := len(r.cfg.Nodes), r.cfg.MaxUnavailable
+		return &StepError{Node: j.node.Name, Step: StepPreflight,
+			Err: fmt.Errorf("other nodes are not ready after ready_timeout %s: %s; taking this node out now could leave fewer than %d of %d nodes serving",
+				formatDuration(r.cfg.ReadyTimeout), strings.Join(notReady, ", "), n-k, n),
+			Hint: "Nothing was changed on this node. Bring those nodes back to health 200 and re-run terraform apply."}
+	case err != nil:
+		return err
+	}
+	return nil
+}
+
+// peersOutOfFlight lists the nodes other than j that no goroutine is working on.
+func (r *run) peersOutOfFlight(j *job) []Node {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var peers []Node
+	for _, n := range r.cfg.Nodes {
+		if n.Name != j.node.Name && !r.inFlight[n.Name] {
+			peers = append(peers, n)
+		}
+	}
+	return peers
+}
+
+// unreadyPeers probes the peers without a fresh "ready" and describes those
+// that are not ready.
+func (r *run) unreadyPeers(ctx context.Context, peers []Node) []string {
+	now := r.clock.Now()
+	var stale []Node
+	r.mu.Lock()
+	for _, p := range peers {
+		m, ok := r.ready[p.Name]
+		if !ok || !m.ready || now.Sub(m.at) > r.cfg.PollInterval {
+			stale = append(stale, p)
+		}
+	}
+	r.mu.Unlock()
+	why := make([]string, len(stale))
+	forEach(len(stale), DefaultSurveyConcurrency, func(i int) {
+		code, err := r.gw.Health(ctx, stale[i].URL)
+		ok := err == nil && code == 200
+		r.markReady(stale[i].Name, ok)
+		if !ok {
+			why[i] = fmt.Sprintf("%q (%s)", stale[i].Name, describeHealth(code, err))
+		}
+	})
+	return slices.DeleteFunc(why, func(s string) bool { return s == "" })
+}

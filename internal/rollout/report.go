@@ -1,0 +1,39 @@
+package rollout
+
+import "time"
+
+// Outcome is what the last apply did to one node (last_rollout.outcome).
+type Outcome string
+
+const (
+	OutcomeUpgraded   Outcome = "upgraded"
+	OutcomeSkipped    Outcome = "skipped"
+	OutcomeFailed     Outcome = "failed"
+	OutcomeRolledBack Outcome = "rolled_back"
+)
+
+// NodeResult is one entry of last_rollout.
+type NodeResult struct {
+	Node string
+	// FromVersion is what the node reported before; "" when it was down.
+	FromVersion string
+	// ToVersion is what it reported at the end; "" when unknown (down).
+	ToVersion string
+	Outcome   Outcome
+	// StartedAt and FinishedAt are equal for skipped nodes.
+	StartedAt, FinishedAt time.Time
+	// Drain runs from the quiesce (or shutdown) request until drained;
+	// Command is the upgrade command; Ready from command end until ready.
+	// Zero for steps that did not run.
+	Drain, Command, Ready time.Duration
+}
+
+// Report is what a Run did, returned even when it fails.
+type Report struct {
+	// Results lists the nodes touched or skipped, in the order they started;
+	// skipped nodes come first. Nodes never reached are absent.
+	Results []NodeResult
+	// Versions is the last version known for every node by name; "" when
+	// unknown, e.g. the node is down.
+	Versions map[string]string
+}

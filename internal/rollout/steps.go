@@ -1,0 +1,273 @@
+package rollout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// upgradeNode brings one node to target; on failure it rolls back (when
+// configured) and returns a *StepError.
+func (r *run) upgradeNode(ctx context.Context, j *job) error {
+	var err error
+	switch j.kind {
+	case kindPending:
+		err = r.fullUpgrade(ctx, j)
+	case kindLeftBehind:
+		err = r.finishLeftBehind(ctx, j)
+	case kindStarting:
+		err = r.finishStarting(ctx, j)
+	}
+	if err != nil {
+		return r.handleFailure(ctx, j, err)
+	}
+	r.finish(j, OutcomeUpgraded)
+	r.ev.emit(j.node.Name, EventNodeUpgraded, "upgraded from %s to %s", orUnknown(j.from), j.res.ToVersion)
+	return nil
+}
+
+// fullUpgrade is the vendor procedure for a node that is serving.
+func (r *run) fullUpgrade(ctx context.Context, j *job) error {
+	r.ev.emit(j.node.Name, EventNodeStarted, "upgrading from %s to %s (node %d of %d)", j.from, r.cfg.Target, j.index+1, len(r.cfg.Nodes))
+	if len(r.cfg.BeforeNodeCommand) > 0 {
+		j.state = stBeforeRan
+		start := r.clock.Now()
+		if _, err := r.runCommand(ctx, j, "before_node", r.cfg.BeforeNodeCommand); err != nil {
+			return fail(StepBeforeCommand, err)
+		}
+		r.ev.emit(j.node.Name, EventBeforeCommandDone, "before_node_command finished in %s", r.since(start))
+	}
+	if err := r.takeOut(ctx, j); err != nil {
+		return err
+	}
+	return r.upgradeAndVerify(ctx, j)
+}
+
+// finishLeftBehind completes a node an earlier run left quiesced or down:
+// quiescing it again would be refused (409) or impossible, so it goes
+// straight to the upgrade command, once any quiescing still in progress ends.
+func (r *run) finishLeftBehind(ctx context.Context, j *job) error {
+	r.ev.emit(j.node.Name, EventResume, "not ready and not on %s (version %s): left quiesced or down by an earlier run, finishing it without quiescing again",
+		r.cfg.Target, orUnknown(j.from))
+	j.state = stDown
+	if r.cfg.Strategy == StrategyQuiesceAll && j.node.QuiesceURL != "" {
+		start := r.clock.Now()
+		if err := r.waitDrained(ctx, j); err != nil {
+			return err
+		}
+		if d := r.since(start); d > 0 {
+			j.res.Drain = d
+			r.ev.emit(j.node.Name, EventDrained, "quiescing finished after %s more", d)
+		}
+	}
+	return r.upgradeAndVerify(ctx, j)
+}
+
+// finishStarting waits for a node an earlier run already restarted on target.
+func (r *run) finishStarting(ctx context.Context, j *job) error {
+	r.ev.emit(j.node.Name, EventResume, "on %s but not ready yet: restarted by an earlier run, waiting for it", j.from)
+	j.state = stCommandDone
+	if err := r.becomeReady(ctx, j); err != nil {
+		return err
+	}
+	return r.soakAndAfter(ctx, j)
+}
+
+// takeOut stops the node from taking traffic and waits until it has drained.
+func (r *run) takeOut(ctx context.Context, j *job) error {
+	start := r.clock.Now()
+	j.state = stTakingDown
+	switch r.cfg.Strategy {
+	case StrategyDrainShutdown:
+		minutes := (r.cfg.DrainTimeout + time.Minute - 1) / time.Minute
+		if err := r.gw.DrainShutdown(ctx, j.node.URL, minutes*time.Minute); err != nil {
+			return fail(StepDrainShutdown, ctxOr(ctx, err))
+		}
+		r.ev.emit(j.node.Name, EventQuiesceRequested, "shutdown with option drain requested (timeout %d min)", minutes)
+	default:
+		err := r.gw.QuiesceAll(ctx, j.node.URL, r.cfg.Flush)
+		switch {
+		case errors.Is(err, ErrAlreadyQuiesced):
+			r.ev.emit(j.node.Name, EventQuiesceRequested, "quiesce mode for all was already in effect (409): waiting for it to finish")
+		case err != nil:
+			return fail(StepQuiesce, ctxOr(ctx, err))
+		default:
+			r.ev.emit(j.node.Name, EventQuiesceRequested, "quiesce mode for all requested (flush %s)", strings.Join(r.cfg.Flush, ", "))
+		}
+	}
+	if err := r.waitDrained(ctx, j); err != nil {
+		return err
+	}
+	j.res.Drain = r.since(start)
+	r.ev.emit(j.node.Name, EventDrained, "drained after %s", j.res.Drain)
+	return nil
+}
+
+// waitDrained polls until quiescing has finished (the quiesce port stops
+// answering 200) or, for drain_shutdown, the primary URL stops answering.
+func (r *run) waitDrained(ctx context.Context, j *job) error {
+	url, port := j.node.QuiesceURL, "quiesce port"
+	if r.cfg.Strategy == StrategyDrainShutdown {
+		url, port = j.node.URL, "primary URL"
+	}
+	last := ""
+	err := r.waitUntil(ctx, r.cfg.DrainTimeout, func() pollResult {
+		code, err := r.gw.Health(ctx, url)
+		drained := err != nil || (r.cfg.Strategy == StrategyQuiesceAll && code != 200)
+		if drained {
+			return pollDone
+		}
+		last = describeHealth(code, nil)
+		return pollAgain
+	})
+	switch {
+	case errors.Is(err, errWaitTimeout):
+		return fail(StepDrain, fmt.Errorf("the node still answers on its %s (%s) after drain_timeout %s", port, last, formatDuration(r.cfg.DrainTimeout)))
+	case err != nil:
+		return fail(StepDrain, interrupted(err))
+	}
+	j.state = stDown
+	r.markReady(j.node.Name, false)
+	r.setVersion(j.node.Name, "")
+	return nil
+}
+
+// upgradeAndVerify runs the upgrade command on a node that is out of
+// service and waits until it serves the target.
+func (r *run) upgradeAndVerify(ctx context.Context, j *job) error {
+	j.state = stCommandRunning
+	start := r.clock.Now()
+	_, err := r.runCommand(ctx, j, "upgrade", r.cfg.UpgradeCommand)
+	j.res.Command = r.since(start)
+	if err != nil {
+		return fail(StepUpgradeCommand, err)
+	}
+	r.ev.emit(j.node.Name, EventCommandDone, "upgrade_command finished in %s", j.res.Command)
+	j.state = stCommandDone
+	if err := r.becomeReady(ctx, j); err != nil {
+		return err
+	}
+	return r.soakAndAfter(ctx, j)
+}
+
+// becomeReady waits until the node is ready on target.
+func (r *run) becomeReady(ctx context.Context, j *job) error {
+	start := r.clock.Now()
+	v, err := r.waitReady(ctx, j, func(v string) bool { return OnTarget(v, r.cfg.Target) }, "target_version "+r.cfg.Target)
+	j.res.Ready = r.since(start)
+	if err != nil {
+		return fail(StepReady, err)
+	}
+	j.state = stUpgraded
+	j.res.ToVersion = v
+	r.ev.emit(j.node.Name, EventReady, "ready on %s after %s", v, j.res.Ready)
+	return nil
+}
+
+// soakAndAfter watches a freshly upgraded node for soak_duration and then
+// runs after_node_command.
+func (r *run) soakAndAfter(ctx context.Context, j *job) error {
+	if r.cfg.SoakDuration > 0 {
+		if err := r.soak(ctx, j); err != nil {
+			return fail(StepSoak, err)
+		}
+		r.ev.emit(j.node.Name, EventSoaked, "healthy for soak_duration %s", formatDuration(r.cfg.SoakDuration))
+	}
+	if len(r.cfg.AfterNodeCommand) > 0 {
+		j.state = stAfterCommand
+		start := r.clock.Now()
+		if _, err := r.runCommand(ctx, j, "after_node", r.cfg.AfterNodeCommand); err != nil {
+			return fail(StepAfterCommand, err)
+		}
+		r.ev.emit(j.node.Name, EventAfterCommandDone, "after_node_command finished in %s", r.since(start))
+	}
+	return nil
+}
+
+// waitReady polls until the node answers health 200 with a version that
+// want accepts, ReadySuccesses times in a row. The first success is
+// confirmed at the fastest poll rate, so the streak adds little delay.
+func (r *run) waitReady(ctx context.Context, j *job, want func(string) bool, wantDesc string) (string, error) {
+	var (
+		streak      int
+		version     string
+		last, wrong string
+	)
+	err := r.waitUntil(ctx, r.cfg.ReadyTimeout, func() pollResult {
+		code, err := r.gw.Health(ctx, j.node.URL)
+		ok := err == nil && code == 200
+		r.markReady(j.node.Name, ok)
+		if !ok {
+			streak, wrong, last = 0, "", describeHealth(code, err)
+			return pollAgain
+		}
+		v, err := r.gw.Version(ctx, j.node.URL)
+		if err != nil {
+			streak, wrong, last = 0, "", "health 200 but serverinfo failed: "+err.Error()
+			return pollAgain
+		}
+		r.setVersion(j.node.Name, v)
+		if !want(v) {
+			streak, wrong = 0, v
+			return pollAgain
+		}
+		streak, wrong, version = streak+1, "", v
+		if streak >= r.cfg.ReadySuccesses {
+			return pollDone
+		}
+		return pollConfirm
+	})
+	switch {
+	case err == nil:
+		return version, nil
+	case !errors.Is(err, errWaitTimeout):
+		return "", interrupted(err)
+	case wrong != "":
+		return "", fmt.Errorf("the node is ready but reports version %s, not %s, after ready_timeout %s", wrong, wantDesc, formatDuration(r.cfg.ReadyTimeout))
+	case last == "":
+		last = "health 200 on target, but not " + fmt.Sprint(r.cfg.ReadySuccesses) + " times in a row"
+	}
+	return "", fmt.Errorf("the node was not ready on %s within ready_timeout %s (last check: %s)", wantDesc, formatDuration(r.cfg.ReadyTimeout), last)
+}
+
+// soak re-checks health every PollInterval for SoakDuration; one failure
+// fails the node, since a new fix that flaps is not one to roll further.
+func (r *run) soak(ctx context.Context, j *job) error {
+	start := r.clock.Now()
+	end := start.Add(r.cfg.SoakDuration)
+	for {
+		left := end.Sub(r.clock.Now())
+		if left <= 0 {
+			return nil
+		}
+		if err := r.clock.Sleep(ctx, min(r.cfg.PollInterval, left)); err != nil {
+			return interrupted(err)
+		}
+		code, err := r.gw.Health(ctx, j.node.URL)
+		if ctx.Err() != nil {
+			return interrupted(ctx.Err())
+		}
+		ok := err == nil && code == 200
+		r.markReady(j.node.Name, ok)
+		if !ok {
+			return fmt.Errorf("health check failed %s into soak_duration %s (%s)", r.since(start), formatDuration(r.cfg.SoakDuration), describeHealth(code, err))
+		}
+	}
+}
+
+// ctxOr prefers "interrupted" over the error a cancelled request produced.
+func ctxOr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return interrupted(ctx.Err())
+	}
+	return err
+}
+
+func orUnknown(v string) string {
+	if v == "" {
+		return "an unknown version"
+	}
+	return v
+}
