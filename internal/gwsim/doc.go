@@ -1,0 +1,20 @@
+// Package gwsim simulates a cluster of webMethods API Gateway nodes closely
+// enough to exercise a zero-downtime rolling upgrade end to end.
+//
+// Each node listens on a real loopback port (the primary port: admin REST and
+// runtime traffic) and opens further real listeners for every port created and
+// enabled through the ports API, so a quiesce port behaves like the vendor's:
+// it answers health 200 while the node quiesces and something else once the
+// node is done. Node lifecycles (quiesce, shutdown, crash, restart on a new
+// fix level) follow /work/shared/apigw-api.md, including the vendor quirks a
+// client must tolerate (numbers and booleans as strings, error bodies with a
+// leading space, 201 on port creation, 400 for an unknown listener key).
+//
+// Tests drive the simulator in-process through Start and the Cluster and Node
+// methods; scripts and other processes drive it through the control API
+// (plain HTTP JSON, see ControlURL) or the gwsim command. Everything that
+// matters for judging a rollout is recorded: a timeline of events, the number
+// of nodes out of service at once, and a shared data store that receives the
+// metrics a node flushes when it is quiesced properly (and not the ones lost
+// when it is stopped without that).
+package gwsim

@@ -1,0 +1,111 @@
+package gwsim
+
+import (
+	"net/http"
+	"time"
+)
+
+// serveHealth answers GET /rest/apigateway/health without auth: 200 with an
+// empty body when ready (and while quiescing: that is the tutorial's drain
+// signal on the quiesce port), 500 while starting, and the configured
+// status once the package is disabled by quiesce for all.
+func (n *Node) serveHealth(w http.ResponseWriter, r *http.Request, p *port) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		writeError(w, http.StatusMethodNotAllowed, "Method %s not allowed", r.Method)
+		return
+	}
+	status := n.healthStatus(p)
+	switch status {
+	case http.StatusOK:
+		w.Header().Set("Content-Length", "0")
+		w.WriteHeader(http.StatusOK)
+	case http.StatusInternalServerError:
+		writeError(w, status, "API Gateway is not ready")
+	default:
+		writeError(w, status, "API Gateway package is not available")
+	}
+}
+
+// healthStatus decides the health answer and consumes one flap of a
+// HealthFlaps fault when asked on the primary port.
+func (n *Node) healthStatus(p *port) int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	switch n.state {
+	case StateReady, StateQuiescing:
+		return http.StatusOK
+	case StateQuiesced:
+		return n.c.opts.Variants.QuiescedHealthStatus
+	case StateStarting:
+		if !n.booted {
+			return http.StatusInternalServerError
+		}
+		if n.flapsLeft > 0 {
+			if !p.primary {
+				return http.StatusInternalServerError
+			}
+			i := n.flapIndex
+			n.flapIndex++
+			n.flapsLeft--
+			if i%2 == 0 {
+				return http.StatusOK
+			}
+			return http.StatusInternalServerError
+		}
+		n.state = StateReady
+		n.c.emit(n.name, EventReady, "health settled")
+		return http.StatusOK
+	}
+	return http.StatusServiceUnavailable
+}
+
+// serveHealthDetail answers /rest/apigateway/health/engine. It needs no
+// credentials, but wrong ones are refused.
+func (n *Node) serveHealthDetail(w http.ResponseWriter, r *http.Request, p *port) {
+	if r.URL.Path != "/rest/apigateway/health/engine" {
+		writeError(w, http.StatusNotFound, "No health check at %s", r.URL.Path)
+		return
+	}
+	if _, _, sent := r.BasicAuth(); sent && !n.c.authorized(r) {
+		writeUnauthorized(w)
+		return
+	}
+	n.mu.Lock()
+	state, booted := n.state, n.booted
+	n.mu.Unlock()
+	if state == StateQuiesced {
+		writeError(w, n.c.opts.Variants.QuiescedHealthStatus, "API Gateway package is not available")
+		return
+	}
+	healthy := 0
+	for _, o := range n.c.nodes {
+		if s := o.State(); s == StateReady || s == StateQuiescing {
+			healthy++
+		}
+	}
+	total := len(n.c.nodes)
+	status, code := "green", http.StatusOK
+	switch {
+	case state == StateStarting && !booted:
+		status, code = "red", http.StatusInternalServerError
+	case healthy < total:
+		status = "yellow"
+	}
+	ms := func(d time.Duration) string { return itoa(int(d / time.Millisecond)) }
+	writeJSON(w, code, map[string]any{
+		"status": status,
+		"elasticsearch": map[string]string{
+			"status":           "green",
+			"cluster_name":     "SAG_EventDataStore",
+			"response_time_ms": ms(2 * time.Millisecond),
+		},
+		"is": map[string]string{
+			"status": map[bool]string{true: "green", false: "red"}[code == http.StatusOK],
+			"node":   n.name,
+		},
+		"terracotta": map[string]string{
+			"nodes":         itoa(total),
+			"healthy_nodes": itoa(healthy),
+		},
+	})
+}

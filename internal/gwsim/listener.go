@@ -1,0 +1,118 @@
+package gwsim
+
+import (
+	"context"
+	"crypto/tls"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// tracker counts running goroutines. Unlike sync.WaitGroup it may gain
+// members while someone waits, which happens when a handler starts just as
+// the cluster closes.
+type tracker struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (t *tracker) add()  { t.mu.Lock(); t.n++; t.mu.Unlock() }
+func (t *tracker) done() { t.mu.Lock(); t.n--; t.mu.Unlock() }
+
+func (t *tracker) count() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.n
+}
+
+// Go runs f in a tracked goroutine.
+func (t *tracker) Go(f func()) {
+	t.add()
+	go func() {
+		defer t.done()
+		f()
+	}()
+}
+
+// wait polls until nothing runs or the timeout passes.
+func (t *tracker) wait(timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for t.count() > 0 {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	return true
+}
+
+// server is one real listener with its HTTP server.
+type server struct {
+	port int
+	srv  *http.Server
+	ln   net.Listener
+}
+
+var quietLog = log.New(io.Discard, "", 0)
+
+// bind reserves host:port; 0 picks a free port.
+func (c *Cluster) bind(port int) (net.Listener, error) {
+	return net.Listen("tcp", net.JoinHostPort(c.opts.Host, strconv.Itoa(port)))
+}
+
+// serve answers h on ln, over TLS when the cluster has a TLS config and
+// useTLS is set.
+func (c *Cluster) serve(ln net.Listener, useTLS bool, h http.Handler) *server {
+	if useTLS && c.opts.TLS != nil {
+		ln = tls.NewListener(ln, c.opts.TLS)
+	}
+	s := &server{
+		port: ln.Addr().(*net.TCPAddr).Port,
+		ln:   ln,
+		srv: &http.Server{
+			Handler:           c.trackHandler(h),
+			ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog:          quietLog,
+		},
+	}
+	c.work.Go(func() { _ = s.srv.Serve(ln) })
+	return s
+}
+
+// trackHandler counts handlers so Close can wait for them, and refuses new
+// ones once the cluster is closing.
+func (c *Cluster) trackHandler(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c.work.add()
+		defer c.work.done()
+		if c.ctx.Err() != nil {
+			panic(http.ErrAbortHandler)
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// abort closes the listener and every connection at once, like a crash.
+func (s *server) abort() { _ = s.srv.Close() }
+
+// drain stops accepting connections, lets running requests finish (until ctx
+// ends) and then closes what is left.
+func (s *server) drain(ctx context.Context) {
+	_ = s.srv.Shutdown(ctx)
+	_ = s.srv.Close()
+}
+
+// closeSoon refuses new connections now and drains the open ones in the
+// background; used when a handler disables the port it may be served on.
+func (c *Cluster) closeSoon(s *server) {
+	_ = s.ln.Close()
+	c.work.Go(func() {
+		ctx, cancel := context.WithTimeout(c.ctx, 30*time.Second)
+		defer cancel()
+		s.drain(ctx)
+	})
+}

@@ -1,0 +1,424 @@
+package gwsim
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+)
+
+// port is one configured listener of a node (the Integration Server's port
+// configuration, kept across restarts unless the container is fresh).
+type port struct {
+	key        string // HTTPListener@4444, with @bindAddress when one was given
+	alias      string
+	pkg        string
+	factoryKey string
+	protocol   string
+	number     int
+	enabled    bool
+	primary    bool
+}
+
+const (
+	factoryHTTP  = "webMethods/HTTP"
+	factoryHTTPS = "webMethods/HTTPS"
+	primaryAlias = "DefaultPrimary"
+)
+
+var aliasPattern = regexp.MustCompile(`^[A-Za-z0-9_.\-]{1,64}$`)
+
+func (n *Node) primaryConfig() *port {
+	proto, factory := "HTTP", factoryHTTP
+	if n.c.opts.TLS != nil {
+		proto, factory = "HTTPS", factoryHTTPS
+	}
+	return &port{
+		key:        proto + "Listener@" + itoa(n.primaryPort),
+		alias:      primaryAlias,
+		pkg:        "WmRoot",
+		factoryKey: factory,
+		protocol:   proto,
+		number:     n.primaryPort,
+		enabled:    true,
+		primary:    true,
+	}
+}
+
+func (n *Node) findPortLocked(number int) *port {
+	for _, p := range n.ports {
+		if p.number == number {
+			return p
+		}
+	}
+	return nil
+}
+
+func (n *Node) portByKeyLocked(key string) *port {
+	for _, p := range n.ports {
+		if p.key == key {
+			return p
+		}
+	}
+	return nil
+}
+
+func (n *Node) portByAliasLocked(alias string) *port {
+	for _, p := range n.ports {
+		if p.alias == alias {
+			return p
+		}
+	}
+	return nil
+}
+
+// quiescePortLocked is the port the quiesce-port setting names, or nil.
+func (n *Node) quiescePortLocked() *port {
+	if n.quiesceAlias == "" {
+		return nil
+	}
+	return n.portByAliasLocked(n.quiesceAlias)
+}
+
+// portObject is a port as the ports API shows it. Numbers and booleans are
+// strings, as the vendor sends them.
+type portObject struct {
+	UniqueID        string `json:"uniqueID,omitempty"`
+	Key             string `json:"key"`
+	Port            string `json:"port,omitempty"`
+	PortAlias       string `json:"portAlias,omitempty"`
+	Pkg             string `json:"pkg"`
+	Enabled         string `json:"enabled,omitempty"`
+	Listening       string `json:"listening,omitempty"`
+	Suspended       string `json:"suspended,omitempty"`
+	Protocol        string `json:"protocol,omitempty"`
+	FactoryKey      string `json:"factoryKey,omitempty"`
+	AccessMode      string `json:"accessMode,omitempty"`
+	ListenerType    string `json:"listenerType,omitempty"`
+	PortDescription string `json:"portDescription,omitempty"`
+	SSL             string `json:"ssl,omitempty"`
+	Status          string `json:"status,omitempty"`
+	// ListenerKey only appears in the answer to POST /ports, where
+	// apigw-api.md documents it next to "status".
+	ListenerKey string `json:"listenerKey,omitempty"`
+}
+
+func boolString(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
+
+func (n *Node) portObjectLocked(p *port) portObject {
+	_, listening := n.listeners[p.key]
+	kind, desc := "Regular", ""
+	switch {
+	case p.primary:
+		kind, desc = "Primary", "Primary port"
+	case p.alias == n.quiesceAlias:
+		desc = "Quiesce port"
+	}
+	return portObject{
+		UniqueID:        p.key,
+		Key:             p.key,
+		Port:            itoa(p.number),
+		PortAlias:       p.alias,
+		Pkg:             p.pkg,
+		Enabled:         boolString(p.enabled),
+		Listening:       boolString(listening),
+		Suspended:       "false",
+		Protocol:        p.protocol,
+		FactoryKey:      p.factoryKey,
+		AccessMode:      "allow",
+		ListenerType:    kind,
+		PortDescription: desc,
+		SSL:             boolString(p.protocol == "HTTPS"),
+	}
+}
+
+// handlePorts serves /rest/apigateway/ports and everything below it.
+func (n *Node) handlePorts(w http.ResponseWriter, r *http.Request) {
+	rest := strings.TrimPrefix(r.URL.Path, "/rest/apigateway/ports")
+	rest = strings.TrimPrefix(rest, "/")
+	switch {
+	case rest == "" && r.Method == http.MethodGet:
+		n.getPorts(w, r)
+	case rest == "" && r.Method == http.MethodPost:
+		n.createPort(w, r)
+	case rest == "" && r.Method == http.MethodDelete:
+		n.deletePort(w, r)
+	case rest == "enable" && r.Method == http.MethodPut:
+		n.setPortEnabled(w, r, true)
+	case rest == "disable" && r.Method == http.MethodPut:
+		n.setPortEnabled(w, r, false)
+	case rest == "primary" && r.Method == http.MethodGet:
+		n.mu.Lock()
+		p := n.ports[0]
+		n.mu.Unlock()
+		writeJSON(w, http.StatusOK, map[string]string{"listenerKey": p.key, "pkg": p.pkg})
+	case rest != "" && !strings.Contains(rest, "/") && r.Method == http.MethodGet:
+		n.mu.Lock()
+		p := n.portByKeyLocked(rest)
+		var obj portObject
+		if p != nil {
+			obj = n.portObjectLocked(p)
+		}
+		n.mu.Unlock()
+		if p == nil {
+			writePortError(w, http.StatusNotFound, rest, "", "Listener %s does not exist", rest)
+			return
+		}
+		writeJSON(w, http.StatusOK, obj)
+	default:
+		writeError(w, http.StatusMethodNotAllowed, "%s %s is not supported by the simulator", r.Method, r.URL.Path)
+	}
+}
+
+// getPorts lists ports, or shows one when ?listenerKey= is given.
+func (n *Node) getPorts(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	pkg := q.Get("pkg")
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if q.Has("listenerKey") {
+		key := q.Get("listenerKey")
+		p := n.portByKeyLocked(key)
+		if p == nil || (pkg != "" && p.pkg != pkg) {
+			if n.c.opts.Variants.UnknownPortEmpty {
+				writeJSON(w, http.StatusOK, portObject{Key: key, Pkg: pkg})
+				return
+			}
+			writePortError(w, http.StatusBadRequest, key, pkg, "Listener %s does not exist", key)
+			return
+		}
+		writeJSON(w, http.StatusOK, n.portObjectLocked(p))
+		return
+	}
+	list := []portObject{}
+	for _, p := range n.ports {
+		if pkg == "" || p.pkg == pkg {
+			list = append(list, n.portObjectLocked(p))
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"listeners": list})
+}
+
+// createPort adds a disabled port; it listens once enabled.
+func (n *Node) createPort(w http.ResponseWriter, r *http.Request) {
+	m, err := readObject(r)
+	if err != nil {
+		writePortError(w, http.StatusBadRequest, "", "", "%v", err)
+		return
+	}
+	factory, _ := looseString(m["factoryKey"])
+	if factory == "" {
+		factory = factoryHTTP
+	}
+	pkg, _ := looseString(m["pkg"])
+	if pkg == "" {
+		pkg = "WmRoot"
+	}
+	alias, _ := looseString(m["portAlias"])
+	number, present, err := looseInt(m["port"])
+	bindAddr, _ := looseString(m["bindAddress"])
+	switch {
+	case err != nil:
+		writePortError(w, http.StatusBadRequest, "", pkg, "Invalid port: %v", err)
+		return
+	case !present:
+		writePortError(w, http.StatusBadRequest, "", pkg, "Port number is required")
+		return
+	case number < 1 || number > 65535:
+		writePortError(w, http.StatusBadRequest, "", pkg, "Port number %d is out of range 1-65535", number)
+		return
+	case factory != factoryHTTP && factory != factoryHTTPS:
+		writePortError(w, http.StatusBadRequest, "", pkg, "Unsupported factoryKey %q", factory)
+		return
+	case factory == factoryHTTPS && n.c.opts.TLS == nil:
+		writePortError(w, http.StatusBadRequest, "", pkg, "HTTPS ports need a keystore; none is configured")
+		return
+	case pkg != "WmRoot" && pkg != "WmPublic":
+		writePortError(w, http.StatusBadRequest, "", pkg, "Package %s does not exist or cannot hold ports", pkg)
+		return
+	case alias == "":
+		writePortError(w, http.StatusBadRequest, "", pkg, "portAlias is required")
+		return
+	case !aliasPattern.MatchString(alias):
+		writePortError(w, http.StatusBadRequest, "", pkg, "Invalid portAlias %q", alias)
+		return
+	}
+	proto := "HTTP"
+	if factory == factoryHTTPS {
+		proto = "HTTPS"
+	}
+	key := proto + "Listener@" + itoa(int(number))
+	if bindAddr != "" {
+		key += "@" + bindAddr
+	}
+
+	n.mu.Lock()
+	if old := n.findPortLocked(int(number)); old != nil {
+		n.mu.Unlock()
+		writePortError(w, http.StatusBadRequest, old.key, pkg, "Port %d is already in use by listener %s", number, old.key)
+		return
+	}
+	if old := n.portByAliasLocked(alias); old != nil {
+		n.mu.Unlock()
+		writePortError(w, http.StatusBadRequest, old.key, pkg, "Port alias %s is already used by listener %s", alias, old.key)
+		return
+	}
+	p := &port{key: key, alias: alias, pkg: pkg, factoryKey: factory, protocol: proto, number: int(number)}
+	n.ports = append(n.ports, p)
+	obj := n.portObjectLocked(p)
+	n.c.emit(n.name, EventPortCreated, fmt.Sprintf("%s alias %s pkg %s", key, alias, pkg))
+	n.mu.Unlock()
+
+	obj.Status = "success"
+	obj.ListenerKey = key
+	status := http.StatusCreated
+	if n.c.opts.Variants.PortCreatedOK {
+		status = http.StatusOK
+	}
+	writeJSON(w, status, obj)
+}
+
+// portRefBody reads the {listenerKey, pkg} body of enable and disable; the
+// tutorial's extra "requestServiceStatus" is accepted and ignored.
+func portRefBody(r *http.Request) (key, pkg string, err error) {
+	m, err := readObject(r)
+	if err != nil {
+		return "", "", err
+	}
+	key, _ = looseString(m["listenerKey"])
+	pkg, _ = looseString(m["pkg"])
+	if key == "" {
+		return "", pkg, fmt.Errorf("listenerKey is required")
+	}
+	return key, pkg, nil
+}
+
+func (n *Node) setPortEnabled(w http.ResponseWriter, r *http.Request, enable bool) {
+	key, pkg, err := portRefBody(r)
+	if err != nil {
+		writePortError(w, http.StatusBadRequest, key, pkg, "%v", err)
+		return
+	}
+	var closeLater *server
+	defer func() {
+		if closeLater != nil {
+			n.c.closeSoon(closeLater)
+		}
+	}()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	p := n.portByKeyLocked(key)
+	if p == nil || (pkg != "" && pkg != p.pkg) {
+		writePortError(w, http.StatusBadRequest, key, pkg, "Listener %s does not exist in package %s", key, orDefault(pkg, "WmRoot"))
+		return
+	}
+	answer := map[string]string{"listenerKey": p.key, "pkg": p.pkg}
+	if enable {
+		if _, open := n.listeners[p.key]; !open && n.runningLocked() {
+			ln, err := n.c.bind(p.number)
+			if err != nil {
+				writePortError(w, http.StatusInternalServerError, p.key, p.pkg, "Unable to start listener %s: %v", p.key, err)
+				return
+			}
+			n.listeners[p.key] = n.c.serve(ln, true, n.handler(p))
+		}
+		if !p.enabled {
+			p.enabled = true
+			n.c.emit(n.name, EventPortEnabled, p.key)
+		}
+		writeJSON(w, http.StatusOK, answer)
+		return
+	}
+	switch {
+	case p.primary:
+		writePortError(w, http.StatusBadRequest, p.key, p.pkg, "The primary port cannot be disabled")
+		return
+	case p == n.quiescePortLocked() && n.quiesceLocked():
+		writePortError(w, http.StatusInternalServerError, p.key, p.pkg, "The quiesce port cannot be disabled while the server is in quiesce mode")
+		return
+	}
+	closeLater = n.listeners[p.key]
+	delete(n.listeners, p.key)
+	if p.enabled {
+		p.enabled = false
+		n.c.emit(n.name, EventPortDisabled, p.key)
+	}
+	writeJSON(w, http.StatusOK, answer)
+}
+
+func (n *Node) deletePort(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	key, pkg := q.Get("listenerKey"), q.Get("pkg")
+	if key == "" {
+		writePortError(w, http.StatusBadRequest, "", pkg, "listenerKey is required")
+		return
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	p := n.portByKeyLocked(key)
+	switch {
+	case p == nil || (pkg != "" && pkg != p.pkg):
+		writePortError(w, http.StatusBadRequest, key, pkg, "Listener %s does not exist in package %s", key, orDefault(pkg, "WmRoot"))
+		return
+	case p.primary:
+		writePortError(w, http.StatusBadRequest, p.key, p.pkg, "The primary port cannot be deleted")
+		return
+	case p == n.quiescePortLocked() && n.quiesceLocked():
+		writePortError(w, http.StatusInternalServerError, p.key, p.pkg, "The quiesce port cannot be deleted while the server is in quiesce mode")
+		return
+	case p.enabled:
+		writePortError(w, http.StatusBadRequest, p.key, p.pkg, "Listener %s is enabled; disable it before deleting it", p.key)
+		return
+	}
+	for i, q := range n.ports {
+		if q == p {
+			n.ports = append(n.ports[:i:i], n.ports[i+1:]...)
+			break
+		}
+	}
+	n.c.emit(n.name, EventPortDeleted, p.key)
+	writeJSON(w, http.StatusOK, map[string]string{"listenerKey": p.key, "pkg": p.pkg, "message": "Listener " + p.key + " deleted"})
+}
+
+// runningLocked: the incarnation is up and may open listeners.
+func (n *Node) runningLocked() bool {
+	switch n.state {
+	case StateReady, StateStarting, StateQuiescing:
+		return true
+	}
+	return false
+}
+
+// quiesceLocked: quiesce for all is in progress or done.
+func (n *Node) quiesceLocked() bool {
+	return n.state == StateQuiescing || n.state == StateQuiesced
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// quiescePortDetails answers getQuiescePortDetails.
+func (n *Node) quiescePortDetails() map[string]string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	out := map[string]string{}
+	if n.quiesceAlias == "" {
+		return out
+	}
+	out["portAlias"] = n.quiesceAlias
+	if p := n.quiescePortLocked(); p != nil {
+		out["portKey"] = p.key
+		out["portPackage"] = p.pkg
+	}
+	return out
+}
+
