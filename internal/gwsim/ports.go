@@ -421,4 +421,3 @@ func (n *Node) quiescePortDetails() map[string]string {
 	}
 	return out
 }
-

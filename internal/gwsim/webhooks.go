@@ -15,10 +15,10 @@ import (
 // webhook is a registration kept in the shared data store, so every node
 // sees the same list.
 type webhook struct {
-	ID     string          `json:"id"`
-	Config webhookConfig   `json:"config"`
-	Events []string        `json:"events"`
-	Active bool            `json:"active"`
+	ID     string        `json:"id"`
+	Config webhookConfig `json:"config"`
+	Events []string      `json:"events"`
+	Active bool          `json:"active"`
 }
 
 type webhookConfig struct {
