@@ -41,7 +41,7 @@ func (e *APIError) Error() string {
 	if t := http.StatusText(e.StatusCode); t != "" {
 		b.WriteString(" " + t)
 	}
-	if m := strings.TrimRight(e.Message, ". \t\r\n"); m != "" {
+	if m := strings.TrimRight(e.Message, ".!;: \t\r\n"); m != "" {
 		b.WriteString(": " + m)
 	}
 	if h := statusHint(e.StatusCode); h != "" {

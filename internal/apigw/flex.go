@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -152,10 +153,9 @@ func (l *stringList) UnmarshalJSON(data []byte) error {
 		*l = nil
 		return nil
 	}
-	out := []string{}
-	for _, f := range strings.FieldsFunc(string(s), func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' || r == '\r' }) {
-		out = append(out, f)
+	*l = strings.FieldsFunc(string(s), func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
+	if *l == nil {
+		*l = []string{}
 	}
-	*l = out
 	return nil
 }

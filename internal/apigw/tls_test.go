@@ -101,3 +101,14 @@ func TestBadPEM(t *testing.T) {
 		t.Errorf("blank PEM means none: %v", err)
 	}
 }
+
+func TestTLSHostnameMismatchHint(t *testing.T) {
+	srv, caPEM := newTLSGateway(t, answer(200, `{}`))
+	c := newTestClient(t, func(c *Config) { c.CACertPEM = caPEM })
+	// The test certificate names 127.0.0.1 and example.com, not localhost.
+	u := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)
+	_, err := c.GetQuiesceMode(ctxT(t), u)
+	if err == nil || !strings.Contains(err.Error(), "does not name this host") {
+		t.Errorf("%v", err)
+	}
+}
