@@ -1,0 +1,12 @@
+data "apigw_node" "gw1" {
+  url = "https://gw-1.example.internal:5555"
+}
+
+output "gw1" {
+  value = {
+    version       = data.apigw_node.gw1.version
+    fixes         = data.apigw_node.gw1.fixes
+    ready         = data.apigw_node.gw1.ready
+    quiesce_alias = data.apigw_node.gw1.quiesce_port_alias
+  }
+}

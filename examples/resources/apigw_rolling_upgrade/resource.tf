@@ -1,0 +1,51 @@
+locals {
+  gateways = {
+    gw-1 = "https://gw-1.example.internal:5555"
+    gw-2 = "https://gw-2.example.internal:5555"
+    gw-3 = "https://gw-3.example.internal:5555"
+  }
+}
+
+resource "apigw_quiesce_port" "this" {
+  for_each = local.gateways
+  node_url = each.value
+  port     = 4444
+}
+
+# Rolls the cluster to 10.15 Fix 7, one node at a time. The upgrade command
+# runs on the machine that runs Terraform, once per node, with
+# APIGW_NODE_NAME, APIGW_NODE_URL, APIGW_TARGET_VERSION, ... in its
+# environment (see upgrade-systemd.sh and upgrade-docker.sh).
+resource "apigw_rolling_upgrade" "cluster" {
+  target_version = "10.15.0.7"
+
+  nodes = [for name, url in local.gateways : {
+    name        = name
+    url         = url
+    quiesce_url = apigw_quiesce_port.this[name].quiesce_url
+  }]
+
+  upgrade_command  = ["${path.module}/upgrade-systemd.sh"]
+  rollback_command = ["${path.module}/rollback-systemd.sh"]
+
+  # Take each node out of the load balancer while it is upgraded.
+  before_node_command = ["${path.module}/lb.sh", "drain"]
+  after_node_command  = ["${path.module}/lb.sh", "ready"]
+
+  command_env = {
+    SSH_USER = "sag"
+  }
+
+  drain_timeout = "15m"
+  ready_timeout = "20m"
+  soak_duration = "2m"
+
+  timeouts = {
+    create = "2h"
+    update = "2h"
+  }
+}
+
+output "node_versions" {
+  value = apigw_rolling_upgrade.cluster.node_versions
+}

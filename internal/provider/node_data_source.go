@@ -1,0 +1,101 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+var (
+	_ datasource.DataSource              = (*nodeDataSource)(nil)
+	_ datasource.DataSourceWithConfigure = (*nodeDataSource)(nil)
+)
+
+// nodeDataSource reports what one gateway node runs: version, fixes,
+// readiness and its quiesce-port setting.
+type nodeDataSource struct {
+	data *providerData
+}
+
+// NewNodeDataSource is the constructor registered with the provider.
+func NewNodeDataSource() datasource.DataSource { return &nodeDataSource{} }
+
+type nodeModel struct {
+	ID               types.String `tfsdk:"id"`
+	URL              types.String `tfsdk:"url"`
+	Version          types.String `tfsdk:"version"`
+	Build            types.String `tfsdk:"build"`
+	Fixes            types.List   `tfsdk:"fixes"`
+	Ready            types.Bool   `tfsdk:"ready"`
+	QuiescePortAlias types.String `tfsdk:"quiesce_port_alias"`
+}
+
+func (d *nodeDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_node"
+}
+
+func (d *nodeDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Reads what one API Gateway node runs: its version (from `/rest/apigateway/is/serverinfo`), " +
+			"build, installed fixes, readiness (health 200) and the alias of its quiesce port.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{Computed: true, MarkdownDescription: "The node URL."},
+			"url": schema.StringAttribute{
+				Required:            true,
+				MarkdownDescription: "The node's primary (admin) URL, e.g. `https://gw-1:5555`.",
+				Validators:          []validator.String{urlValidator{}},
+			},
+			"version":            schema.StringAttribute{Computed: true, MarkdownDescription: "Version the node reports, e.g. `10.15.0.7.1234`."},
+			"build":              schema.StringAttribute{Computed: true, MarkdownDescription: "Build the node reports."},
+			"fixes":              schema.ListAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "Installed fixes (from `patch_nums`), sorted."},
+			"ready":              schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the node answers its health check with 200."},
+			"quiesce_port_alias": schema.StringAttribute{Computed: true, MarkdownDescription: "Alias of the node's quiesce port, empty when none is set."},
+		},
+	}
+}
+
+func (d *nodeDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.data = clientFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (d *nodeDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var m nodeModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c := d.data.client
+	url := m.URL.ValueString()
+	info, err := c.ServerInfo(ctx, url)
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot read the node's server info", err.Error())
+		return
+	}
+	qp, err := c.GetQuiescePort(ctx, url)
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot read the node's quiesce port setting", err.Error())
+		return
+	}
+	status, err := c.Health(ctx, url)
+	fixes, diags := types.ListValueFrom(ctx, types.StringType, nonNil(info.Fixes))
+	resp.Diagnostics.Append(diags...)
+
+	m.ID = m.URL
+	m.Version = types.StringValue(info.Version)
+	m.Build = types.StringValue(info.Build)
+	m.Fixes = fixes
+	m.Ready = types.BoolValue(err == nil && status == 200)
+	m.QuiescePortAlias = types.StringValue(qp.PortAlias)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// nonNil turns a nil slice into an empty one so Terraform shows [] not null.
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

@@ -1,0 +1,192 @@
+// Package provider is the Terraform glue of the apigw provider: schemas,
+// models, plan logic and the mapping of resources onto the gateway client
+// (internal/apigw) and the rolling-upgrade engine (internal/rollout).
+package provider
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/gwops/terraform-provider-apigw/internal/apigw"
+)
+
+// Address is the provider's source address, written once here and used by
+// main.go and the acceptance tests.
+const Address = "registry.terraform.io/gwops/apigw"
+
+// Defaults of the provider block, shared by the schema descriptions and Configure.
+const (
+	defaultRequestTimeout = 30 * time.Second
+	defaultMaxRetries     = 4
+)
+
+var _ provider.Provider = (*apigwProvider)(nil)
+
+// apigwProvider holds nothing but its version: every node address is given
+// per resource, and the configured client is handed to resources through
+// ProviderData.
+type apigwProvider struct {
+	version string
+}
+
+// New returns a constructor of the provider for providerserver.Serve.
+func New(version string) func() provider.Provider {
+	return func() provider.Provider { return &apigwProvider{version: version} }
+}
+
+type providerModel struct {
+	Username           types.String `tfsdk:"username"`
+	Password           types.String `tfsdk:"password"`
+	InsecureSkipVerify types.Bool   `tfsdk:"insecure_skip_verify"`
+	CACertPEM          types.String `tfsdk:"ca_cert_pem"`
+	RequestTimeout     types.String `tfsdk:"request_timeout"`
+	MaxRetries         types.Int64  `tfsdk:"max_retries"`
+}
+
+// providerData is what resources and data sources receive from Configure.
+type providerData struct {
+	client *apigw.Client
+}
+
+func (p *apigwProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "apigw"
+	resp.Version = p.version
+}
+
+func (p *apigwProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Manages zero-downtime rolling upgrades of webMethods API Gateway clusters. " +
+			"Credentials apply to every node; node addresses are given per resource.",
+		Attributes: map[string]schema.Attribute{
+			"username": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "Administrator user for the gateways' admin REST API. May also be set with `APIGW_USERNAME`.",
+			},
+			"password": schema.StringAttribute{
+				Optional:  true,
+				Sensitive: true,
+				MarkdownDescription: "Password of `username`. May also be set with `APIGW_PASSWORD`, which is recommended: " +
+					"values written in the configuration appear in Terraform's JSON plan files. Never logged, never stored in state.",
+			},
+			"insecure_skip_verify": schema.BoolAttribute{
+				Optional:            true,
+				MarkdownDescription: "Skip TLS certificate verification (default `false`). May also be set with `APIGW_INSECURE_SKIP_VERIFY`. Prefer `ca_cert_pem`.",
+			},
+			"ca_cert_pem": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "PEM bundle of CA certificates trusted in addition to the system roots.",
+			},
+			"request_timeout": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "Timeout of one HTTP request, as a Go duration (default `\"30s\"`).",
+				Validators:          []validator.String{durationValidator{}},
+			},
+			"max_retries": schema.Int64Attribute{
+				Optional: true,
+				MarkdownDescription: "Retries of idempotent calls on connection errors, HTTP 429 and 5xx (default `4`). " +
+					"Calls that change state and are not idempotent are never repeated blindly.",
+				Validators: []validator.Int64{int64validator.Between(0, 20)},
+			},
+		},
+	}
+}
+
+func (p *apigwProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var cfg providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	for name, v := range map[string]interface{ IsUnknown() bool }{
+		"username": cfg.Username, "password": cfg.Password, "insecure_skip_verify": cfg.InsecureSkipVerify,
+		"ca_cert_pem": cfg.CACertPEM, "request_timeout": cfg.RequestTimeout, "max_retries": cfg.MaxRetries,
+	} {
+		if v.IsUnknown() {
+			resp.Diagnostics.AddAttributeError(path.Root(name), "Unknown provider attribute",
+				"The provider cannot connect to the gateways while "+name+" is unknown. Set it to a value known at plan time, or use its environment variable.")
+		}
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	conf := apigw.Config{
+		Username:       stringOr(cfg.Username, os.Getenv("APIGW_USERNAME")),
+		Password:       stringOr(cfg.Password, os.Getenv("APIGW_PASSWORD")),
+		CACertPEM:      cfg.CACertPEM.ValueString(),
+		RequestTimeout: defaultRequestTimeout,
+		MaxRetries:     defaultMaxRetries,
+		UserAgent:      "terraform-provider-apigw/" + p.version,
+		Logger:         tflogLogger{},
+	}
+	if !cfg.MaxRetries.IsNull() {
+		conf.MaxRetries = int(cfg.MaxRetries.ValueInt64())
+	}
+	if !cfg.RequestTimeout.IsNull() {
+		d, err := time.ParseDuration(cfg.RequestTimeout.ValueString())
+		if err != nil || d <= 0 {
+			resp.Diagnostics.AddAttributeError(path.Root("request_timeout"), "Invalid request_timeout",
+				`request_timeout must be a positive Go duration such as "30s" or "2m".`)
+			return
+		}
+		conf.RequestTimeout = d
+	}
+	switch {
+	case !cfg.InsecureSkipVerify.IsNull():
+		conf.InsecureSkipVerify = cfg.InsecureSkipVerify.ValueBool()
+	case os.Getenv("APIGW_INSECURE_SKIP_VERIFY") != "":
+		b, err := strconv.ParseBool(os.Getenv("APIGW_INSECURE_SKIP_VERIFY"))
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("insecure_skip_verify"), "Invalid APIGW_INSECURE_SKIP_VERIFY",
+				"The environment variable APIGW_INSECURE_SKIP_VERIFY must be true or false, got "+strconv.Quote(os.Getenv("APIGW_INSECURE_SKIP_VERIFY"))+".")
+			return
+		}
+		conf.InsecureSkipVerify = b
+	}
+	if conf.InsecureSkipVerify {
+		resp.Diagnostics.AddAttributeWarning(path.Root("insecure_skip_verify"), "TLS verification is disabled",
+			"insecure_skip_verify is set: the provider does not check the gateways' certificates, so a machine in the middle could read the admin password. Trust the gateways' CA with ca_cert_pem instead.")
+	}
+
+	client, err := apigw.New(conf)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid provider configuration", err.Error())
+		return
+	}
+	data := &providerData{client: client}
+	resp.ResourceData = data
+	resp.DataSourceData = data
+}
+
+func (p *apigwProvider) Resources(_ context.Context) []func() resource.Resource {
+	return []func() resource.Resource{
+		NewQuiescePortResource,
+		NewRollingUpgradeResource,
+	}
+}
+
+func (p *apigwProvider) DataSources(_ context.Context) []func() datasource.DataSource {
+	return []func() datasource.DataSource{
+		NewNodeDataSource,
+	}
+}
+
+// stringOr returns v's value when set in the configuration, else fallback
+// (the environment variable).
+func stringOr(v types.String, fallback string) string {
+	if !v.IsNull() {
+		return v.ValueString()
+	}
+	return fallback
+}

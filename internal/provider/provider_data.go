@@ -1,0 +1,23 @@
+package provider
+
+import (
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+)
+
+// clientFrom unpacks the data Configure handed to a resource or data source.
+// It returns nil without error before the provider is configured (Terraform
+// calls Configure on resources early, with nil data, during validation).
+func clientFrom(data any, diags *diag.Diagnostics) *providerData {
+	if data == nil {
+		return nil
+	}
+	pd, ok := data.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected provider data",
+			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", data))
+		return nil
+	}
+	return pd
+}

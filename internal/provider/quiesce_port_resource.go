@@ -1,0 +1,361 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/gwops/terraform-provider-apigw/internal/apigw"
+)
+
+var (
+	_ resource.Resource                   = (*quiescePortResource)(nil)
+	_ resource.ResourceWithConfigure      = (*quiescePortResource)(nil)
+	_ resource.ResourceWithImportState    = (*quiescePortResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*quiescePortResource)(nil)
+)
+
+// quiescePortResource is the tutorial's prerequisite on one node: an HTTP
+// port, enabled, set as the node's quiesce port.
+type quiescePortResource struct {
+	data *providerData
+}
+
+// NewQuiescePortResource is the constructor registered with the provider.
+func NewQuiescePortResource() resource.Resource { return &quiescePortResource{} }
+
+type quiescePortModel struct {
+	ID          types.String `tfsdk:"id"`
+	NodeURL     types.String `tfsdk:"node_url"`
+	Port        types.Int64  `tfsdk:"port"`
+	Alias       types.String `tfsdk:"alias"`
+	Package     types.String `tfsdk:"package"`
+	Enabled     types.Bool   `tfsdk:"enabled"`
+	ListenerKey types.String `tfsdk:"listener_key"`
+	QuiesceURL  types.String `tfsdk:"quiesce_url"`
+}
+
+func (r *quiescePortResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_quiesce_port"
+}
+
+func (r *quiescePortResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Creates an HTTP port on one API Gateway node, enables it and makes it the node's quiesce port: " +
+			"the prerequisite of quiesce mode for all, through which `apigw_rolling_upgrade` watches a node drain. " +
+			"Create adopts an existing port with the same number, alias and package.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "`<node_url>,<port>`, also the import ID.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"node_url": schema.StringAttribute{
+				Required:            true,
+				MarkdownDescription: "The node's primary (admin) URL, e.g. `https://gw-1:5555`. Changing it replaces the port.",
+				Validators:          []validator.String{urlValidator{}},
+				PlanModifiers:       replace,
+			},
+			"port": schema.Int64Attribute{
+				Required:            true,
+				MarkdownDescription: "Port number, 1–65535. Changing it replaces the port.",
+				Validators:          []validator.Int64{int64validator.Between(1, 65535)},
+				PlanModifiers:       []planmodifier.Int64{int64planmodifier.RequiresReplace()},
+			},
+			"alias": schema.StringAttribute{
+				Optional:            true,
+				Computed:            true,
+				Default:             stringdefault.StaticString("QuiescePort"),
+				MarkdownDescription: "Port alias, the name `setQuiescePort` refers to (default `QuiescePort`). Changing it replaces the port.",
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+				PlanModifiers:       replace,
+			},
+			"package": schema.StringAttribute{
+				Optional:            true,
+				Computed:            true,
+				Default:             stringdefault.StaticString("WmRoot"),
+				MarkdownDescription: "Integration Server package that owns the port: `WmRoot` (default) or `WmPublic`. Changing it replaces the port.",
+				Validators:          []validator.String{stringvalidator.OneOf("WmRoot", "WmPublic")},
+				PlanModifiers:       replace,
+			},
+			"enabled": schema.BoolAttribute{
+				Optional:            true,
+				Computed:            true,
+				Default:             booldefault.StaticBool(true),
+				MarkdownDescription: "Whether the port is enabled (default `true`). Quiesce mode for all needs an enabled quiesce port.",
+			},
+			"listener_key": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The gateway's listener key, e.g. `HTTPListener@4444`.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"quiesce_url": schema.StringAttribute{
+				Computed: true,
+				MarkdownDescription: "`node_url` with its port replaced by `port`: feed it to `apigw_rolling_upgrade`'s `nodes[*].quiesce_url`. " +
+					"Empty in state when the node's quiesce port was pointed elsewhere; the next apply sets it again.",
+			},
+		},
+	}
+}
+
+func (r *quiescePortResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = clientFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+// ModifyPlan plans quiesce_url from node_url and port, so that a quiesce port
+// pointed elsewhere behind Terraform's back (state holds "") shows as an
+// update that sets it again.
+func (r *quiescePortResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	var plan quiescePortModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() || plan.NodeURL.IsUnknown() || plan.Port.IsUnknown() {
+		return
+	}
+	qurl, err := quiesceURLOf(plan.NodeURL.ValueString(), plan.Port.ValueInt64())
+	if err != nil {
+		return // the node_url validator reports it
+	}
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("quiesce_url"), qurl)...)
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), portID(plan.NodeURL.ValueString(), plan.Port.ValueInt64()))...)
+}
+
+func (r *quiescePortResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan quiescePortModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c := r.data.client
+	node := plan.NodeURL.ValueString()
+	port := int(plan.Port.ValueInt64())
+	key := apigw.ListenerKey("HTTP", port)
+	ref := apigw.PortRef{ListenerKey: key, Pkg: plan.Package.ValueString()}
+
+	existing, err := c.GetPort(ctx, node, key)
+	switch {
+	case err == nil:
+		if existing.PortAlias != plan.Alias.ValueString() || existing.Pkg != plan.Package.ValueString() {
+			resp.Diagnostics.AddAttributeError(path.Root("port"), "Port already exists on the node",
+				fmt.Sprintf("Port %d already exists on %s with alias %q in package %q, which differs from this configuration (alias %q, package %q). "+
+					"Either import it with: terraform import <address> '%s' and align alias and package, or choose another port.",
+					port, node, existing.PortAlias, existing.Pkg, plan.Alias.ValueString(), plan.Package.ValueString(), portID(node, int64(port))))
+			return
+		}
+		ref.ListenerKey = existing.ListenerKey
+	case apigw.IsNotFound(err):
+		created, err := c.CreatePort(ctx, node, apigw.NewPort{Port: port, Alias: plan.Alias.ValueString(), Pkg: plan.Package.ValueString(), Protocol: "HTTP"})
+		if err != nil {
+			resp.Diagnostics.AddError("Cannot create the quiesce port", err.Error())
+			return
+		}
+		ref.ListenerKey = created
+	default:
+		resp.Diagnostics.AddError("Cannot read the node's ports", err.Error())
+		return
+	}
+
+	// From here on the port exists: record it so that a later failure
+	// leaves it in state (tainted) instead of orphaned on the node.
+	plan.ListenerKey = types.StringValue(ref.ListenerKey)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+
+	resp.Diagnostics.Append(r.apply(ctx, &plan, ref)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(r.read(ctx, &plan)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// apply brings the port's enabled flag and the node's quiesce-port setting
+// to the plan; each call is idempotent.
+func (r *quiescePortResource) apply(ctx context.Context, plan *quiescePortModel, ref apigw.PortRef) diag.Diagnostics {
+	var diags diag.Diagnostics
+	c := r.data.client
+	node := plan.NodeURL.ValueString()
+	var err error
+	if plan.Enabled.ValueBool() {
+		err = c.EnablePort(ctx, node, ref)
+	} else {
+		err = c.DisablePort(ctx, node, ref)
+	}
+	if err != nil {
+		diags.AddError("Cannot set the port's enabled flag", err.Error())
+		return diags
+	}
+	if err := c.SetQuiescePort(ctx, node, plan.Alias.ValueString()); err != nil {
+		diags.AddError("Cannot set the node's quiesce port", err.Error())
+	}
+	return diags
+}
+
+// read refreshes m from the node. It sets ID to null when the port is gone.
+func (r *quiescePortResource) read(ctx context.Context, m *quiescePortModel) diag.Diagnostics {
+	var diags diag.Diagnostics
+	c := r.data.client
+	node := m.NodeURL.ValueString()
+	key := m.ListenerKey.ValueString()
+	if key == "" {
+		key = apigw.ListenerKey("HTTP", int(m.Port.ValueInt64()))
+	}
+	p, err := c.GetPort(ctx, node, key)
+	if apigw.IsNotFound(err) {
+		m.ID = types.StringNull()
+		return diags
+	}
+	if err != nil {
+		diags.AddError("Cannot read the quiesce port", err.Error())
+		return diags
+	}
+	m.ID = types.StringValue(portID(node, m.Port.ValueInt64()))
+	m.ListenerKey = types.StringValue(p.ListenerKey)
+	m.Alias = types.StringValue(p.PortAlias)
+	m.Package = types.StringValue(p.Pkg)
+	m.Enabled = types.BoolValue(p.Enabled)
+
+	qp, err := c.GetQuiescePort(ctx, node)
+	if err != nil {
+		diags.AddError("Cannot read the node's quiesce port setting", err.Error())
+		return diags
+	}
+	if qp.PortAlias == p.PortAlias {
+		qurl, err := quiesceURLOf(node, m.Port.ValueInt64())
+		if err != nil {
+			diags.AddAttributeError(path.Root("node_url"), "Invalid node_url", err.Error())
+			return diags
+		}
+		m.QuiesceURL = types.StringValue(qurl)
+	} else {
+		m.QuiesceURL = types.StringValue("")
+	}
+	return diags
+}
+
+func (r *quiescePortResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state quiescePortModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(r.read(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if state.ID.IsNull() {
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *quiescePortResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state quiescePortModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	plan.ListenerKey = state.ListenerKey
+	ref := apigw.PortRef{ListenerKey: state.ListenerKey.ValueString(), Pkg: state.Package.ValueString()}
+	resp.Diagnostics.Append(r.apply(ctx, &plan, ref)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(r.read(ctx, &plan)...)
+	if plan.ID.IsNull() {
+		resp.Diagnostics.AddError("Quiesce port vanished during update",
+			"The port was deleted on the node while Terraform updated it. Run terraform apply again to re-create it.")
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *quiescePortResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state quiescePortModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c := r.data.client
+	node := state.NodeURL.ValueString()
+	ref := apigw.PortRef{ListenerKey: state.ListenerKey.ValueString(), Pkg: state.Package.ValueString()}
+	const why = " The gateway refuses to disable or delete the quiesce port while the node is in quiesce mode; " +
+		"finish or roll back the node's upgrade (restart it), then run terraform destroy again."
+	if _, err := c.GetPort(ctx, node, ref.ListenerKey); apigw.IsNotFound(err) {
+		return // already gone: nothing to delete
+	}
+	if err := c.DisablePort(ctx, node, ref); err != nil && !apigw.IsNotFound(err) {
+		resp.Diagnostics.AddError("Cannot disable the quiesce port", err.Error()+"."+why)
+		return
+	}
+	if err := c.DeletePort(ctx, node, ref); err != nil && !apigw.IsNotFound(err) {
+		resp.Diagnostics.AddError("Cannot delete the quiesce port", err.Error()+"."+why)
+	}
+}
+
+// ImportState takes "<node_url>,<port>".
+func (r *quiescePortResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	node, port, err := parsePortID(req.ID)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid import ID", err.Error())
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), portID(node, port))...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("node_url"), node)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("port"), port)...)
+}
+
+// portID is the resource ID and import ID: "<node_url>,<port>".
+func portID(nodeURL string, port int64) string {
+	return nodeURL + "," + strconv.FormatInt(port, 10)
+}
+
+// parsePortID splits an import ID made by portID and checks both halves.
+func parsePortID(id string) (string, int64, error) {
+	const want = `the import ID must be "<node_url>,<port>", e.g. "https://gw-1:5555,4444"`
+	i := strings.LastIndex(id, ",")
+	if i < 0 {
+		return "", 0, fmt.Errorf("%q has no comma: %s", id, want)
+	}
+	node, portText := strings.TrimSpace(id[:i]), strings.TrimSpace(id[i+1:])
+	if err := checkURL(node); err != nil {
+		return "", 0, fmt.Errorf("node_url %s: %s", err, want)
+	}
+	port, err := strconv.ParseInt(portText, 10, 64)
+	if err != nil || port < 1 || port > 65535 {
+		return "", 0, fmt.Errorf("port %q is not a number from 1 to 65535: %s", portText, want)
+	}
+	return node, port, nil
+}
+
+// quiesceURLOf replaces the port of nodeURL by port, keeping scheme and host.
+func quiesceURLOf(nodeURL string, port int64) (string, error) {
+	u, err := url.Parse(nodeURL)
+	if err != nil || u.Hostname() == "" {
+		return "", fmt.Errorf("node_url %q is not an absolute URL with a host", nodeURL)
+	}
+	u.Host = net.JoinHostPort(u.Hostname(), strconv.FormatInt(port, 10))
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	return u.String(), nil
+}

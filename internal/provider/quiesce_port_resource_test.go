@@ -1,0 +1,215 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/gwops/terraform-provider-apigw/internal/apigw"
+	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
+)
+
+func quiescePortConfig(nodeURL string, port int) string {
+	return providerConfig("") + fmt.Sprintf(`
+resource "apigw_quiesce_port" "q" {
+  node_url = %q
+  port     = %d
+}
+`, nodeURL, port)
+}
+
+// TestAccQuiescePort_lifecycle: create → empty plan → import → drift
+// (disabled, deleted, quiesce port pointed elsewhere) each planned and
+// repaired → destroy removes the port from the node.
+func TestAccQuiescePort_lifecycle(t *testing.T) {
+	testAccPreCheck(t)
+	cluster := startCluster(t, gwsim.Options{Nodes: 1})
+	node := cluster.Nodes()[0]
+	port := node.FreePort()
+	key := apigw.ListenerKey("HTTP", port)
+	ref := apigw.PortRef{ListenerKey: key, Pkg: "WmRoot"}
+	client := testClient(t)
+	ctx := context.Background()
+	config := quiescePortConfig(node.URL(), port)
+	wantQuiesceURL := "http://127.0.0.1:" + strconv.Itoa(port)
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Providers,
+		CheckDestroy: func(*terraform.State) error {
+			if _, err := client.GetPort(ctx, node.URL(), key); !apigw.IsNotFound(err) {
+				return fmt.Errorf("port %s still on the node after destroy (err=%v)", key, err)
+			}
+			return nil
+		},
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckResourceAttr("apigw_quiesce_port.q", "listener_key", key),
+					resource.TestCheckResourceAttr("apigw_quiesce_port.q", "quiesce_url", wantQuiesceURL),
+					resource.TestCheckResourceAttr("apigw_quiesce_port.q", "alias", "QuiescePort"),
+					resource.TestCheckResourceAttr("apigw_quiesce_port.q", "package", "WmRoot"),
+					resource.TestCheckResourceAttr("apigw_quiesce_port.q", "enabled", "true"),
+					resource.TestCheckResourceAttr("apigw_quiesce_port.q", "id", node.URL()+","+strconv.Itoa(port)),
+					checkQuiescePortLive(client, node.URL(), wantQuiesceURL, "QuiescePort"),
+				),
+			},
+			{
+				ResourceName:      "apigw_quiesce_port.q",
+				ImportState:       true,
+				ImportStateId:     node.URL() + "," + strconv.Itoa(port),
+				ImportStateVerify: true,
+			},
+			{
+				PreConfig: func() {
+					if err := client.DisablePort(ctx, node.URL(), ref); err != nil {
+						t.Fatalf("disable behind Terraform's back: %v", err)
+					}
+				},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("apigw_quiesce_port.q", plancheck.ResourceActionUpdate),
+				}},
+				Check: checkQuiescePortLive(client, node.URL(), wantQuiesceURL, "QuiescePort"),
+			},
+			{
+				PreConfig: func() {
+					_ = client.DisablePort(ctx, node.URL(), ref)
+					if err := client.DeletePort(ctx, node.URL(), ref); err != nil {
+						t.Fatalf("delete behind Terraform's back: %v", err)
+					}
+				},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("apigw_quiesce_port.q", plancheck.ResourceActionCreate),
+				}},
+				Check: checkQuiescePortLive(client, node.URL(), wantQuiesceURL, "QuiescePort"),
+			},
+			{
+				PreConfig: func() {
+					other := node.FreePort()
+					otherRef := apigw.PortRef{ListenerKey: apigw.ListenerKey("HTTP", other), Pkg: "WmRoot"}
+					if _, err := client.CreatePort(ctx, node.URL(), apigw.NewPort{Port: other, Alias: "Elsewhere", Pkg: "WmRoot"}); err != nil {
+						t.Fatalf("create other port: %v", err)
+					}
+					if err := client.EnablePort(ctx, node.URL(), otherRef); err != nil {
+						t.Fatalf("enable other port: %v", err)
+					}
+					if err := client.SetQuiescePort(ctx, node.URL(), "Elsewhere"); err != nil {
+						t.Fatalf("point quiesce port elsewhere: %v", err)
+					}
+				},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("apigw_quiesce_port.q", plancheck.ResourceActionUpdate),
+				}},
+				Check: checkQuiescePortLive(client, node.URL(), wantQuiesceURL, "QuiescePort"),
+			},
+			{
+				Config:   config,
+				PlanOnly: true, // repaired: nothing left to do
+			},
+		},
+	})
+}
+
+// checkQuiescePortLive asserts on the node itself, not on state: the alias
+// is the node's quiesce port and the port answers health.
+func checkQuiescePortLive(client *apigw.Client, nodeURL, quiesceURL, alias string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		ctx := context.Background()
+		qp, err := client.GetQuiescePort(ctx, nodeURL)
+		if err != nil {
+			return err
+		}
+		if qp.PortAlias != alias {
+			return fmt.Errorf("node's quiesce port alias = %q, want %q", qp.PortAlias, alias)
+		}
+		status, err := client.Health(ctx, quiesceURL)
+		if err != nil || status != 200 {
+			return fmt.Errorf("quiesce port %s health = %d, %v; want 200", quiesceURL, status, err)
+		}
+		return nil
+	}
+}
+
+// TestAccQuiescePort_adoptsExisting: a port with the same number, alias and
+// package is adopted, not refused.
+func TestAccQuiescePort_adoptsExisting(t *testing.T) {
+	testAccPreCheck(t)
+	cluster := startCluster(t, gwsim.Options{Nodes: 1})
+	node := cluster.Nodes()[0]
+	port := node.FreePort()
+	client := testClient(t)
+	if _, err := client.CreatePort(context.Background(), node.URL(), apigw.NewPort{Port: port, Alias: "QuiescePort", Pkg: "WmRoot"}); err != nil {
+		t.Fatal(err)
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Providers,
+		Steps: []resource.TestStep{{
+			Config: quiescePortConfig(node.URL(), port),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				resource.TestCheckResourceAttr("apigw_quiesce_port.q", "enabled", "true"),
+				checkQuiescePortLive(client, node.URL(), "http://127.0.0.1:"+strconv.Itoa(port), "QuiescePort"),
+			),
+		}},
+	})
+}
+
+// TestAccQuiescePort_clash: the same port number with another alias is an
+// error that says how to import.
+func TestAccQuiescePort_clash(t *testing.T) {
+	testAccPreCheck(t)
+	cluster := startCluster(t, gwsim.Options{Nodes: 1})
+	node := cluster.Nodes()[0]
+	port := node.FreePort()
+	if _, err := testClient(t).CreatePort(context.Background(), node.URL(), apigw.NewPort{Port: port, Alias: "SomeoneElses", Pkg: "WmRoot"}); err != nil {
+		t.Fatal(err)
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Providers,
+		Steps: []resource.TestStep{{
+			Config:      quiescePortConfig(node.URL(), port),
+			ExpectError: regexp.MustCompile(`(?s)already exists.*"SomeoneElses".*terraform import`),
+		}},
+	})
+}
+
+// TestAccQuiescePort_wrongCredentials: a 401 says which settings to check.
+func TestAccQuiescePort_wrongCredentials(t *testing.T) {
+	testAccPreCheck(t)
+	cluster := startCluster(t, gwsim.Options{Nodes: 1, Username: "Administrator", Password: "another"})
+	node := cluster.Nodes()[0]
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Providers,
+		Steps: []resource.TestStep{{
+			Config:      quiescePortConfig(node.URL(), node.FreePort()),
+			ExpectError: regexp.MustCompile(`(?s)401.*(username|password)`),
+		}},
+	})
+}
+
+// TestAccQuiescePort_unreachable: a node that refuses connections is a clear
+// error naming the URL.
+func TestAccQuiescePort_unreachable(t *testing.T) {
+	testAccPreCheck(t)
+	cluster := startCluster(t, gwsim.Options{Nodes: 1})
+	node := cluster.Nodes()[0]
+	url := node.URL()
+	if err := node.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Providers,
+		Steps: []resource.TestStep{{
+			Config:      quiescePortConfig(url, 4444),
+			ExpectError: regexp.MustCompile(`(?s)` + regexp.QuoteMeta(url) + `.*refused`),
+		}},
+	})
+}

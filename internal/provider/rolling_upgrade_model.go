@@ -1,0 +1,206 @@
+package provider
+
+import (
+	"context"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/gwops/terraform-provider-apigw/internal/rollout"
+)
+
+// rollingUpgradeModel is the resource's configuration, plan and state.
+// Nested and list values stay framework types because they are often unknown
+// at plan time (a quiesce_url fed from apigw_quiesce_port, for instance).
+type rollingUpgradeModel struct {
+	ID                types.String   `tfsdk:"id"`
+	TargetVersion     types.String   `tfsdk:"target_version"`
+	Nodes             types.List     `tfsdk:"nodes"`
+	UpgradeCommand    types.List     `tfsdk:"upgrade_command"`
+	CommandEnv        types.Map      `tfsdk:"command_env"`
+	Strategy          types.String   `tfsdk:"strategy"`
+	Flush             types.Set      `tfsdk:"flush"`
+	MaxUnavailable    types.Int64    `tfsdk:"max_unavailable"`
+	DrainTimeout      types.String   `tfsdk:"drain_timeout"`
+	CommandTimeout    types.String   `tfsdk:"command_timeout"`
+	ReadyTimeout      types.String   `tfsdk:"ready_timeout"`
+	SoakDuration      types.String   `tfsdk:"soak_duration"`
+	PollInterval      types.String   `tfsdk:"poll_interval"`
+	BeforeNodeCommand types.List     `tfsdk:"before_node_command"`
+	AfterNodeCommand  types.List     `tfsdk:"after_node_command"`
+	RollbackCommand   types.List     `tfsdk:"rollback_command"`
+	AllowDowngrade    types.Bool     `tfsdk:"allow_downgrade"`
+	Timeouts          timeouts.Value `tfsdk:"timeouts"`
+	NodeVersions      types.Map      `tfsdk:"node_versions"`
+	PendingNodes      types.List     `tfsdk:"pending_nodes"`
+	LastRollout       types.List     `tfsdk:"last_rollout"`
+}
+
+// nodeSpecModel is one element of nodes.
+type nodeSpecModel struct {
+	Name       types.String `tfsdk:"name"`
+	URL        types.String `tfsdk:"url"`
+	QuiesceURL types.String `tfsdk:"quiesce_url"`
+}
+
+var nodeSpecAttrTypes = map[string]attr.Type{
+	"name":        types.StringType,
+	"url":         types.StringType,
+	"quiesce_url": types.StringType,
+}
+
+// rolloutEntryModel is one element of last_rollout.
+type rolloutEntryModel struct {
+	Node           types.String  `tfsdk:"node"`
+	FromVersion    types.String  `tfsdk:"from_version"`
+	ToVersion      types.String  `tfsdk:"to_version"`
+	Outcome        types.String  `tfsdk:"outcome"`
+	StartedAt      types.String  `tfsdk:"started_at"`
+	FinishedAt     types.String  `tfsdk:"finished_at"`
+	DrainSeconds   types.Float64 `tfsdk:"drain_seconds"`
+	CommandSeconds types.Float64 `tfsdk:"command_seconds"`
+	ReadySeconds   types.Float64 `tfsdk:"ready_seconds"`
+}
+
+var rolloutEntryAttrTypes = map[string]attr.Type{
+	"node":            types.StringType,
+	"from_version":    types.StringType,
+	"to_version":      types.StringType,
+	"outcome":         types.StringType,
+	"started_at":      types.StringType,
+	"finished_at":     types.StringType,
+	"drain_seconds":   types.Float64Type,
+	"command_seconds": types.Float64Type,
+	"ready_seconds":   types.Float64Type,
+}
+
+var rolloutEntryType = types.ObjectType{AttrTypes: rolloutEntryAttrTypes}
+
+// knownNodes returns the node list when every name and URL in it is known
+// (quiesce URLs may still be unknown); ok is false otherwise.
+func (m *rollingUpgradeModel) knownNodes(ctx context.Context) (nodes []rollout.Node, ok bool, diags diag.Diagnostics) {
+	if m.Nodes.IsNull() || m.Nodes.IsUnknown() {
+		return nil, false, nil
+	}
+	var specs []nodeSpecModel
+	diags.Append(m.Nodes.ElementsAs(ctx, &specs, false)...)
+	if diags.HasError() {
+		return nil, false, diags
+	}
+	for _, s := range specs {
+		if s.Name.IsUnknown() || s.URL.IsUnknown() {
+			return nil, false, diags
+		}
+		nodes = append(nodes, rollout.Node{Name: s.Name.ValueString(), URL: s.URL.ValueString(), QuiesceURL: s.QuiesceURL.ValueString()})
+	}
+	return nodes, true, diags
+}
+
+// rolloutConfig maps a fully known plan onto the engine's configuration.
+func (m *rollingUpgradeModel) rolloutConfig(ctx context.Context) (rollout.Config, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	nodes, _, d := m.knownNodes(ctx)
+	diags.Append(d...)
+	cfg := rollout.Config{
+		Nodes:          nodes,
+		Target:         m.TargetVersion.ValueString(),
+		Strategy:       rollout.Strategy(m.Strategy.ValueString()),
+		MaxUnavailable: int(m.MaxUnavailable.ValueInt64()),
+		DrainTimeout:   mustDuration(m.DrainTimeout),
+		CommandTimeout: mustDuration(m.CommandTimeout),
+		ReadyTimeout:   mustDuration(m.ReadyTimeout),
+		SoakDuration:   mustDuration(m.SoakDuration),
+		PollInterval:   mustDuration(m.PollInterval),
+		AllowDowngrade: m.AllowDowngrade.ValueBool(),
+	}
+	diags.Append(m.Flush.ElementsAs(ctx, &cfg.Flush, false)...)
+	diags.Append(m.UpgradeCommand.ElementsAs(ctx, &cfg.UpgradeCommand, false)...)
+	for _, l := range []struct {
+		from types.List
+		to   *[]string
+	}{
+		{m.BeforeNodeCommand, &cfg.BeforeNodeCommand},
+		{m.AfterNodeCommand, &cfg.AfterNodeCommand},
+		{m.RollbackCommand, &cfg.RollbackCommand},
+	} {
+		if !l.from.IsNull() {
+			diags.Append(l.from.ElementsAs(ctx, l.to, false)...)
+		}
+	}
+	if !m.CommandEnv.IsNull() {
+		diags.Append(m.CommandEnv.ElementsAs(ctx, &cfg.CommandEnv, false)...)
+	}
+	return cfg, diags
+}
+
+// mustDuration parses a duration the schema validators already checked.
+func mustDuration(v types.String) time.Duration {
+	d, _ := time.ParseDuration(v.ValueString())
+	return d
+}
+
+// versionsValue turns the engine's versions into node_versions, keeping the
+// prior value of a node whose version is unknown now.
+func versionsValue(ctx context.Context, nodes []rollout.Node, now map[string]string, prior types.Map) (types.Map, diag.Diagnostics) {
+	old := map[string]string{}
+	if !prior.IsNull() && !prior.IsUnknown() {
+		prior.ElementsAs(ctx, &old, false)
+	}
+	out := make(map[string]string, len(nodes))
+	for _, n := range nodes {
+		if v := now[n.Name]; v != "" {
+			out[n.Name] = v
+		} else if v, ok := old[n.Name]; ok {
+			out[n.Name] = v
+		}
+	}
+	return types.MapValueFrom(ctx, types.StringType, out)
+}
+
+// pendingValue lists, in node order, the nodes whose version is not on target
+// (an unknown version counts as pending).
+func pendingValue(ctx context.Context, nodes []rollout.Node, versions map[string]string, target string) (types.List, diag.Diagnostics) {
+	pending := []string{}
+	for _, n := range nodes {
+		if !rollout.OnTarget(versions[n.Name], target) {
+			pending = append(pending, n.Name)
+		}
+	}
+	return types.ListValueFrom(ctx, types.StringType, pending)
+}
+
+// rolloutValue maps the engine's report onto last_rollout.
+func rolloutValue(ctx context.Context, report *rollout.Report) (types.List, diag.Diagnostics) {
+	entries := []rolloutEntryModel{}
+	if report != nil {
+		for _, r := range report.Results {
+			entries = append(entries, rolloutEntryModel{
+				Node:           types.StringValue(r.Node),
+				FromVersion:    types.StringValue(r.FromVersion),
+				ToVersion:      types.StringValue(r.ToVersion),
+				Outcome:        types.StringValue(string(r.Outcome)),
+				StartedAt:      types.StringValue(timestamp(r.StartedAt)),
+				FinishedAt:     types.StringValue(timestamp(r.FinishedAt)),
+				DrainSeconds:   types.Float64Value(seconds(r.Drain)),
+				CommandSeconds: types.Float64Value(seconds(r.Command)),
+				ReadySeconds:   types.Float64Value(seconds(r.Ready)),
+			})
+		}
+	}
+	return types.ListValueFrom(ctx, rolloutEntryType, entries)
+}
+
+func timestamp(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// seconds rounds to milliseconds so that state stays readable.
+func seconds(d time.Duration) float64 {
+	return float64(d.Round(time.Millisecond)) / float64(time.Second)
+}

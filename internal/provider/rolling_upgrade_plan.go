@@ -1,0 +1,158 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/gwops/terraform-provider-apigw/internal/rollout"
+)
+
+// ValidateConfig refuses what no single attribute validator can see:
+// duplicate nodes, a missing quiesce URL, max_unavailable against the node
+// count. It runs without network access.
+func (r *rollingUpgradeResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var cfg rollingUpgradeModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() || cfg.Nodes.IsNull() || cfg.Nodes.IsUnknown() {
+		return
+	}
+	var specs []nodeSpecModel
+	resp.Diagnostics.Append(cfg.Nodes.ElementsAs(ctx, &specs, false)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	strategy := cfg.Strategy.ValueString()
+	quiesce := cfg.Strategy.IsNull() || strategy == string(rollout.StrategyQuiesceAll)
+	names, urls := map[string]int{}, map[string]int{}
+	for i, s := range specs {
+		at := path.Root("nodes").AtListIndex(i)
+		if n := s.Name.ValueString(); !s.Name.IsUnknown() {
+			if j, dup := names[n]; dup {
+				resp.Diagnostics.AddAttributeError(at.AtName("name"), "Duplicate node name",
+					fmt.Sprintf("nodes[%d].name %q is also nodes[%d].name; every node needs its own name.", i, n, j))
+			}
+			names[n] = i
+		}
+		if u := s.URL.ValueString(); !s.URL.IsUnknown() {
+			if j, dup := urls[u]; dup {
+				resp.Diagnostics.AddAttributeError(at.AtName("url"), "Duplicate node URL",
+					fmt.Sprintf("nodes[%d].url %q is also nodes[%d].url; list each node once.", i, u, j))
+			}
+			urls[u] = i
+		}
+		if quiesce && s.QuiesceURL.IsNull() {
+			resp.Diagnostics.AddAttributeError(at.AtName("quiesce_url"), "Missing quiesce URL",
+				fmt.Sprintf(`nodes[%d].quiesce_url is required with strategy = "quiesce_all": the node has drained when health stops answering 200 there. `+
+					`Create the port with apigw_quiesce_port and use its quiesce_url, or set strategy = "drain_shutdown".`, i))
+		}
+		if !s.QuiesceURL.IsNull() && !s.QuiesceURL.IsUnknown() && s.QuiesceURL.ValueString() == s.URL.ValueString() {
+			resp.Diagnostics.AddAttributeError(at.AtName("quiesce_url"), "Quiesce URL equals the node URL",
+				fmt.Sprintf("nodes[%d].quiesce_url must point at the quiesce port, not at the primary port %q.", i, s.URL.ValueString()))
+		}
+	}
+	if !cfg.MaxUnavailable.IsNull() && !cfg.MaxUnavailable.IsUnknown() && len(specs) > 1 && cfg.MaxUnavailable.ValueInt64() >= int64(len(specs)) {
+		resp.Diagnostics.AddAttributeError(path.Root("max_unavailable"), "max_unavailable too high",
+			fmt.Sprintf("max_unavailable = %d would take every one of the %d nodes out of service at once; it must be at least 1 and less than %d.",
+				cfg.MaxUnavailable.ValueInt64(), len(specs), len(specs)))
+	}
+}
+
+// ModifyPlan reads the nodes' versions live, so the plan shows which nodes
+// will be upgraded (pending_nodes), turns drift behind Terraform's back into
+// a planned update, and refuses targets the rolling procedure can't reach.
+func (r *rollingUpgradeResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.data == nil {
+		return // destroy, or provider not configured yet
+	}
+	var plan rollingUpgradeModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	creating := req.State.Raw.IsNull()
+	unknownRollout := func() {
+		plan.NodeVersions = types.MapUnknown(types.StringType)
+		plan.PendingNodes = types.ListUnknown(types.StringType)
+		plan.LastRollout = types.ListUnknown(rolloutEntryType)
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	}
+
+	nodes, known, diags := plan.knownNodes(ctx)
+	resp.Diagnostics.Append(diags...)
+	if !known || plan.TargetVersion.IsUnknown() {
+		unknownRollout()
+		return
+	}
+	if len(nodes) == 1 {
+		resp.Diagnostics.AddAttributeWarning(path.Root("nodes"), "Single-node cluster",
+			fmt.Sprintf("Node %q is the only node: it will be out of service while it is upgraded. Add nodes to upgrade without downtime.", nodes[0].Name))
+	}
+	target := plan.TargetVersion.ValueString()
+
+	versions := map[string]string{}
+	reachable := true
+	for _, s := range rollout.Survey(ctx, gateway{c: r.data.client}, nodes, surveyConcurrency) {
+		if s.Err != nil {
+			reachable = false
+			resp.Diagnostics.AddWarning("Node unreachable at plan time",
+				fmt.Sprintf("Node %q (%s) could not be read: %s. Its version is unknown until apply, which finishes or upgrades it first.", s.Node.Name, s.Node.URL, s.Err))
+			continue
+		}
+		versions[s.Node.Name] = s.Version
+	}
+	for _, err := range rollout.CheckVersions(nodes, versions, target, plan.AllowDowngrade.ValueBool()) {
+		resp.Diagnostics.AddAttributeError(path.Root("target_version"), "Target not reachable by a rolling upgrade", err.Error())
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !reachable {
+		unknownRollout()
+		return
+	}
+
+	pending, diags := pendingValue(ctx, nodes, versions, target)
+	resp.Diagnostics.Append(diags...)
+	plan.PendingNodes = pending
+	switch {
+	case creating || len(pending.Elements()) > 0:
+		// Work to do: an apply rolls the pending nodes.
+		plan.NodeVersions = types.MapUnknown(types.StringType)
+		plan.LastRollout = types.ListUnknown(rolloutEntryType)
+	default:
+		// Every node is on target: no rollout. Settings may still change,
+		// in which case Update stores this plan as it is.
+		var state rollingUpgradeModel
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		plan.LastRollout = state.LastRollout
+		plan.NodeVersions, diags = versionsValue(ctx, nodes, versions, state.NodeVersions)
+		resp.Diagnostics.Append(diags...)
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// versionValidator accepts dotted numeric versions such as "10.15.0.7".
+type versionValidator struct{}
+
+var _ validator.String = versionValidator{}
+
+func (versionValidator) Description(context.Context) string {
+	return `a dotted numeric version such as "10.15.0.7"`
+}
+
+func (v versionValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v versionValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if err := rollout.ValidateVersion(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid version",
+			fmt.Sprintf("%s: %s; it must be %s.", req.Path, err, v.Description(ctx)))
+	}
+}

@@ -1,0 +1,395 @@
+package provider
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/gwops/terraform-provider-apigw/internal/rollout"
+)
+
+var (
+	_ resource.Resource                   = (*rollingUpgradeResource)(nil)
+	_ resource.ResourceWithConfigure      = (*rollingUpgradeResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*rollingUpgradeResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*rollingUpgradeResource)(nil)
+)
+
+// Defaults of apigw_rolling_upgrade, from the provider contract.
+const (
+	defaultDrainTimeout   = "15m"
+	defaultCommandTimeout = "30m"
+	defaultReadyTimeout   = "20m"
+	defaultSoakDuration   = "0s"
+	defaultPollInterval   = "2s"
+	defaultApplyTimeout   = 2 * time.Hour
+	surveyConcurrency     = 16
+)
+
+// flushValues are the only values the quiesce API accepts in flush.
+var flushValues = []string{"license_metrics", "performance_metrics", "subscription_quota"}
+
+// rollingUpgradeResource brings every node of one cluster to target_version,
+// one node (or max_unavailable nodes) at a time.
+type rollingUpgradeResource struct {
+	data *providerData
+}
+
+// NewRollingUpgradeResource is the constructor registered with the provider.
+func NewRollingUpgradeResource() resource.Resource { return &rollingUpgradeResource{} }
+
+func (r *rollingUpgradeResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_rolling_upgrade"
+}
+
+func (r *rollingUpgradeResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = clientFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *rollingUpgradeResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	argv := func(desc string, required bool) schema.ListAttribute {
+		return schema.ListAttribute{
+			Required:            required,
+			Optional:            !required,
+			ElementType:         types.StringType,
+			MarkdownDescription: desc + " An argv list: the first element is the program, run without a shell.",
+			Validators: []validator.List{
+				listvalidator.SizeAtLeast(1),
+				listvalidator.ValueStringsAre(stringvalidator.LengthAtLeast(1)),
+			},
+		}
+	}
+	duration := func(desc, def string, positive bool) schema.StringAttribute {
+		return schema.StringAttribute{
+			Optional:            true,
+			Computed:            true,
+			Default:             stringdefault.StaticString(def),
+			MarkdownDescription: fmt.Sprintf("%s Go duration, default `%q`.", desc, def),
+			Validators:          []validator.String{durationValidator{positive: positive}},
+		}
+	}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Brings every node of one API Gateway cluster to `target_version`, one node (or `max_unavailable` nodes) at a time, " +
+			"with no loss of service: quiesce for all (or drain shutdown), wait until the node has drained, run `upgrade_command`, " +
+			"wait until the node is ready on the target, then go on. Create and Update roll whatever is not on target yet; Read reports " +
+			"what the nodes run; Delete forgets the cluster and touches no node. Import is not supported: a new resource adopts " +
+			"the cluster on its first apply and skips nodes already on target.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "Derived from the node URLs.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"target_version": schema.StringAttribute{
+				Required: true,
+				MarkdownDescription: "Dotted version every node must reach, e.g. `10.15.0.7`. A node is on target when its reported version " +
+					"starts with these segments. Stays at its old value in state until every node is on target.",
+				Validators: []validator.String{versionValidator{}},
+			},
+			"nodes": schema.ListNestedAttribute{
+				Required:            true,
+				MarkdownDescription: "The cluster's nodes, upgraded in this order. Names and URLs must be unique.",
+				Validators:          []validator.List{listvalidator.SizeAtLeast(1)},
+				NestedObject: schema.NestedAttributeObject{
+					Attributes: map[string]schema.Attribute{
+						"name": schema.StringAttribute{
+							Required:            true,
+							MarkdownDescription: "Node name, used in state, errors and `APIGW_NODE_NAME`.",
+							Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+						},
+						"url": schema.StringAttribute{
+							Required:            true,
+							MarkdownDescription: "Primary (admin) URL, e.g. `https://gw-1:5555`.",
+							Validators:          []validator.String{urlValidator{}},
+						},
+						"quiesce_url": schema.StringAttribute{
+							Optional: true,
+							MarkdownDescription: "The node's quiesce-port URL, e.g. `apigw_quiesce_port.gw1.quiesce_url`. Required with " +
+								"`strategy = \"quiesce_all\"`: the node has drained when health stops answering 200 there.",
+							Validators: []validator.String{urlValidator{}},
+						},
+					},
+				},
+			},
+			"upgrade_command": argv("Shuts the node down, applies the fix and starts it (a new container in Docker set-ups).", true),
+			"command_env": schema.MapAttribute{
+				Optional:            true,
+				Sensitive:           true,
+				ElementType:         types.StringType,
+				MarkdownDescription: "Added to every command's environment. Sensitive: values are redacted from errors and logs.",
+			},
+			"strategy": schema.StringAttribute{
+				Optional: true,
+				Computed: true,
+				Default:  stringdefault.StaticString(string(rollout.StrategyQuiesceAll)),
+				MarkdownDescription: "`quiesce_all` (default, the vendor tutorial; flushes metrics to the data store) or `drain_shutdown` " +
+					"(10.11+: shutdown with `option: drain`, then the command applies the fix and starts the node; no documented flush).",
+				Validators: []validator.String{stringvalidator.OneOf(string(rollout.StrategyQuiesceAll), string(rollout.StrategyDrainShutdown))},
+			},
+			"flush": schema.SetAttribute{
+				Optional:            true,
+				Computed:            true,
+				ElementType:         types.StringType,
+				Default:             setdefault.StaticValue(stringSet(flushValues)),
+				MarkdownDescription: "In-memory data flushed to the data store on quiesce: any of `license_metrics`, `performance_metrics`, `subscription_quota`; default all three. An empty set is refused (the API reads it as all).",
+				Validators: []validator.Set{
+					setvalidator.SizeAtLeast(1),
+					setvalidator.ValueStringsAre(stringvalidator.OneOf(flushValues...)),
+				},
+			},
+			"max_unavailable": schema.Int64Attribute{
+				Optional:            true,
+				Computed:            true,
+				Default:             int64default.StaticInt64(1),
+				MarkdownDescription: "Nodes upgraded at once (default 1): at least 1 and, with several nodes, fewer than their number.",
+				Validators:          []validator.Int64{int64validator.AtLeast(1)},
+			},
+			"drain_timeout":       duration("From the quiesce request until the node stops answering on its quiesce port.", defaultDrainTimeout, true),
+			"command_timeout":     duration("Limit of each command's run.", defaultCommandTimeout, true),
+			"ready_timeout":       duration("From the end of the upgrade command until the node answers health 200 and reports the target.", defaultReadyTimeout, true),
+			"soak_duration":       duration("Wait after a node is ready, health re-checked, before the next one.", defaultSoakDuration, false),
+			"poll_interval":       duration("The slowest poll of a wait; polling starts faster.", defaultPollInterval, true),
+			"before_node_command": argv("Run before a node is quiesced, e.g. to take it out of the load balancer.", false),
+			"after_node_command":  argv("Run after a node is ready and soaked, e.g. to put it back into the load balancer.", false),
+			"rollback_command":    argv("Run for a node whose upgrade failed, to bring it back on its old version.", false),
+			"allow_downgrade": schema.BoolAttribute{
+				Optional:            true,
+				Computed:            true,
+				Default:             booldefault.StaticBool(false),
+				MarkdownDescription: "Allow a target lower than a node's version (default `false`).",
+			},
+			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Update: true}),
+			"node_versions": schema.MapAttribute{
+				Computed:            true,
+				ElementType:         types.StringType,
+				MarkdownDescription: "Node name → version the node reports, refreshed by every read.",
+			},
+			"pending_nodes": schema.ListAttribute{
+				Computed:    true,
+				ElementType: types.StringType,
+				MarkdownDescription: "Nodes not on target, known at plan time. After a successful apply it keeps the planned value " +
+					"(Terraform requires it); the next refresh shows what is still pending.",
+			},
+			"last_rollout": schema.ListNestedAttribute{
+				Computed:            true,
+				MarkdownDescription: "One object a node touched by the last apply, in the order they started.",
+				NestedObject: schema.NestedAttributeObject{
+					Attributes: map[string]schema.Attribute{
+						"node":            schema.StringAttribute{Computed: true, MarkdownDescription: "Node name."},
+						"from_version":    schema.StringAttribute{Computed: true, MarkdownDescription: "Version before."},
+						"to_version":      schema.StringAttribute{Computed: true, MarkdownDescription: "Version after."},
+						"outcome":         schema.StringAttribute{Computed: true, MarkdownDescription: "`upgraded`, `skipped`, `failed` or `rolled_back`."},
+						"started_at":      schema.StringAttribute{Computed: true, MarkdownDescription: "RFC 3339."},
+						"finished_at":     schema.StringAttribute{Computed: true, MarkdownDescription: "RFC 3339."},
+						"drain_seconds":   schema.Float64Attribute{Computed: true, MarkdownDescription: "Quiesce (or drain) request until drained."},
+						"command_seconds": schema.Float64Attribute{Computed: true, MarkdownDescription: "Run time of `upgrade_command`."},
+						"ready_seconds":   schema.Float64Attribute{Computed: true, MarkdownDescription: "Command end until ready on target."},
+					},
+				},
+			},
+		},
+	}
+}
+
+func (r *rollingUpgradeResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan rollingUpgradeModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	limit, diags := plan.Timeouts.Create(ctx, defaultApplyTimeout)
+	resp.Diagnostics.Append(diags...)
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+
+	plan.ID = types.StringValue(clusterID(ctx, &plan))
+	// A failed Create has no previous target: target_version is left null
+	// and Terraform taints the resource; its replacement resumes.
+	out := r.roll(ctx, &plan, types.StringNull(), types.MapNull(types.StringType))
+	resp.Diagnostics.Append(out.diags...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &out.rollingUpgradeModel)...)
+}
+
+func (r *rollingUpgradeResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state rollingUpgradeModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	// Nothing was pending at plan time: only settings changed. Keep what
+	// the plan promised; no node is touched.
+	if !plan.LastRollout.IsUnknown() {
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		return
+	}
+	limit, diags := plan.Timeouts.Update(ctx, defaultApplyTimeout)
+	resp.Diagnostics.Append(diags...)
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+
+	out := r.roll(ctx, &plan, state.TargetVersion, state.NodeVersions)
+	resp.Diagnostics.Append(out.diags...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &out.rollingUpgradeModel)...)
+}
+
+// rolledModel is a model on its way to state, with the diagnostics of the
+// rollout that produced it.
+type rolledModel struct {
+	rollingUpgradeModel
+	diags diag.Diagnostics
+}
+
+// roll runs the engine and turns its report into state: on success the
+// plan; on failure the plan with target_version kept at oldTarget, so the
+// next plan shows the remaining work.
+func (r *rollingUpgradeResource) roll(ctx context.Context, plan *rollingUpgradeModel, oldTarget types.String, oldVersions types.Map) *rolledModel {
+	out := &rolledModel{rollingUpgradeModel: *plan}
+	cfg, diags := plan.rolloutConfig(ctx)
+	out.diags.Append(diags...)
+	if out.diags.HasError() {
+		return out
+	}
+	var secrets []string
+	for _, v := range cfg.CommandEnv {
+		secrets = append(secrets, v)
+	}
+	engine := rollout.Engine{
+		Gateway: gateway{c: r.data.client},
+		Runner:  &rollout.ExecRunner{Redact: secrets},
+		OnEvent: func(ev rollout.Event) {
+			tflog.Info(ctx, fmt.Sprintf("rolling upgrade: %s: %s", ev.Node, ev.Message),
+				map[string]any{"node": ev.Node, "event": string(ev.Kind)})
+		},
+	}
+	report, err := engine.Run(ctx, cfg)
+
+	versions := map[string]string{}
+	if report != nil {
+		versions = report.Versions
+	}
+	nv, d := versionsValue(ctx, cfg.Nodes, versions, oldVersions)
+	out.diags.Append(d...)
+	out.NodeVersions = nv
+	lr, d := rolloutValue(ctx, report)
+	out.diags.Append(d...)
+	out.LastRollout = lr
+	if err == nil {
+		if out.PendingNodes.IsUnknown() {
+			out.PendingNodes, d = pendingValue(ctx, cfg.Nodes, versions, cfg.Target)
+			out.diags.Append(d...)
+		}
+		return out
+	}
+
+	out.TargetVersion = oldTarget
+	out.PendingNodes, d = pendingValue(ctx, cfg.Nodes, versions, cfg.Target)
+	out.diags.Append(d...)
+	out.diags.AddError("Rolling upgrade stopped", err.Error()+"\n\n"+progressSummary(report, cfg.Nodes, cfg.Target))
+	return out
+}
+
+// progressSummary says, node by node, where the rollout stands, for the
+// error shown to the user.
+func progressSummary(report *rollout.Report, nodes []rollout.Node, target string) string {
+	outcome := map[string]string{}
+	versions := map[string]string{}
+	if report != nil {
+		for _, r := range report.Results {
+			outcome[r.Node] = string(r.Outcome)
+		}
+		versions = report.Versions
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Progress towards %s:\n", target)
+	for _, n := range nodes {
+		state := outcome[n.Name]
+		if state == "" {
+			state = "not started"
+		}
+		v := versions[n.Name]
+		if v == "" {
+			v = "unknown"
+		}
+		fmt.Fprintf(&b, "  - %s: %s (reports %s)\n", n.Name, state, v)
+	}
+	b.WriteString("target_version keeps its previous value in state; run terraform apply again to resume: nodes on target are skipped.")
+	return b.String()
+}
+
+func (r *rollingUpgradeResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state rollingUpgradeModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || r.data == nil {
+		return
+	}
+	nodes, ok, diags := state.knownNodes(ctx)
+	resp.Diagnostics.Append(diags...)
+	if !ok {
+		return
+	}
+	versions := map[string]string{}
+	for _, s := range rollout.Survey(ctx, gateway{c: r.data.client}, nodes, surveyConcurrency) {
+		if s.Err != nil {
+			resp.Diagnostics.AddWarning("Node unreachable during refresh",
+				fmt.Sprintf("Node %q (%s) could not be read: %s. node_versions keeps its last known value for it.", s.Node.Name, s.Node.URL, s.Err))
+			continue
+		}
+		versions[s.Node.Name] = s.Version
+	}
+	state.NodeVersions, diags = versionsValue(ctx, nodes, versions, state.NodeVersions)
+	resp.Diagnostics.Append(diags...)
+	known := map[string]string{}
+	state.NodeVersions.ElementsAs(ctx, &known, false)
+	if !state.TargetVersion.IsNull() {
+		state.PendingNodes, diags = pendingValue(ctx, nodes, known, state.TargetVersion.ValueString())
+		resp.Diagnostics.Append(diags...)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// Delete forgets the cluster; it touches no node.
+func (r *rollingUpgradeResource) Delete(ctx context.Context, _ resource.DeleteRequest, _ *resource.DeleteResponse) {
+	tflog.Info(ctx, "apigw_rolling_upgrade removed from state; no node was touched")
+}
+
+// clusterID derives a stable ID from the node URLs.
+func clusterID(ctx context.Context, m *rollingUpgradeModel) string {
+	nodes, _, _ := m.knownNodes(ctx)
+	h := sha256.New()
+	for _, n := range nodes {
+		h.Write([]byte(n.URL + "\n"))
+	}
+	return "cluster-" + hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// stringSet builds a known set of strings for schema defaults.
+func stringSet(values []string) types.Set {
+	elems := make([]attr.Value, len(values))
+	for i, v := range values {
+		elems[i] = types.StringValue(v)
+	}
+	return types.SetValueMust(types.StringType, elems)
+}

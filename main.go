@@ -1,0 +1,30 @@
+// Command terraform-provider-apigw serves the apigw Terraform provider, which
+// performs zero-downtime rolling upgrades of webMethods API Gateway clusters.
+package main
+
+import (
+	"context"
+	"flag"
+	"log"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+
+	"github.com/gwops/terraform-provider-apigw/internal/provider"
+)
+
+// version is set by the release build through -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	var debug bool
+	flag.BoolVar(&debug, "debug", false, "start the provider with support for debuggers like delve")
+	flag.Parse()
+
+	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
+		Address: provider.Address,
+		Debug:   debug,
+	})
+	if err != nil {
+		log.Fatal(err.Error())
+	}
+}
