@@ -26,10 +26,10 @@ import (
 )
 
 var (
-	_ resource.Resource                   = (*quiescePortResource)(nil)
-	_ resource.ResourceWithConfigure      = (*quiescePortResource)(nil)
-	_ resource.ResourceWithImportState    = (*quiescePortResource)(nil)
-	_ resource.ResourceWithModifyPlan     = (*quiescePortResource)(nil)
+	_ resource.Resource                = (*quiescePortResource)(nil)
+	_ resource.ResourceWithConfigure   = (*quiescePortResource)(nil)
+	_ resource.ResourceWithImportState = (*quiescePortResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*quiescePortResource)(nil)
 )
 
 // quiescePortResource is the tutorial's prerequisite on one node: an HTTP

@@ -17,16 +17,15 @@ type StepError struct {
 
 // Steps named in a StepError, in the order they run for a node.
 const (
-	StepPreflight       = "pre-flight"
-	StepBeforeCommand   = "before_node_command"
-	StepQuiesce         = "quiesce"
-	StepDrainShutdown   = "drain_shutdown"
-	StepDrain           = "drain"
-	StepUpgradeCommand  = "upgrade_command"
-	StepReady           = "ready"
-	StepSoak            = "soak"
-	StepAfterCommand    = "after_node_command"
-	StepRollbackCommand = "rollback_command"
+	StepPreflight      = "pre-flight"
+	StepBeforeCommand  = "before_node_command"
+	StepQuiesce        = "quiesce"
+	StepDrainShutdown  = "drain_shutdown"
+	StepDrain          = "drain"
+	StepUpgradeCommand = "upgrade_command"
+	StepReady          = "ready"
+	StepSoak           = "soak"
+	StepAfterCommand   = "after_node_command"
 )
 
 func (e *StepError) Error() string {
