@@ -97,10 +97,11 @@ func (r *run) takeOut(ctx context.Context, j *job) error {
 			r.ev.emit(j.node.Name, EventQuiesceRequested, "quiesce mode for all requested (flush %s)", strings.Join(r.cfg.Flush, ", "))
 		}
 	}
-	if err := r.waitDrained(ctx, j); err != nil {
+	err := r.waitDrained(ctx, j)
+	j.res.Drain = r.since(start)
+	if err != nil {
 		return err
 	}
-	j.res.Drain = r.since(start)
 	r.ev.emit(j.node.Name, EventDrained, "drained after %s", j.res.Drain)
 	return nil
 }
