@@ -820,3 +820,25 @@ func TestConcurrentFailuresAreAllReported(t *testing.T) {
 		}
 	})
 }
+
+func TestPreflightGivesUpOnPeerThatStaysDown(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, oldV, oldV, oldV)
+		h.cfg.ReadyTimeout = 3 * time.Minute
+		h.ev.hook = func(e Event) {
+			if e.Node == "gw-1" && e.Kind == EventCommandDone {
+				h.c.mu.Lock()
+				h.c.node("gw-3").ph = phDown
+				h.c.mu.Unlock()
+			}
+		}
+		rep, err, _ := h.run(t.Context())
+		se := stepError(t, err)
+		if se.Node != "gw-2" || se.Step != StepPreflight || !strings.Contains(err.Error(), `"gw-3" (no answer`) || !strings.Contains(se.Hint, "Nothing was changed") {
+			t.Fatalf("error: %v", err)
+		}
+		if outcomes(rep) != "gw-1:upgraded" || h.c.node("gw-2").quiesceCalls != 0 {
+			t.Errorf("outcomes %s, gw-2 quiesce calls %d", outcomes(rep), h.c.node("gw-2").quiesceCalls)
+		}
+	})
+}

@@ -45,7 +45,7 @@ func (r *run) preflight(ctx context.Context, j *job) error {
 		}
 		if err != nil || code != 200 {
 			return &StepError{Node: j.node.Name, Step: StepPreflight,
-				Err:  fmt.Errorf("quiesce_url %s gave %s instead of health 200, so the node has no live quiesce port", j.node.QuiesceURL, describeHealth(code, err)),
+				Err:  fmt.Errorf("quiesce_url %s did not answer health 200 (%s), so the node has no live quiesce port", j.node.QuiesceURL, describeHealth(code, err)),
 				Hint: "Nothing was changed on this node. Create its quiesce port with apigw_quiesce_port and set quiesce_url to that resource's quiesce_url, then re-run terraform apply."}
 		}
 	}
