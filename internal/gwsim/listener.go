@@ -97,11 +97,16 @@ func (c *Cluster) trackHandler(h http.Handler) http.Handler {
 }
 
 // abort closes the listener and every connection at once, like a crash.
-func (s *server) abort() { _ = s.srv.Close() }
+// The listener is closed directly too: Serve may not have taken it over yet.
+func (s *server) abort() {
+	_ = s.ln.Close()
+	_ = s.srv.Close()
+}
 
 // drain stops accepting connections, lets running requests finish (until ctx
 // ends) and then closes what is left.
 func (s *server) drain(ctx context.Context) {
+	_ = s.ln.Close()
 	_ = s.srv.Shutdown(ctx)
 	_ = s.srv.Close()
 }

@@ -1,0 +1,204 @@
+package gwsim
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestFaultQuiesceRefused(t *testing.T) {
+	c := startCluster(t, Options{Nodes: 1})
+	n := c.Nodes()[0]
+	setupQuiescePort(t, n)
+	n.SetFaults(Faults{QuiesceRefused: true})
+	a := quiesceAll(n)
+	expectStatus(t, a, http.StatusInternalServerError)
+	if d, _ := a.json(t)["errorDetails"].(string); !strings.HasPrefix(d, " ") {
+		t.Fatalf("body %s", a.body)
+	}
+	if n.State() != StateReady || c.MaxOutOfService() != 0 {
+		t.Fatalf("state %s", n.State())
+	}
+	n.SetFaults(Faults{})
+	expectStatus(t, quiesceAll(n), http.StatusOK)
+}
+
+func TestFaultDrainNeverEnds(t *testing.T) {
+	c := startCluster(t, Options{Nodes: 1, DrainTime: 50 * time.Millisecond})
+	n := c.Nodes()[0]
+	qURL := c.urlFor(setupQuiescePort(t, n))
+	n.SetFaults(Faults{DrainNeverEnds: true})
+	expectStatus(t, quiesceAll(n), http.StatusOK)
+	time.Sleep(400 * time.Millisecond)
+	if n.State() != StateQuiescing {
+		t.Fatalf("state %s", n.State())
+	}
+	expectStatus(t, health(qURL), http.StatusOK)
+	// Clearing the fault lets the quiesce finish.
+	n.SetFaults(Faults{})
+	waitFor(t, "quiesced", func() bool { return n.State() == StateQuiesced })
+}
+
+func TestFaultNeverReturns(t *testing.T) {
+	c := startCluster(t, Options{Nodes: 1})
+	n := c.Nodes()[0]
+	n.SetFaults(Faults{NeverReturns: true})
+	if err := n.Restart(RestartOptions{Version: "10.15.0.7.1"}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * testRestart)
+	if n.State() != StateStopped || !refused(health(n.URL())) {
+		t.Fatalf("state %s", n.State())
+	}
+	// Once the fault is gone, the next restart works.
+	n.SetFaults(Faults{})
+	if err := n.Restart(RestartOptions{Version: "10.15.0.7.1"}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "ready", func() bool { return n.State() == StateReady })
+}
+
+func TestFaultWrongVersion(t *testing.T) {
+	c := startCluster(t, Options{Nodes: 1})
+	n := c.Nodes()[0]
+	n.SetFaults(Faults{WrongVersion: "10.15.0.5.120"})
+	if err := n.Restart(RestartOptions{Version: "10.15.0.7.1"}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "ready", func() bool { return n.State() == StateReady })
+	a := do("GET", n.URL()+"/rest/apigateway/is/serverinfo", nil, true)
+	if a.json(t)["version"] != "10.15.0.5.120" {
+		t.Fatalf("serverinfo %s", a.body)
+	}
+}
+
+func TestFaultAdmin503Rate(t *testing.T) {
+	c := startCluster(t, Options{Nodes: 1})
+	n := c.Nodes()[0]
+	n.SetFaults(Faults{Admin503Rate: 0.5})
+	var got []int
+	for i := 0; i < 6; i++ {
+		got = append(got, do("GET", n.URL()+"/rest/apigateway/is/serverinfo", nil, true).status)
+	}
+	want := []int{200, 503, 200, 503, 200, 503}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("statuses %v, want %v", got, want)
+		}
+	}
+	n.SetFaults(Faults{Admin503Rate: 1})
+	a := do("POST", n.URL()+"/rest/apigateway/ports", map[string]any{"port": n.FreePort(), "portAlias": "Q"}, true)
+	expectStatus(t, a, http.StatusServiceUnavailable)
+	if d, _ := a.json(t)["errorDetails"].(string); !strings.HasPrefix(d, " ") {
+		t.Fatalf("body %s", a.body)
+	}
+	// Nothing was done: the port does not exist.
+	n.SetFaults(Faults{})
+	a = do("GET", n.URL()+"/rest/apigateway/ports", nil, true)
+	if l, _ := a.json(t)["listeners"].([]any); len(l) != 1 {
+		t.Fatalf("a 503 call had an effect: %s", a.body)
+	}
+	// Health, runtime traffic and bad credentials are not affected.
+	n.SetFaults(Faults{Admin503Rate: 1})
+	expectStatus(t, health(n.URL()), http.StatusOK)
+	traffic(t, n, 1)
+	expectStatus(t, do("GET", n.URL()+"/rest/apigateway/is/serverinfo", nil, false), http.StatusUnauthorized)
+}
+
+func TestFaultAdminDelayAndLatency(t *testing.T) {
+	c := startCluster(t, Options{Nodes: 1, AdminLatency: 100 * time.Millisecond})
+	n := c.Nodes()[0]
+	n.SetFaults(Faults{AdminDelay: 200 * time.Millisecond})
+	start := time.Now()
+	expectStatus(t, do("GET", n.URL()+"/rest/apigateway/is/serverinfo", nil, true), http.StatusOK)
+	if d := time.Since(start); d < 300*time.Millisecond {
+		t.Fatalf("admin call took %v, want at least 300ms", d)
+	}
+	start = time.Now()
+	expectStatus(t, health(n.URL()), http.StatusOK)
+	traffic(t, n, 1)
+	if d := time.Since(start); d > 250*time.Millisecond {
+		t.Fatalf("health and runtime were delayed: %v", d)
+	}
+	// A client giving up early is not a problem for the node.
+	quick := &http.Client{Timeout: 50 * time.Millisecond}
+	if a := doWith(quick, "GET", n.URL()+"/rest/apigateway/is/serverinfo", nil, true); a.err == nil {
+		t.Fatal("slow admin call answered before the client timeout")
+	}
+	expectStatus(t, health(n.URL()), http.StatusOK)
+}
+
+func TestFaultRefuseMidDrain(t *testing.T) {
+	c := startCluster(t, Options{Nodes: 1, DrainTime: 400 * time.Millisecond})
+	n := c.Nodes()[0]
+	qURL := c.urlFor(setupQuiescePort(t, n))
+	traffic(t, n, 3)
+	n.SetFaults(Faults{RefuseMidDrain: true})
+	expectStatus(t, quiesceAll(n), http.StatusOK)
+	expectStatus(t, health(qURL), http.StatusOK)
+	waitFor(t, "stopped", func() bool { return n.State() == StateStopped })
+	for _, u := range []string{n.URL(), qURL} {
+		if a := health(u); !refused(a) {
+			t.Fatalf("%s answers: %v", u, a)
+		}
+	}
+	if n.Lost() != 3 || c.StoreTotals().PerNode[n.Name()] != 0 {
+		t.Fatalf("lost %d store %+v", n.Lost(), c.StoreTotals())
+	}
+	if indexOf(kinds(c.Events(), n.Name()), EventQuiesceCompleted) >= 0 {
+		t.Fatal("a crashed quiesce must not complete")
+	}
+}
+
+func TestFaultHealthFlaps(t *testing.T) {
+	c := startCluster(t, Options{Nodes: 1})
+	n := c.Nodes()[0]
+	n.SetFaults(Faults{HealthFlaps: 4})
+	if err := n.Restart(RestartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	expectStatus(t, health(n.URL()), http.StatusInternalServerError)
+	waitFor(t, "booted", func() bool { n.mu.Lock(); defer n.mu.Unlock(); return n.booted })
+	var got []int
+	for i := 0; i < 6; i++ {
+		got = append(got, health(n.URL()).status)
+		if i == 3 && n.State() != StateStarting {
+			t.Fatalf("ready while flapping")
+		}
+	}
+	want := []int{200, 500, 200, 500, 200, 200}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("health %v, want %v", got, want)
+		}
+	}
+	if n.State() != StateReady {
+		t.Fatalf("state %s", n.State())
+	}
+}
+
+func TestFaultsJSON(t *testing.T) {
+	f := Faults{QuiesceRefused: true, WrongVersion: "1.2", Admin503Rate: 0.25, AdminDelay: 1500 * time.Millisecond, HealthFlaps: 2,
+		DrainNeverEnds: true, NeverReturns: true, RefuseMidDrain: true}
+	b, err := json.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"adminDelay":"1.5s"`) {
+		t.Fatalf("duration not a string: %s", b)
+	}
+	var back Faults
+	if err := json.Unmarshal(b, &back); err != nil || back != f {
+		t.Fatalf("round trip: %+v %v", back, err)
+	}
+	if err := json.Unmarshal([]byte(`{"adminDelay":250000000}`), &back); err != nil || back.AdminDelay != 250*time.Millisecond {
+		t.Fatalf("nanoseconds: %+v %v", back, err)
+	}
+	for _, bad := range []string{`{"adminDelay":"soon"}`, `{"admin503Rate":2}`, `{"quiesceRefuse":true}`, `{"healthFlaps":-1}`} {
+		if err := json.Unmarshal([]byte(bad), &back); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
+	}
+}

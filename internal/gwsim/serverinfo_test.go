@@ -1,0 +1,101 @@
+package gwsim
+
+import (
+	"net/http"
+	"testing"
+)
+
+func TestServerInfo(t *testing.T) {
+	c := startCluster(t, Options{Nodes: 1, Version: "10.15.0.5.120"})
+	n := c.Nodes()[0]
+	get := func() map[string]any {
+		a := do("GET", n.URL()+"/rest/apigateway/is/serverinfo", nil, true)
+		expectStatus(t, a, http.StatusOK)
+		return a.json(t)
+	}
+	m := get()
+	if m["version"] != "10.15.0.5.120" || m["build"] != "120" {
+		t.Fatalf("serverinfo %v", m)
+	}
+	if p, _ := m["patch_nums"].(map[string]any); len(p) == 0 {
+		t.Fatalf("patch_nums %v", m["patch_nums"])
+	}
+	if si, _ := m["systemInfo"].(map[string]any); si["Hostname"] != "gw-1" {
+		t.Fatalf("systemInfo %v", m["systemInfo"])
+	}
+	productVersion := func(m map[string]any) any {
+		l := m["LicenseDetails"].([]any)
+		return l[0].(map[string]any)["productInformation"].(map[string]any)["Product Version"]
+	}
+	if productVersion(m) != "10.15" {
+		t.Fatalf("Product Version %v", productVersion(m))
+	}
+	if err := n.Restart(RestartOptions{Version: "10.15.0.7.1234"}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "ready", func() bool { return n.State() == StateReady })
+	m = get()
+	if m["version"] != "10.15.0.7.1234" || productVersion(m) != "10.15" {
+		t.Fatalf("after fix: version %v product version %v", m["version"], productVersion(m))
+	}
+	// A version without a fix level has no patches.
+	if err := n.Restart(RestartOptions{Version: "10.15"}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "ready", func() bool { return n.State() == StateReady })
+	if p, _ := get()["patch_nums"].(map[string]any); len(p) != 0 {
+		t.Fatalf("patch_nums %v", p)
+	}
+}
+
+func TestClusterInfo(t *testing.T) {
+	c := startCluster(t, Options{Nodes: 3})
+	a := do("GET", c.Nodes()[2].URL()+"/rest/apigateway/is/cluster", nil, true)
+	expectStatus(t, a, http.StatusOK)
+	m := a.json(t)
+	if m["clusterAware"] != true {
+		t.Fatalf("cluster %s", a.body)
+	}
+	if ig, _ := m["Ignite"].(map[string]any); ig["hostnames"] != "gw-1,gw-2,gw-3" {
+		t.Fatalf("Ignite %v", m["Ignite"])
+	}
+}
+
+func TestHealthEngine(t *testing.T) {
+	c := startCluster(t, Options{Nodes: 2})
+	n, other := c.Nodes()[0], c.Nodes()[1]
+	engine := func() answer { return do("GET", n.URL()+"/rest/apigateway/health/engine", nil, false) }
+	a := engine()
+	expectStatus(t, a, http.StatusOK)
+	m := a.json(t)
+	if m["status"] != "green" || m["terracotta"].(map[string]any)["healthy_nodes"] != "2" {
+		t.Fatalf("engine %s", a.body)
+	}
+	if err := other.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if s := engine().json(t)["status"]; s != "yellow" {
+		t.Fatalf("one node down: %v", s)
+	}
+	if err := n.Restart(RestartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	a = engine()
+	expectStatus(t, a, http.StatusInternalServerError)
+	if a.json(t)["status"] != "red" {
+		t.Fatalf("starting: %s", a.body)
+	}
+	// Credentials are optional, wrong ones are refused.
+	req, _ := http.NewRequest("GET", n.URL()+"/rest/apigateway/health/engine", nil)
+	req.SetBasicAuth("x", "y")
+	resp, err := testClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("wrong credentials: %d", resp.StatusCode)
+	}
+	expectStatus(t, do("GET", n.URL()+"/rest/apigateway/health/nothing", nil, false), http.StatusNotFound)
+	expectStatus(t, do("POST", n.URL()+"/rest/apigateway/health", nil, false), http.StatusMethodNotAllowed)
+}

@@ -1,0 +1,120 @@
+package gwsim
+
+import (
+	"net/http"
+	"testing"
+	"time"
+)
+
+func shutdownBody(option string, bounce bool) map[string]any {
+	return map[string]any{"bounce": bounce, "option": option, "timeout": 1, "quiesce": false}
+}
+
+func TestShutdownDrain(t *testing.T) {
+	c := startCluster(t, Options{Nodes: 2})
+	n := c.Nodes()[0]
+	traffic(t, n, 3)
+	res := make(chan answer, 1)
+	go func() { res <- do("GET", n.URL()+"/gateway/x?delay=400ms", nil, false) }()
+	waitFor(t, "in flight", func() bool { n.mu.Lock(); defer n.mu.Unlock(); return n.inflight == 1 })
+
+	a := do("POST", n.URL()+"/rest/apigateway/shutdown", shutdownBody("drain", false), true)
+	expectStatus(t, a, http.StatusOK)
+	if a.json(t)["message"] != "Server shutdown is in progress." {
+		t.Fatalf("answer %s", a.body)
+	}
+	// New traffic is refused at once; the running request finishes.
+	waitFor(t, "primary closed", func() bool { return refused(health(n.URL())) })
+	expectStatus(t, <-res, http.StatusOK)
+	waitFor(t, "stopped", func() bool { return n.State() == StateStopped })
+	// No flush on shutdown: the metrics are lost.
+	if n.Served() != 4 || n.Lost() != 4 || c.StoreTotals().PerNode[n.Name()] != 0 {
+		t.Fatalf("served %d lost %d store %+v", n.Served(), n.Lost(), c.StoreTotals())
+	}
+	got := kinds(c.Events(), n.Name())
+	if i, j := indexOf(got, EventShutdownRequested), indexOf(got, EventStopped); i < 0 || j < i {
+		t.Fatalf("events %v", got)
+	}
+	if c.MaxOutOfService() != 1 {
+		t.Fatalf("out of service %d", c.MaxOutOfService())
+	}
+}
+
+func TestShutdownForceCutsRequests(t *testing.T) {
+	c := startCluster(t, Options{Nodes: 1})
+	n := c.Nodes()[0]
+	res := make(chan answer, 1)
+	go func() { res <- do("GET", n.URL()+"/gateway/x?delay=5s", nil, false) }()
+	waitFor(t, "in flight", func() bool { n.mu.Lock(); defer n.mu.Unlock(); return n.inflight == 1 })
+	expectStatus(t, do("POST", n.URL()+"/rest/apigateway/shutdown", shutdownBody("force", false), true), http.StatusOK)
+	start := time.Now()
+	if a := <-res; a.err == nil {
+		t.Fatalf("forced shutdown let the request finish: %v", a)
+	}
+	if time.Since(start) > 2*time.Second {
+		t.Fatal("forced shutdown waited")
+	}
+	waitFor(t, "stopped", func() bool { return n.State() == StateStopped })
+}
+
+func TestShutdownBounce(t *testing.T) {
+	c := startCluster(t, Options{Nodes: 1, Version: "10.15.0.4.1"})
+	n := c.Nodes()[0]
+	// The vendor's Postman collection sends quiesce as a string.
+	a := do("POST", n.URL()+"/rest/apigateway/shutdown", `{"bounce": true, "option": "drain", "timeout": 10, "quiesce": "false"}`, true)
+	expectStatus(t, a, http.StatusOK)
+	waitFor(t, "bounced and ready", func() bool {
+		return kinds(c.Events(), n.Name())[len(kinds(c.Events(), n.Name()))-1] == EventReady && n.State() == StateReady
+	})
+	if n.Version() != "10.15.0.4.1" {
+		t.Fatalf("bounce changed the version: %s", n.Version())
+	}
+	expectStatus(t, health(n.URL()), http.StatusOK)
+}
+
+func TestShutdownWithQuiesceFlag(t *testing.T) {
+	c := startCluster(t, Options{Nodes: 1})
+	n := c.Nodes()[0]
+	qURL := c.urlFor(setupQuiescePort(t, n))
+	traffic(t, n, 2)
+	expectStatus(t, do("POST", n.URL()+"/rest/apigateway/shutdown", map[string]any{"bounce": true, "option": "drain", "quiesce": true}, true), http.StatusOK)
+	// Flushed before stopping, back in quiesce mode after the bounce.
+	waitFor(t, "back quiesced", func() bool { return n.State() == StateQuiesced })
+	if c.StoreTotals().PerNode[n.Name()] != 2 || n.Lost() != 0 {
+		t.Fatalf("store %+v lost %d", c.StoreTotals(), n.Lost())
+	}
+	if a := health(n.URL()); !refused(a) {
+		t.Fatalf("primary answers in quiesce mode: %v", a)
+	}
+	expectStatus(t, health(qURL), http.StatusServiceUnavailable)
+}
+
+func TestShutdownValidation(t *testing.T) {
+	c := startCluster(t, Options{Nodes: 1})
+	n := c.Nodes()[0]
+	u := n.URL() + "/rest/apigateway/shutdown"
+	for name, body := range map[string]any{
+		"bad JSON":      "{",
+		"no option":     map[string]any{"bounce": false},
+		"bad option":    map[string]any{"option": "now"},
+		"bad timeout":   map[string]any{"option": "drain", "timeout": "soon"},
+		"neg timeout":   map[string]any{"option": "drain", "timeout": -1},
+		"bad bounce":    map[string]any{"option": "drain", "bounce": "perhaps"},
+		"empty payload": "",
+	} {
+		if a := do("POST", u, body, true); a.status != http.StatusBadRequest {
+			t.Errorf("%s: want 400, got %d %s", name, a.status, a.body)
+		}
+	}
+	expectStatus(t, do("GET", u, nil, true), http.StatusMethodNotAllowed)
+	if n.State() != StateReady {
+		t.Fatalf("state %s", n.State())
+	}
+}
+
+func TestInvokeShutdownQueryForm(t *testing.T) {
+	c := startCluster(t, Options{Nodes: 1})
+	n := c.Nodes()[0]
+	expectStatus(t, do("POST", n.URL()+"/invoke/wm.server.admin/shutdown?bounce=no&option=force", nil, true), http.StatusOK)
+	waitFor(t, "stopped", func() bool { return n.State() == StateStopped })
+}
