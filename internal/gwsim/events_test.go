@@ -7,7 +7,10 @@ import (
 
 func TestMaxOutOfServiceFromTimeline(t *testing.T) {
 	at := time.Now()
-	ev := func(node, kind string) Event { at = at.Add(time.Millisecond); return Event{At: at, Node: node, Kind: kind} }
+	ev := func(node, kind string) Event {
+		at = at.Add(time.Millisecond)
+		return Event{At: at, Node: node, Kind: kind}
+	}
 	cases := []struct {
 		name   string
 		events []Event
