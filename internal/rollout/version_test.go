@@ -1,0 +1,199 @@
+package rollout
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestValidateVersion(t *testing.T) {
+	for _, v := range []string{"10", "10.15", "10.15.0.7", "10.15.0.7.1234", "010.5"} {
+		if err := ValidateVersion(v); err != nil {
+			t.Errorf("ValidateVersion(%q): %v", v, err)
+		}
+	}
+	for _, v := range []string{"", ".", "10.", ".10", "10..15", "v10.15", "10.15.0.7-rc1", "10.15 ", " 10.15", "10,15", "１０.15"} {
+		if err := ValidateVersion(v); err == nil {
+			t.Errorf("ValidateVersion(%q) accepted", v)
+		}
+	}
+}
+
+func TestOnTarget(t *testing.T) {
+	for _, tc := range []struct {
+		reported, target string
+		want             bool
+	}{
+		{"10.15.0.7.1234", "10.15.0.7", true},
+		{"10.15.0.7", "10.15.0.7", true},
+		{"10.15.0.07", "10.15.0.7", true},
+		{"10.15.0.7.1234", "10.15", true},
+		{"10.15.0.70", "10.15.0.7", false},
+		{"10.15.0.6.9999", "10.15.0.7", false},
+		{"10.15", "10.15.0.7", false},
+		{"10.150.0.7", "10.15.0.7", false},
+		{"garbage", "10.15.0.7", false},
+		{"10.15.0.7", "garbage", false},
+		{"", "10.15.0.7", false},
+	} {
+		if got := OnTarget(tc.reported, tc.target); got != tc.want {
+			t.Errorf("OnTarget(%q, %q) = %v, want %v", tc.reported, tc.target, got, tc.want)
+		}
+	}
+}
+
+func TestCompareToTarget(t *testing.T) {
+	for _, tc := range []struct {
+		reported, target string
+		want             int
+	}{
+		{"10.15.0.7.1234", "10.15.0.7", 0},
+		{"10.15.0.8", "10.15.0.7", 1},
+		{"10.15.0.8.1", "10.15.0.7.99", 1},
+		{"10.15.0.6.9999", "10.15.0.7", -1},
+		{"10.15.0.10", "10.15.0.9", 1}, // numeric, not lexical
+		{"10.15", "10.15.0.7", -1},     // missing segments count as 0
+		{"10.15", "10.15.0.0", 0},
+		{"11.1", "10.15.0.7", 1},
+		{"10.15.0.7.1", "10.15.0.7.2", -1},
+		{"99999999999999999999999.1", "99999999999999999999998.1", 1}, // no overflow
+	} {
+		got, err := CompareToTarget(tc.reported, tc.target)
+		if err != nil || got != tc.want {
+			t.Errorf("CompareToTarget(%q, %q) = %d, %v; want %d", tc.reported, tc.target, got, err, tc.want)
+		}
+	}
+	if _, err := CompareToTarget("10.x", "10.15"); err == nil || !strings.Contains(err.Error(), "reported version") {
+		t.Errorf("bad reported version: %v", err)
+	}
+	if _, err := CompareToTarget("10.15", "10.x"); err == nil || !strings.Contains(err.Error(), "target version") {
+		t.Errorf("bad target: %v", err)
+	}
+}
+
+func TestSameRelease(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want bool
+	}{
+		{"10.15.0.7", "10.15.0.9.1", true},
+		{"10.15", "10.15.0.1", true},
+		{"10.11.0.7", "10.15.0.7", false},
+		{"11.15.0.7", "10.15.0.7", false},
+		{"10", "10.15", false},
+		{"x", "10.15", false},
+	} {
+		if got := SameRelease(tc.a, tc.b); got != tc.want {
+			t.Errorf("SameRelease(%q, %q) = %v", tc.a, tc.b, got)
+		}
+	}
+}
+
+func TestCheckVersions(t *testing.T) {
+	nodes := []Node{{Name: "a"}, {Name: "b"}, {Name: "c"}, {Name: "d"}, {Name: "e"}, {Name: "f"}, {Name: "g"}}
+	versions := map[string]string{
+		"a": "10.15.0.6.100", // fine
+		"b": "10.5.0.8",      // below minimum
+		"c": "10.11.0.3",     // other release
+		"d": "10.15.0.8",     // above target
+		"e": "nonsense",      // unparsable
+		"f": "",              // unknown: the caller warns
+		"g": "10.15.0.7.555", // on target
+	}
+	errs := CheckVersions(nodes, versions, "10.15.0.7", false)
+	got := map[string]string{}
+	for _, err := range errs {
+		var ve *VersionError
+		if !errors.As(err, &ve) {
+			t.Fatalf("%v is not a *VersionError", err)
+		}
+		got[ve.Node] = err.Error()
+	}
+	want := map[string]string{
+		"b": "below 10.5.0.9",
+		"c": "blue/green",
+		"d": "allow_downgrade",
+		"e": "not a dotted numeric version",
+	}
+	if len(got) != len(want) {
+		t.Errorf("refused %v, want %v", got, want)
+	}
+	for node, text := range want {
+		if !strings.Contains(got[node], text) || !strings.Contains(got[node], `node "`+node+`"`) {
+			t.Errorf("node %s: %q lacks %q", node, got[node], text)
+		}
+	}
+	if errs := CheckVersions(nodes[3:4], versions, "10.15.0.7", true); len(errs) != 0 {
+		t.Errorf("downgrade allowed but refused: %v", errs)
+	}
+	if errs := CheckVersions(nodes, versions, "ten", false); len(errs) != 1 || !strings.Contains(errs[0].Error(), "target_version") {
+		t.Errorf("bad target: %v", errs)
+	}
+	if errs := CheckVersions([]Node{{Name: "m"}}, map[string]string{"m": "10.5.0.9"}, "10.5.0.12", false); len(errs) != 0 {
+		t.Errorf("10.5 Fix 9 itself refused: %v", errs)
+	}
+}
+
+func FuzzOnTarget(f *testing.F) {
+	for _, s := range [][2]string{
+		{"10.15.0.7.1234", "10.15.0.7"}, {"10.15.0.70", "10.15.0.7"}, {"10.15", "10.15.0.7"},
+		{"010.015", "10.15"}, {"", ""}, {"1..2", "1"}, {"10.15.0.7", "10.15.0.7.0"},
+	} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, reported, target string) {
+		on := OnTarget(reported, target)
+		c, err := CompareToTarget(reported, target)
+		// On target means: both parse, the target's segments compare equal,
+		// and the reported version has at least as many segments.
+		want := err == nil && c == 0 && strings.Count(reported, ".") >= strings.Count(target, ".")
+		if on != want {
+			t.Fatalf("OnTarget(%q, %q) = %v, but CompareToTarget = %d, %v", reported, target, on, c, err)
+		}
+		if ValidateVersion(target) == nil {
+			if !OnTarget(target, target) {
+				t.Fatalf("%q is not on target itself", target)
+			}
+			if !OnTarget(target+".42", target) {
+				t.Fatalf("%q.42 is not on target %q", target, target)
+			}
+		}
+	})
+}
+
+func FuzzCompareToTarget(f *testing.F) {
+	for _, s := range [][2]string{
+		{"10.15.0.8", "10.15.0.7"}, {"10.15.0.10", "10.15.0.9"}, {"10.15", "10.15.0.0"},
+		{"99999999999999999999.1", "1.1"}, {"x", "1"}, {"1.2.3", ""},
+	} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		ab, errA := CompareToTarget(a, b)
+		if errA != nil {
+			if ValidateVersion(a) == nil && ValidateVersion(b) == nil {
+				t.Fatalf("valid %q, %q refused: %v", a, b, errA)
+			}
+			return
+		}
+		if ab < -1 || ab > 1 {
+			t.Fatalf("CompareToTarget(%q, %q) = %d", a, b, ab)
+		}
+		// Reported segments beyond the target's never matter.
+		if strings.Count(a, ".") < strings.Count(b, ".") {
+			return
+		}
+		if c, err := CompareToTarget(a+".7", b); err != nil || c != ab {
+			t.Fatalf("appending a segment to %q changed %d to %d (%v)", a, ab, c, err)
+		}
+		// With the same number of segments the comparison is antisymmetric.
+		if strings.Count(a, ".") == strings.Count(b, ".") {
+			if ba, err := CompareToTarget(b, a); err != nil || ba != -ab {
+				t.Fatalf("CompareToTarget(%q, %q) = %d but reversed = %d (%v)", a, b, ab, ba, err)
+			}
+		}
+		if c, _ := CompareToTarget(a, a); c != 0 {
+			t.Fatalf("%q compares %d to itself", a, c)
+		}
+	})
+}
