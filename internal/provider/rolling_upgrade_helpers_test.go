@@ -1,0 +1,211 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+
+	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
+)
+
+// Versions used by the rolling-upgrade tests: fix 5 → fix 7 of 10.15.
+const (
+	fromVersion = "10.15.0.5.120"
+	target      = "10.15.0.7"
+	toVersion   = "10.15.0.7.77" // what a node reports once on target
+)
+
+var (
+	gwsimOnce sync.Once
+	gwsimPath string
+	gwsimErr  error
+)
+
+// gwsimBinary builds cmd/gwsim once per test run: upgrade commands are real
+// processes that restart a simulated node through its control API, as a
+// user's script restarts a real one.
+func gwsimBinary(t *testing.T) string {
+	t.Helper()
+	gwsimOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "gwsim-bin-")
+		if err != nil {
+			gwsimErr = err
+			return
+		}
+		gwsimPath = filepath.Join(dir, "gwsim")
+		out, err := exec.Command("go", "build", "-o", gwsimPath, "../../cmd/gwsim").CombinedOutput()
+		if err != nil {
+			gwsimErr = fmt.Errorf("go build cmd/gwsim: %v\n%s", err, out)
+		}
+	})
+	if gwsimErr != nil {
+		t.Fatal(gwsimErr)
+	}
+	return gwsimPath
+}
+
+// upgradeTest is one simulated cluster with a quiesce port planned on every
+// node, and the pieces of an apigw_rolling_upgrade configuration for it.
+type upgradeTest struct {
+	t       *testing.T
+	cluster *gwsim.Cluster
+	ports   map[string]int
+	gwsim   string
+}
+
+func newUpgradeTest(t *testing.T, opts gwsim.Options) *upgradeTest {
+	t.Helper()
+	testAccPreCheck(t)
+	if opts.Version == "" {
+		opts.Version = fromVersion
+	}
+	u := &upgradeTest{t: t, cluster: startCluster(t, opts), ports: map[string]int{}, gwsim: gwsimBinary(t)}
+	for _, n := range u.cluster.Nodes() {
+		u.ports[n.Name()] = n.FreePort()
+	}
+	return u
+}
+
+// restartCommand is the upgrade command of the tests: restart the node on
+// the target through the simulator's control API.
+func (u *upgradeTest) restartCommand(version string) []string {
+	return []string{"sh", "-c", fmt.Sprintf(`exec %q restart -control %q -node "$APIGW_NODE_NAME" -version %q`,
+		u.gwsim, u.cluster.ControlURL(), version)}
+}
+
+// config renders quiesce ports for every node and the upgrade resource with
+// the given target and extra attribute lines.
+func (u *upgradeTest) config(targetVersion, extra string) string {
+	var locals, names strings.Builder
+	for _, n := range u.cluster.Nodes() {
+		fmt.Fprintf(&locals, "    %q = { url = %q, port = %d }\n", n.Name(), n.URL(), u.ports[n.Name()])
+		fmt.Fprintf(&names, "%q, ", n.Name())
+	}
+	return providerConfig("") + fmt.Sprintf(`
+locals {
+  nodes = {
+%s  }
+  order = [%s]
+}
+
+resource "apigw_quiesce_port" "q" {
+  for_each = local.nodes
+  node_url = each.value.url
+  port     = each.value.port
+}
+
+resource "apigw_rolling_upgrade" "u" {
+  target_version = %q
+  nodes = [for name in local.order : {
+    name        = name
+    url         = local.nodes[name].url
+    quiesce_url = apigw_quiesce_port.q[name].quiesce_url
+  }]
+  upgrade_command = %s
+  poll_interval   = "50ms"
+%s
+}
+`, locals.String(), names.String(), targetVersion, hclList(u.restartCommand(toVersion)), extra)
+}
+
+// hclList renders argv as an HCL list of strings.
+func hclList(argv []string) string {
+	q := make([]string, len(argv))
+	for i, a := range argv {
+		q[i] = fmt.Sprintf("%q", a)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
+
+// countEvents counts the simulator's timeline entries of one kind per node.
+func countEvents(c *gwsim.Cluster, kind string) map[string]int {
+	out := map[string]int{}
+	for _, e := range c.Events() {
+		if e.Kind == kind {
+			out[e.Node]++
+		}
+	}
+	return out
+}
+
+// nodeVersions reads every node's version from the simulator.
+func nodeVersions(c *gwsim.Cluster) map[string]string {
+	out := map[string]string{}
+	for _, n := range c.Nodes() {
+		out[n.Name()] = n.Version()
+	}
+	return out
+}
+
+// expectPrior is a plan check on the state a plan starts from (the "before"
+// side of a resource change): it proves what a failed apply left in state.
+type expectPrior struct {
+	address, attribute string
+	want               any
+}
+
+func (e expectPrior) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	for _, rc := range req.Plan.ResourceChanges {
+		if rc.Address != e.address {
+			continue
+		}
+		before, _ := rc.Change.Before.(map[string]any)
+		if got := before[e.attribute]; !reflect.DeepEqual(got, e.want) {
+			resp.Error = fmt.Errorf("%s: prior %s = %#v, want %#v", e.address, e.attribute, got, e.want)
+		}
+		return
+	}
+	resp.Error = fmt.Errorf("%s not in plan", e.address)
+}
+
+// outcomes summarizes a prior last_rollout as "node=outcome" sorted.
+type expectPriorOutcomes struct {
+	address string
+	want    []string
+}
+
+func (e expectPriorOutcomes) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	for _, rc := range req.Plan.ResourceChanges {
+		if rc.Address != e.address {
+			continue
+		}
+		before, _ := rc.Change.Before.(map[string]any)
+		entries, _ := before["last_rollout"].([]any)
+		var got []string
+		for _, x := range entries {
+			m, _ := x.(map[string]any)
+			got = append(got, fmt.Sprintf("%v=%v", m["node"], m["outcome"]))
+		}
+		sort.Strings(got)
+		if !reflect.DeepEqual(got, e.want) {
+			resp.Error = fmt.Errorf("%s: prior last_rollout outcomes = %v, want %v", e.address, got, e.want)
+		}
+		return
+	}
+	resp.Error = fmt.Errorf("%s not in plan", e.address)
+}
+
+func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func removeFile(t *testing.T, path string) {
+	t.Helper()
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,317 @@
+package provider
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+
+	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
+)
+
+// TestAccRollingUpgrade_drainShutdown: the 10.11+ procedure shuts each node
+// down with option drain instead of quiescing it.
+func TestAccRollingUpgrade_drainShutdown(t *testing.T) {
+	u := newUpgradeTest(t, gwsim.Options{Nodes: 3})
+	var nodes strings.Builder
+	for _, n := range u.cluster.Nodes() {
+		fmt.Fprintf(&nodes, "    { name = %q, url = %q },\n", n.Name(), n.URL())
+	}
+	config := providerConfig("") + fmt.Sprintf(`
+resource "apigw_rolling_upgrade" "u" {
+  target_version  = %q
+  strategy        = "drain_shutdown"
+  nodes = [
+%s  ]
+  upgrade_command = %s
+  poll_interval   = "50ms"
+}
+`, target, nodes.String(), hclList(u.restartCommand(toVersion)))
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Providers,
+		Steps: []resource.TestStep{{
+			Config: config,
+			Check: resource.ComposeAggregateTestCheckFunc(
+				allOnTarget(u.cluster),
+				checkSim(func() error {
+					s := countEvents(u.cluster, gwsim.EventShutdownRequested)
+					q := countEvents(u.cluster, gwsim.EventQuiesceRequested)
+					if s["gw-1"] != 1 || s["gw-2"] != 1 || s["gw-3"] != 1 || len(q) != 0 {
+						return errorf("shutdown requests %v and quiesce requests %v; want one shutdown per node and no quiesce", s, q)
+					}
+					return nil
+				}),
+			),
+		}},
+	})
+}
+
+// hookLog is a file the before/after commands append "<unix nanos> <what>
+// <node>" lines to, so their order can be merged with the simulator's
+// timeline.
+type hookLine struct {
+	at   time.Time
+	what string
+	node string
+}
+
+func readHookLog(t *testing.T, path string) []hookLine {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []hookLine
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		parts := strings.Fields(s.Text())
+		if len(parts) != 3 {
+			continue
+		}
+		ns, _ := strconv.ParseInt(parts[0], 10, 64)
+		out = append(out, hookLine{time.Unix(0, ns), parts[1], parts[2]})
+	}
+	return out
+}
+
+// lastEvent returns the time of the last simulator event of kind on node
+// before limit (zero time when none).
+func lastEvent(c *gwsim.Cluster, node, kind string, limit time.Time) time.Time {
+	var at time.Time
+	for _, e := range c.Events() {
+		if e.Node == node && e.Kind == kind && (limit.IsZero() || e.At.Before(limit)) {
+			at = e.At
+		}
+	}
+	return at
+}
+
+// firstEvent returns the time of the first simulator event of kind on node.
+func firstEvent(c *gwsim.Cluster, node, kind string) time.Time {
+	for _, e := range c.Events() {
+		if e.Node == node && e.Kind == kind {
+			return e.At
+		}
+	}
+	return time.Time{}
+}
+
+// TestAccRollingUpgrade_hooksInOrder: before_node_command runs before the
+// node is quiesced, after_node_command after it is ready, and the next node
+// starts only after that; checked against the simulator's timeline.
+func TestAccRollingUpgrade_hooksInOrder(t *testing.T) {
+	u := newUpgradeTest(t, gwsim.Options{Nodes: 3})
+	log := t.TempDir() + "/hooks.log"
+	hook := func(what string) string {
+		return hclList([]string{"sh", "-c", `echo "$(date +%s%N) ` + what + ` $APIGW_NODE_NAME" >> ` + log})
+	}
+	extra := "before_node_command = " + hook("before") + "\n  after_node_command = " + hook("after")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Providers,
+		Steps: []resource.TestStep{{
+			Config: u.config(target, extra),
+			Check: checkSim(func() error {
+				lines := readHookLog(t, log)
+				want := []string{"before gw-1", "after gw-1", "before gw-2", "after gw-2", "before gw-3", "after gw-3"}
+				var got []string
+				for _, l := range lines {
+					got = append(got, l.what+" "+l.node)
+				}
+				if strings.Join(got, ",") != strings.Join(want, ",") {
+					return errorf("hooks ran %v, want %v", got, want)
+				}
+				for i := 0; i < len(lines); i += 2 {
+					before, after, node := lines[i].at, lines[i+1].at, lines[i].node
+					quiesced := firstEvent(u.cluster, node, gwsim.EventQuiesceRequested)
+					ready := lastEvent(u.cluster, node, gwsim.EventReady, after)
+					if !before.Before(quiesced) || !quiesced.Before(ready) || !ready.Before(after) {
+						return errorf("%s: before %v, quiesce %v, ready %v, after %v: not in that order", node, before, quiesced, ready, after)
+					}
+					if i+2 < len(lines) && !after.Before(lines[i+2].at) {
+						return errorf("%s started before %s's after_node_command finished", lines[i+2].node, node)
+					}
+				}
+				return nil
+			}),
+		}},
+	})
+}
+
+// TestAccRollingUpgrade_soak: the next node is quiesced no sooner than
+// soak_duration after the previous one was ready.
+func TestAccRollingUpgrade_soak(t *testing.T) {
+	u := newUpgradeTest(t, gwsim.Options{Nodes: 2})
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Providers,
+		Steps: []resource.TestStep{{
+			Config: u.config(target, `soak_duration = "1s"`),
+			Check: checkSim(func() error {
+				next := firstEvent(u.cluster, "gw-2", gwsim.EventQuiesceRequested)
+				ready := lastEvent(u.cluster, "gw-1", gwsim.EventReady, next)
+				if gap := next.Sub(ready); gap < time.Second {
+					return errorf("gw-2 quiesced %v after gw-1 was ready, want at least the 1s soak", gap)
+				}
+				return nil
+			}),
+		}},
+	})
+}
+
+// terraformChildren returns the PIDs of terraform processes this test
+// process started (terraform-plugin-testing runs the CLI as a child).
+func terraformChildren() []int {
+	entries, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...
+		s := string(stat)
+		close := strings.LastIndex(s, ")")
+		if close < 0 || !strings.Contains(s[:close], "(terraform") {
+			continue
+		}
+		fields := strings.Fields(s[close+1:])
+		if len(fields) > 1 && fields[1] == strconv.Itoa(os.Getpid()) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// interruptWhen sends SIGINT (Ctrl-C) to the running terraform CLI as soon as
+// the simulator records kind on node. It returns a stop function.
+func interruptWhen(c *gwsim.Cluster, node, kind string) (fired *atomic.Bool, stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	fired = &atomic.Bool{}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for ctx.Err() == nil {
+			if !firstEvent(c, node, kind).IsZero() {
+				for _, pid := range terraformChildren() {
+					_ = syscall.Kill(pid, syscall.SIGINT)
+					fired.Store(true)
+				}
+				if fired.Load() {
+					return
+				}
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	return fired, func() { cancel(); wg.Wait() }
+}
+
+// TestAccRollingUpgrade_cancel: Ctrl-C while gw-2 drains stops the rollout
+// with an error that names gw-2; the next apply finishes gw-2 first without
+// quiescing it again.
+func TestAccRollingUpgrade_cancel(t *testing.T) {
+	u := newUpgradeTest(t, gwsim.Options{Nodes: 3, DrainTime: 2 * time.Second})
+	var stop func()
+	var fired *atomic.Bool
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Providers,
+		Steps: []resource.TestStep{
+			{Config: u.config("10.15.0.5", "")},
+			{
+				PreConfig:   func() { fired, stop = interruptWhen(u.cluster, "gw-2", gwsim.EventQuiesceRequested) },
+				Config:      u.config(target, ""),
+				ExpectError: regexp.MustCompile(`(?s)node "gw-2".*(cancel|interrupt)`),
+			},
+			{
+				PreConfig: func() {
+					stop()
+					if !fired.Load() {
+						t.Fatal("the test never interrupted terraform")
+					}
+					v := nodeVersions(u.cluster)
+					if v["gw-1"] != toVersion || v["gw-3"] != fromVersion {
+						t.Fatalf("after Ctrl-C: versions %v, want gw-1 upgraded, gw-3 untouched", v)
+					}
+				},
+				Config: u.config(target, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					expectPrior{upgradeAddr, "target_version", "10.15.0.5"},
+				}},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					allOnTarget(u.cluster),
+					checkSim(func() error {
+						if q := countEvents(u.cluster, gwsim.EventQuiesceRequested); q["gw-2"] != 1 {
+							return errorf("gw-2 quiesced %d times, want once: the resumed apply must finish it, not quiesce it again", q["gw-2"])
+						}
+						return nil
+					}),
+				),
+			},
+		},
+	})
+}
+
+// TestAccRollingUpgrade_noMetricsLost: with API traffic flowing during the
+// upgrade, every request a node served reached the shared data store or is
+// still in the memory of a node that did not restart since.
+func TestAccRollingUpgrade_noMetricsLost(t *testing.T) {
+	u := newUpgradeTest(t, gwsim.Options{Nodes: 3})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var sent atomic.Int64
+	go func() {
+		client := &http.Client{Timeout: 2 * time.Second}
+		for i := 0; ctx.Err() == nil && i < 200000; i++ {
+			n := u.cluster.Nodes()[i%3]
+			resp, err := client.Get(n.URL() + "/gateway/orders?delay=5ms")
+			if err == nil {
+				resp.Body.Close()
+				sent.Add(1)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}()
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Providers,
+		Steps: []resource.TestStep{{
+			Config: u.config(target, ""),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				allOnTarget(u.cluster),
+				checkSim(func() error {
+					cancel()
+					time.Sleep(50 * time.Millisecond) // let the last requests finish
+					totals := u.cluster.StoreTotals()
+					var served, stored, unflushed, lost int64
+					for _, n := range u.cluster.Nodes() {
+						served += n.Served()
+						unflushed += n.Unflushed()
+						lost += totals.Lost[n.Name()]
+						stored += totals.PerNode[n.Name()]
+					}
+					if lost != 0 || stored+unflushed != served || stored == 0 {
+						return errorf("served %d, in the store %d, unflushed %d, lost %d: metrics went missing", served, stored, unflushed, lost)
+					}
+					t.Logf("traffic during the upgrade: %d requests answered, %d flushed to the store, %d still in memory, 0 lost", sent.Load(), stored, unflushed)
+					return nil
+				}),
+			),
+		}},
+	})
+}
