@@ -95,17 +95,18 @@ func (n *Node) serveHealthDetail(w http.ResponseWriter, r *http.Request, p *port
 	writeJSON(w, code, map[string]any{
 		"status": status,
 		"elasticsearch": map[string]string{
-			"status":           "green",
-			"cluster_name":     "SAG_EventDataStore",
-			"response_time_ms": ms(2 * time.Millisecond),
+			"status":       "green",
+			"cluster_name": "gwsim-datastore",
 		},
 		"is": map[string]string{
-			"status": map[bool]string{true: "green", false: "red"}[code == http.StatusOK],
-			"node":   n.name,
+			"status":           map[bool]string{true: "green", false: "red"}[code == http.StatusOK],
+			"response_time_ms": ms(time.Millisecond),
 		},
 		"terracotta": map[string]string{
-			"nodes":         itoa(total),
-			"healthy_nodes": itoa(healthy),
+			"status":           map[bool]string{true: "green", false: "yellow"}[healthy == total],
+			"nodes":            itoa(total),
+			"healthy_nodes":    itoa(healthy),
+			"response_time_ms": ms(2 * time.Millisecond),
 		},
 	})
 }

@@ -93,7 +93,14 @@ func (n *Node) shutdown(w http.ResponseWriter, fields map[string]json.RawMessage
 	n.c.emit(n.name, EventShutdownRequested, fmt.Sprintf("option=%s timeout=%s bounce=%t quiesce=%t", req.option, req.timeout, req.bounce, req.quiesce))
 	n.mu.Unlock()
 	n.c.work.Go(func() { n.finishShutdown(g, req) })
-	writeJSON(w, http.StatusOK, map[string]string{"message": "Server shutdown is in progress."})
+	// The vendor's example answer echoes the request next to the message,
+	// the timeout as a string.
+	writeJSON(w, http.StatusOK, map[string]any{
+		"bounce":  req.bounce,
+		"option":  req.option,
+		"timeout": itoa(int(req.timeout / time.Minute)),
+		"message": "Server shutdown is in progress.",
+	})
 }
 
 // finishShutdown stops the node in the background, and starts it again on
