@@ -221,12 +221,13 @@ func (r *run) roll(ctx context.Context, jobs []*job) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := r.upgradeNode(ctx, j)
-			r.setInFlight(j, false)
-			<-slots
-			if err != nil {
+			// Stop before freeing the slot, or the loop could start the
+			// next node after a failure.
+			if err := r.upgradeNode(ctx, j); err != nil {
 				addFailure(err)
 			}
+			r.setInFlight(j, false)
+			<-slots
 		}()
 	}
 	wg.Wait()

@@ -181,13 +181,44 @@ func TestResumesLeftBehindNodeFirstWithoutQuiescing(t *testing.T) {
 		if r := rep.Results[0]; r.FromVersion != "" || r.ToVersion != newV {
 			t.Errorf("gw-2 result: from %q to %q", r.FromVersion, r.ToVersion)
 		}
-		if got := h.ev.kinds("gw-2"); len(got) == 0 || got[0] != EventResume {
-			t.Errorf("events for gw-2: %v", got)
+		want := []EventKind{EventNodeStarted, EventResume, EventCommandDone, EventReady, EventNodeUpgraded}
+		if got := h.ev.kinds("gw-2"); !slices.Equal(got, want) {
+			t.Errorf("events for gw-2: %v, want %v", got, want)
 		}
 		if h.c.maxOut != 1 {
 			t.Errorf("max out %d", h.c.maxOut)
 		}
 	})
+}
+
+func TestResumedNodeStillQuiescingIsWaitedFor(t *testing.T) {
+	for _, stuck := range []bool{false, true} {
+		t.Run(fmt.Sprintf("stuck=%v", stuck), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				h := newHarness(t, oldV, oldV)
+				h.cfg.DrainTimeout = time.Minute
+				n := h.c.node("gw-2")
+				n.ph, n.primaryClosed = phQuiescing, true
+				if stuck {
+					n.neverDrains = true
+				} else {
+					n.until = time.Now().Add(30 * time.Second)
+				}
+				rep, err, _ := h.run(t.Context())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := outcomes(rep); got != "gw-2:upgraded gw-1:upgraded" || n.quiesceCalls != 0 {
+					t.Fatalf("outcomes %s, gw-2 quiesce calls %d", got, n.quiesceCalls)
+				}
+				want := 30 * time.Second
+				if stuck {
+					want = time.Minute // then the command runs anyway
+				}
+				within(t, "gw-2 drain", rep.Results[0].Drain, want, want+pollInt)
+			})
+		})
+	}
 }
 
 func TestWaitsForNodeStartingOnTarget(t *testing.T) {

@@ -38,6 +38,7 @@ type fakeNode struct {
 	noQuiescePort  bool
 	quiesceErr     error
 	neverDrains    bool
+	primaryClosed  bool // while quiescing, the primary port is already closed
 	unhealthyAfter time.Duration // after an upgrade, health 500 once running this long
 	runningSince   time.Time
 	upgraded       bool
@@ -140,7 +141,11 @@ func (c *fakeCluster) Version(ctx context.Context, url string) (string, error) {
 	now := time.Now()
 	n.advance(now)
 	switch n.ph {
-	case phRunning, phQuiescing, phDraining:
+	case phQuiescing:
+		if !n.primaryClosed {
+			return n.version, nil
+		}
+	case phRunning, phDraining:
 		return n.version, nil
 	case phStarting:
 		if now.After(n.until.Add(-n.startTime / 2)) {
@@ -174,7 +179,9 @@ func (c *fakeCluster) Health(ctx context.Context, url string) (int, error) {
 		}
 		return 200, nil
 	case phQuiescing:
-		return 200, nil
+		if !n.primaryClosed {
+			return 200, nil
+		}
 	case phDraining:
 		return 503, nil
 	case phStarting:

@@ -47,20 +47,28 @@ func (r *run) fullUpgrade(ctx context.Context, j *job) error {
 
 // finishLeftBehind completes a node an earlier run left quiesced or down:
 // quiescing it again would be refused (409) or impossible, so it goes
-// straight to the upgrade command, once any quiescing still in progress ends.
+// straight to the upgrade command. A quiesce still in progress gets up to
+// drain_timeout to end; after that the command runs anyway, since the node
+// is out of service already and failing again would leave it stuck.
 func (r *run) finishLeftBehind(ctx context.Context, j *job) error {
+	r.ev.emit(j.node.Name, EventNodeStarted, "finishing the upgrade to %s (node %d of %d)", r.cfg.Target, j.index+1, len(r.cfg.Nodes))
 	r.ev.emit(j.node.Name, EventResume, "not ready and not on %s (version %s): left quiesced or down by an earlier run, finishing it without quiescing again",
 		r.cfg.Target, orUnknown(j.from))
 	j.state = stDown
 	if r.cfg.Strategy == StrategyQuiesceAll && j.node.QuiesceURL != "" {
 		start := r.clock.Now()
-		if err := r.waitDrained(ctx, j); err != nil {
+		err := r.waitDrained(ctx, j)
+		j.res.Drain = r.since(start)
+		var f *stepFailure
+		switch {
+		case errors.As(err, &f) && errors.Is(f.err, errStillAnswering):
+			r.ev.emit(j.node.Name, EventDrained, "still quiescing after drain_timeout %s; running the upgrade command anyway", formatDuration(r.cfg.DrainTimeout))
+		case err != nil:
 			return err
+		case j.res.Drain > 0:
+			r.ev.emit(j.node.Name, EventDrained, "quiescing finished after %s more", j.res.Drain)
 		}
-		if d := r.since(start); d > 0 {
-			j.res.Drain = d
-			r.ev.emit(j.node.Name, EventDrained, "quiescing finished after %s more", d)
-		}
+		j.state = stDown
 	}
 	return r.upgradeAndVerify(ctx, j)
 }
@@ -106,6 +114,9 @@ func (r *run) takeOut(ctx context.Context, j *job) error {
 	return nil
 }
 
+// errStillAnswering is a drain that did not end within drain_timeout.
+var errStillAnswering = errors.New("the node still answers")
+
 // waitDrained polls until quiescing has finished (the quiesce port stops
 // answering 200) or, for drain_shutdown, the primary URL stops answering.
 func (r *run) waitDrained(ctx context.Context, j *job) error {
@@ -125,7 +136,7 @@ func (r *run) waitDrained(ctx context.Context, j *job) error {
 	})
 	switch {
 	case errors.Is(err, errWaitTimeout):
-		return fail(StepDrain, fmt.Errorf("the node still answers on its %s (%s) after drain_timeout %s", port, last, formatDuration(r.cfg.DrainTimeout)))
+		return fail(StepDrain, fmt.Errorf("%w on its %s (%s) after drain_timeout %s", errStillAnswering, port, last, formatDuration(r.cfg.DrainTimeout)))
 	case err != nil:
 		return fail(StepDrain, interrupted(err))
 	}
