@@ -38,7 +38,7 @@ type fakeNode struct {
 	noQuiescePort  bool
 	quiesceErr     error
 	neverDrains    bool
-	primaryClosed  bool // while quiescing, the primary port is already closed
+	primaryClosed  bool          // while quiescing, the primary port is already closed
 	unhealthyAfter time.Duration // after an upgrade, health 500 once running this long
 	runningSince   time.Time
 	upgraded       bool
