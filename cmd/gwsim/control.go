@@ -1,0 +1,178 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+)
+
+// controlFlag adds -control with its $GWSIM_CONTROL_URL default.
+func controlFlag(fs *flag.FlagSet) *string {
+	return fs.String("control", "", "control API URL (default $GWSIM_CONTROL_URL)")
+}
+
+func controlURL(flagValue string) (string, error) {
+	u := flagValue
+	if u == "" {
+		u = os.Getenv("GWSIM_CONTROL_URL")
+	}
+	if u == "" {
+		return "", exitUsage{"no control URL: pass -control or set GWSIM_CONTROL_URL (gwsim serve prints it)"}
+	}
+	p, err := url.Parse(u)
+	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+		return "", exitUsage{fmt.Sprintf("invalid control URL %q", u)}
+	}
+	return strings.TrimSuffix(u, "/"), nil
+}
+
+// callControl sends one control request and copies the JSON answer to out.
+func callControl(method, url string, body any, timeout time.Duration, out io.Writer) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		return err
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := (&http.Client{Timeout: timeout}).Do(req)
+	if err != nil {
+		return fmt.Errorf("control API unreachable: %w", err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode/100 != 2 {
+		var e struct {
+			Error string `json:"error"`
+		}
+		if json.Unmarshal(b, &e) == nil && e.Error != "" {
+			return fmt.Errorf("%s", e.Error)
+		}
+		return fmt.Errorf("control API answered %s: %s", resp.Status, strings.TrimSpace(string(b)))
+	}
+	_, err = fmt.Fprintf(out, "%s\n", bytes.TrimSpace(b))
+	return err
+}
+
+func nodePath(base, node, suffix string) string {
+	return base + "/nodes/" + url.PathEscape(node) + suffix
+}
+
+func restart(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("restart", stderr)
+	ctl := controlFlag(fs)
+	node := fs.String("node", os.Getenv("APIGW_NODE_NAME"), "node to restart (default $APIGW_NODE_NAME)")
+	version := fs.String("version", os.Getenv("APIGW_TARGET_VERSION"), "version to start on (default $APIGW_TARGET_VERSION; empty keeps the current one)")
+	downtime := fs.Duration("downtime", 0, "time between shutdown and start (applying the fix)")
+	fresh := fs.Bool("fresh", false, "start a new container: ports other than the primary and the quiesce-port setting are lost")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	base, err := controlURL(*ctl)
+	if err != nil {
+		return err
+	}
+	if *node == "" {
+		return exitUsage{"-node is required (or set APIGW_NODE_NAME)"}
+	}
+	if *downtime < 0 {
+		return exitUsage{"-downtime must not be negative"}
+	}
+	body := map[string]any{"version": *version, "downtime": downtime.String(), "fresh": *fresh}
+	return callControl("POST", nodePath(base, *node, "/restart"), body, *downtime+time.Minute, stdout)
+}
+
+func stop(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("stop", stderr)
+	ctl := controlFlag(fs)
+	node := fs.String("node", "", "node to stop (crash: unflushed metrics are lost)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	base, err := controlURL(*ctl)
+	if err != nil {
+		return err
+	}
+	if *node == "" {
+		return exitUsage{"-node is required"}
+	}
+	return callControl("POST", nodePath(base, *node, "/stop"), nil, time.Minute, stdout)
+}
+
+func status(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("status", stderr)
+	ctl := controlFlag(fs)
+	node := fs.String("node", "", "show only this node")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	base, err := controlURL(*ctl)
+	if err != nil {
+		return err
+	}
+	u := base + "/nodes"
+	if *node != "" {
+		u = nodePath(base, *node, "")
+	}
+	return callControl("GET", u, nil, 30*time.Second, stdout)
+}
+
+func fault(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("fault", stderr)
+	ctl := controlFlag(fs)
+	node := fs.String("node", "", "node to misbehave")
+	spec := fs.String("json", "", `faults as JSON, e.g. '{"quiesceRefused":true,"adminDelay":"2s"}'`)
+	clear := fs.Bool("clear", false, "remove every fault")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	base, err := controlURL(*ctl)
+	if err != nil {
+		return err
+	}
+	switch {
+	case *node == "":
+		return exitUsage{"-node is required"}
+	case (*spec == "") == !*clear:
+		return exitUsage{"give exactly one of -json and -clear"}
+	}
+	body := json.RawMessage("{}")
+	if *spec != "" {
+		if !json.Valid([]byte(*spec)) {
+			return exitUsage{fmt.Sprintf("-json is not valid JSON: %s", *spec)}
+		}
+		body = json.RawMessage(*spec)
+	}
+	return callControl("PUT", nodePath(base, *node, "/faults"), body, 30*time.Second, stdout)
+}
+
+func simpleGet(name, path string, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags(name, stderr)
+	ctl := controlFlag(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	base, err := controlURL(*ctl)
+	if err != nil {
+		return err
+	}
+	return callControl("GET", base+path, nil, 30*time.Second, stdout)
+}

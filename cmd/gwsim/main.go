@@ -1,0 +1,101 @@
+// Command gwsim runs a simulated webMethods API Gateway cluster and acts on
+// a running one, so upgrade scripts and Terraform runs can be tried without
+// a real gateway.
+//
+//	gwsim serve   [-nodes 3] [-version V] [-drain-time 200ms] [-restart-time 200ms]
+//	              [-admin-latency 0] [-host 127.0.0.1] [-tls] [-state-file PATH]
+//	gwsim restart [-control URL] [-node NAME] [-version V] [-downtime 1s] [-fresh]
+//	gwsim stop    [-control URL] -node NAME
+//	gwsim status  [-control URL] [-node NAME]
+//	gwsim fault   [-control URL] -node NAME (-json '{...}' | -clear)
+//	gwsim events  [-control URL]
+//	gwsim store   [-control URL]
+//	gwsim traffic -url URL[,URL...] [-duration 5s] [-rate 200] [-path /gateway/test]
+//
+// The control URL defaults to $GWSIM_CONTROL_URL. restart takes the node
+// name and version from $APIGW_NODE_NAME and $APIGW_TARGET_VERSION when the
+// flags are absent, so it can serve directly as the provider's
+// upgrade_command.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+const usage = `gwsim: simulated webMethods API Gateway cluster
+
+Usage:
+  gwsim serve   [-nodes 3] [-version V] [-drain-time 200ms] [-restart-time 200ms]
+                [-admin-latency 0] [-host 127.0.0.1] [-tls] [-state-file PATH]
+  gwsim restart [-control URL] [-node NAME] [-version V] [-downtime 1s] [-fresh]
+  gwsim stop    [-control URL] -node NAME
+  gwsim status  [-control URL] [-node NAME]
+  gwsim fault   [-control URL] -node NAME (-json '{"drainNeverEnds":true}' | -clear)
+  gwsim events  [-control URL]
+  gwsim store   [-control URL]
+  gwsim traffic -url URL[,URL...] [-duration 5s] [-rate 200] [-path /gateway/test]
+
+The control URL defaults to $GWSIM_CONTROL_URL. restart reads the node and the
+version from $APIGW_NODE_NAME and $APIGW_TARGET_VERSION when the flags are not
+given. Run "gwsim <command> -h" for the flags of one command.
+`
+
+// exitUsage marks errors caused by how the command was called (exit 2).
+type exitUsage struct{ msg string }
+
+func (e exitUsage) Error() string { return e.msg }
+
+// errHelp: "-h" was asked for and the flags were printed (exit 0).
+var errHelp = errors.New("help shown")
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes one command and returns the exit code: 0 success, 1
+// failure, 2 usage error.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "serve":
+		err = serve(rest, stdout, stderr)
+	case "restart":
+		err = restart(rest, stdout, stderr)
+	case "stop":
+		err = stop(rest, stdout, stderr)
+	case "status":
+		err = status(rest, stdout, stderr)
+	case "fault":
+		err = fault(rest, stdout, stderr)
+	case "events":
+		err = simpleGet("events", "/events", rest, stdout, stderr)
+	case "store":
+		err = simpleGet("store", "/store", rest, stdout, stderr)
+	case "traffic":
+		err = traffic(rest, stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "gwsim: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	if err == nil || errors.Is(err, errHelp) {
+		return 0
+	}
+	if u, ok := err.(exitUsage); ok {
+		if u.msg != "" {
+			fmt.Fprintf(stderr, "gwsim %s: %s\n", args[0], u.msg)
+		}
+		return 2
+	}
+	fmt.Fprintf(stderr, "gwsim %s: %v\n", args[0], err)
+	return 1
+}
