@@ -9,6 +9,8 @@
 // fix level) follow /work/shared/apigw-api.md, including the vendor quirks a
 // client must tolerate (numbers and booleans as strings, error bodies with a
 // leading space, 201 on port creation, 400 for an unknown listener key).
+// Options.Variants switch to the other documented answer where the vendor's
+// material disagrees.
 //
 // Tests drive the simulator in-process through Start and the Cluster and Node
 // methods; scripts and other processes drive it through the control API
@@ -17,4 +19,22 @@
 // of nodes out of service at once, and a shared data store that receives the
 // metrics a node flushes when it is quiesced properly (and not the ones lost
 // when it is stopped without that).
+//
+// Behaviour where the vendor material leaves room, chosen here:
+//
+//   - Quiesce for all: the PUT answers at once. Ports stay open and traffic
+//     is served (and counted) while the node drains; after DrainTime, and
+//     once no request runs, every listener but the quiesce port closes
+//     (requests admitted meanwhile finish), the chosen metrics are flushed
+//     and the package is disabled: health on the quiesce port then answers
+//     503 (Variants.QuiescedHealthStatus) and every /rest/apigateway call
+//     there answers 503, while /invoke services still work. GET quiescemode
+//     reports "in progress" until then.
+//   - Health on the primary port: 200 when ready or quiescing, 500 while
+//     starting, no answer when down. Admin calls work while starting.
+//   - Shutdown and Restart do not flush metrics (except shutdown with
+//     "quiesce": true); Stop is a crash. Lost metrics are counted per node.
+//   - A created port is disabled until enabled; deleting needs a disabled
+//     port; the quiesce port can be neither disabled nor deleted while the
+//     node quiesces or is quiesced.
 package gwsim

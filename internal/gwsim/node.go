@@ -205,6 +205,9 @@ func (n *Node) start(version string, primary net.Listener) error {
 	n.gate, n.booted, n.inflight = false, false, 0
 	n.flapsLeft, n.flapIndex = 0, 0
 	n.quiesce = nil
+	if n.lastOp != nil && n.lastOp.Block == "all" {
+		n.lastOp = nil // a restart is how quiesce for all ends
+	}
 	quiesced := n.startQuiesced
 	n.startQuiesced = false
 	for _, p := range n.ports {

@@ -198,3 +198,21 @@ func TestRollingUpgradeOutOfService(t *testing.T) {
 		t.Fatalf("two nodes at once, got %d", got)
 	}
 }
+
+func TestRestartEndsQuiesceMode(t *testing.T) {
+	c := startCluster(t, Options{Nodes: 1})
+	n := c.Nodes()[0]
+	setupQuiescePort(t, n)
+	expectStatus(t, quiesceAll(n), http.StatusOK)
+	waitFor(t, "quiesced", func() bool { return n.State() == StateQuiesced })
+	if err := n.Restart(RestartOptions{Version: "10.15.0.6.1"}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "ready", func() bool { return n.State() == StateReady })
+	a := do("GET", n.URL()+"/rest/apigateway/quiescemode", nil, true)
+	if m := a.json(t); m["block"] != "designtime" || m["enable"] != false {
+		t.Fatalf("after restart: %s", a.body)
+	}
+	// And it can be quiesced again.
+	expectStatus(t, quiesceAll(n), http.StatusOK)
+}
