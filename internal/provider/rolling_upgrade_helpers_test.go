@@ -82,39 +82,31 @@ func (u *upgradeTest) restartCommand(version string) []string {
 		u.gwsim, u.cluster.ControlURL(), version)}
 }
 
-// config renders quiesce ports for every node and the upgrade resource with
-// the given target and extra attribute lines.
+// config renders a quiesce port for every node and the upgrade resource with
+// the given target and extra attribute lines. (terraform-plugin-testing's
+// state checks do not support for_each, hence one block per node.)
 func (u *upgradeTest) config(targetVersion, extra string) string {
-	var locals, names strings.Builder
+	var ports, nodes strings.Builder
 	for _, n := range u.cluster.Nodes() {
-		fmt.Fprintf(&locals, "    %q = { url = %q, port = %d }\n", n.Name(), n.URL(), u.ports[n.Name()])
-		fmt.Fprintf(&names, "%q, ", n.Name())
+		id := strings.ReplaceAll(n.Name(), "-", "_")
+		fmt.Fprintf(&ports, `
+resource "apigw_quiesce_port" %q {
+  node_url = %q
+  port     = %d
+}
+`, id, n.URL(), u.ports[n.Name()])
+		fmt.Fprintf(&nodes, "    { name = %q, url = %q, quiesce_url = apigw_quiesce_port.%s.quiesce_url },\n", n.Name(), n.URL(), id)
 	}
-	return providerConfig("") + fmt.Sprintf(`
-locals {
-  nodes = {
-%s  }
-  order = [%s]
-}
-
-resource "apigw_quiesce_port" "q" {
-  for_each = local.nodes
-  node_url = each.value.url
-  port     = each.value.port
-}
-
+	return providerConfig("") + ports.String() + fmt.Sprintf(`
 resource "apigw_rolling_upgrade" "u" {
   target_version = %q
-  nodes = [for name in local.order : {
-    name        = name
-    url         = local.nodes[name].url
-    quiesce_url = apigw_quiesce_port.q[name].quiesce_url
-  }]
+  nodes = [
+%s  ]
   upgrade_command = %s
   poll_interval   = "50ms"
 %s
 }
-`, locals.String(), names.String(), targetVersion, hclList(u.restartCommand(toVersion)), extra)
+`, targetVersion, nodes.String(), hclList(u.restartCommand(toVersion)), extra)
 }
 
 // hclList renders argv as an HCL list of strings.

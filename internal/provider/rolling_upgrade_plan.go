@@ -118,20 +118,25 @@ func (r *rollingUpgradeResource) ModifyPlan(ctx context.Context, req resource.Mo
 
 	pending, diags := pendingValue(ctx, nodes, versions, target)
 	resp.Diagnostics.Append(diags...)
-	plan.PendingNodes = pending
 	switch {
 	case creating || len(pending.Elements()) > 0:
 		// Work to do: an apply rolls the pending nodes.
+		plan.PendingNodes = pending
 		plan.NodeVersions = types.MapUnknown(types.StringType)
 		plan.LastRollout = types.ListUnknown(rolloutEntryType)
-	default:
-		// Every node is on target: no rollout. Settings may still change,
-		// in which case Update stores this plan as it is.
+	case plan.NodeVersions.IsUnknown():
+		// Every node is on target but settings changed: Update stores
+		// this plan as it is and touches no node.
 		var state rollingUpgradeModel
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		plan.PendingNodes = pending
 		plan.LastRollout = state.LastRollout
 		plan.NodeVersions, diags = versionsValue(ctx, nodes, versions, state.NodeVersions)
 		resp.Diagnostics.Append(diags...)
+	default:
+		// Nothing to do: the computed values stay as in state (a plan
+		// without refresh must be empty after a successful apply too).
+		return
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
