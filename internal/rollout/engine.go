@@ -68,6 +68,9 @@ type run struct {
 	report   *Report
 	ready    map[string]readyMark // last primary health per node name
 	inFlight map[string]bool
+
+	// drained and restarted shape the polls of later nodes' waits.
+	drained, restarted expectation
 }
 
 // Run brings every node in cfg to cfg.Target. It always returns a Report of

@@ -873,3 +873,28 @@ func TestPreflightGivesUpOnPeerThatStaysDown(t *testing.T) {
 		}
 	})
 }
+
+func TestLaterNodesArePolledAroundTheExpectedTime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, oldV, oldV, oldV)
+		h.c.node("gw-1").drainTime = 61300 * time.Millisecond // lands between two 2s polls
+		h.c.node("gw-2").drainTime = 62 * time.Second         // a bit slower than gw-1
+		h.c.node("gw-3").drainTime = 61500 * time.Millisecond // a bit faster than gw-2
+		rep, err, _ := h.run(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		floor := pollInt / 10
+		r1, r2, r3 := rep.Results[0], rep.Results[1], rep.Results[2]
+		within(t, "gw-1 drain (nothing to go by)", r1.Drain, 61300*time.Millisecond, 61300*time.Millisecond+pollInt)
+		within(t, "gw-2 drain", r2.Drain, 62*time.Second, 62*time.Second+floor)
+		within(t, "gw-3 drain", r3.Drain, 61500*time.Millisecond, 61500*time.Millisecond+floor)
+		within(t, "gw-2 ready", r2.Ready, 80*time.Second, 80*time.Second+2*floor)
+		within(t, "gw-3 ready", r3.Ready, 80*time.Second, 80*time.Second+2*floor)
+		// The fast polls stay a short burst: far fewer than polling at the
+		// fastest rate throughout.
+		if n := len(h.c.health["http://gw-3:4444"]); n > 60 {
+			t.Errorf("%d drain polls for gw-3", n)
+		}
+	})
+}

@@ -67,7 +67,7 @@ func (r *run) rollback(ctx context.Context, j *job) rollbackResult {
 	if j.from != "" {
 		want, desc = func(v string) bool { return OnTarget(v, j.from) }, "its old version "+j.from
 	}
-	v, err := r.waitReady(ctx, j, want, desc)
+	v, err := r.waitReady(ctx, j, want, desc, nil)
 	if err != nil {
 		rb.err = fmt.Errorf("after rollback_command, %w", err)
 		r.ev.emit(j.node.Name, EventRollbackFailed, "%v", rb.err)

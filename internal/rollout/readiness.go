@@ -52,7 +52,7 @@ func (r *run) preflight(ctx context.Context, j *job) error {
 	peers := r.peersOutOfFlight(j)
 	var notReady []string
 	waiting := false
-	err := r.waitUntil(ctx, r.cfg.ReadyTimeout, func() pollResult {
+	err := r.waitUntil(ctx, r.cfg.ReadyTimeout, nil, func() pollResult {
 		notReady = r.unreadyPeers(ctx, peers)
 		if len(notReady) == 0 {
 			return pollDone

@@ -57,7 +57,7 @@ func (r *run) finishLeftBehind(ctx context.Context, j *job) error {
 	j.state = stDown
 	if r.cfg.Strategy == StrategyQuiesceAll && j.node.QuiesceURL != "" {
 		start := r.clock.Now()
-		err := r.waitDrained(ctx, j)
+		err := r.waitDrained(ctx, j, nil)
 		j.res.Drain = r.since(start)
 		var f *stepFailure
 		switch {
@@ -105,7 +105,7 @@ func (r *run) takeOut(ctx context.Context, j *job) error {
 			r.ev.emit(j.node.Name, EventQuiesceRequested, "quiesce mode for all requested (flush %s)", strings.Join(r.cfg.Flush, ", "))
 		}
 	}
-	err := r.waitDrained(ctx, j)
+	err := r.waitDrained(ctx, j, &r.drained)
 	j.res.Drain = r.since(start)
 	if err != nil {
 		return err
@@ -119,13 +119,13 @@ var errStillAnswering = errors.New("the node still answers")
 
 // waitDrained polls until quiescing has finished (the quiesce port stops
 // answering 200) or, for drain_shutdown, the primary URL stops answering.
-func (r *run) waitDrained(ctx context.Context, j *job) error {
+func (r *run) waitDrained(ctx context.Context, j *job, exp *expectation) error {
 	url, port := j.node.QuiesceURL, "quiesce port"
 	if r.cfg.Strategy == StrategyDrainShutdown {
 		url, port = j.node.URL, "primary URL"
 	}
 	last := ""
-	err := r.waitUntil(ctx, r.cfg.DrainTimeout, func() pollResult {
+	err := r.waitUntil(ctx, r.cfg.DrainTimeout, exp, func() pollResult {
 		code, err := r.gw.Health(ctx, url)
 		drained := err != nil || (r.cfg.Strategy == StrategyQuiesceAll && code != 200)
 		if drained {
@@ -167,7 +167,11 @@ func (r *run) upgradeAndVerify(ctx context.Context, j *job) error {
 // becomeReady waits until the node is ready on target.
 func (r *run) becomeReady(ctx context.Context, j *job) error {
 	start := r.clock.Now()
-	v, err := r.waitReady(ctx, j, func(v string) bool { return OnTarget(v, r.cfg.Target) }, "target_version "+r.cfg.Target)
+	exp := &r.restarted
+	if j.kind == kindStarting {
+		exp = nil // restarted by an earlier run: its timing says nothing
+	}
+	v, err := r.waitReady(ctx, j, func(v string) bool { return OnTarget(v, r.cfg.Target) }, "target_version "+r.cfg.Target, exp)
 	j.res.Ready = r.since(start)
 	if err != nil {
 		return fail(StepReady, err)
@@ -201,13 +205,13 @@ func (r *run) soakAndAfter(ctx context.Context, j *job) error {
 // waitReady polls until the node answers health 200 with a version that
 // want accepts, ReadySuccesses times in a row. The first success is
 // confirmed at the fastest poll rate, so the streak adds little delay.
-func (r *run) waitReady(ctx context.Context, j *job, want func(string) bool, wantDesc string) (string, error) {
+func (r *run) waitReady(ctx context.Context, j *job, want func(string) bool, wantDesc string, exp *expectation) (string, error) {
 	var (
 		streak      int
 		version     string
 		last, wrong string
 	)
-	err := r.waitUntil(ctx, r.cfg.ReadyTimeout, func() pollResult {
+	err := r.waitUntil(ctx, r.cfg.ReadyTimeout, exp, func() pollResult {
 		code, err := r.gw.Health(ctx, j.node.URL)
 		ok := err == nil && code == 200
 		r.markReady(j.node.Name, ok)

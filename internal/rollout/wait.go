@@ -3,6 +3,7 @@ package rollout
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 )
 
@@ -14,8 +15,8 @@ var errWaitTimeout = errors.New("wait timed out")
 const minPoll = 10 * time.Millisecond
 
 // backoff spaces polls: fast at first, since a drain or a restart may end
-// soon and every poll interval of lag adds to the rollout time, then doubling
-// up to PollInterval so that a long wait costs one request per interval.
+// soon, then doubling up to PollInterval so that a long wait costs one
+// request per interval.
 type backoff struct {
 	first, next, max time.Duration
 }
@@ -32,6 +33,43 @@ func (b *backoff) step() time.Duration {
 	return d
 }
 
+// expectation remembers when one kind of wait (drain, restart) ended for the
+// previous node, as the span between the last poll that saw "not yet" and
+// the one that saw "done". Nodes of one cluster drain and restart in similar
+// times, so the next node's wait polls at the fastest rate around that span
+// instead of up to a whole PollInterval late: the lag of every wait adds to
+// the rollout time, ceil(N/k) times over.
+type expectation struct {
+	mu     sync.Mutex
+	known  bool
+	lo, hi time.Duration
+}
+
+func (e *expectation) learn(lo, hi time.Duration) {
+	if e == nil {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.known, e.lo, e.hi = true, lo, hi
+}
+
+// window is where to poll fast: the remembered span widened by a margin for
+// node-to-node variation, at most PollInterval/2 on each side so that the
+// burst stays short.
+func (e *expectation) window(b *backoff) (from, to time.Duration, ok bool) {
+	if e == nil {
+		return 0, 0, false
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.known {
+		return 0, 0, false
+	}
+	margin := min(max(b.first, e.hi/20), b.max/2)
+	return e.lo - margin, e.hi + margin, true
+}
+
 // pollResult is what one check of a wait found.
 type pollResult int
 
@@ -44,25 +82,53 @@ const (
 // waitUntil calls check until it reports done, timeout passes (it returns
 // errWaitTimeout after a last check at the deadline) or ctx ends (ctx.Err()).
 // A check that ran while ctx ended is not trusted: a cancelled health request
-// looks like a node that stopped answering.
-func (r *run) waitUntil(ctx context.Context, timeout time.Duration, check func() pollResult) error {
-	deadline := r.clock.Now().Add(timeout)
+// looks like a node that stopped answering. exp, when not nil, shapes the
+// polls from earlier nodes and learns from this one.
+func (r *run) waitUntil(ctx context.Context, timeout time.Duration, exp *expectation, check func() pollResult) error {
+	start := r.clock.Now()
+	deadline := start.Add(timeout)
 	b := newBackoff(r.cfg.PollInterval)
+	from, to, anticipate := exp.window(b)
+	var lastAgain, streakStart time.Duration
+	streak := false
 	for {
 		res := check()
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if res == pollDone {
+		now := r.clock.Now()
+		elapsed := now.Sub(start)
+		switch res {
+		case pollDone:
+			if !streak {
+				streakStart = elapsed
+			}
+			if streakStart > 0 {
+				exp.learn(lastAgain, streakStart)
+			}
 			return nil
+		case pollConfirm:
+			if !streak {
+				streak, streakStart = true, elapsed
+			}
+		default:
+			streak, lastAgain = false, elapsed
 		}
-		left := deadline.Sub(r.clock.Now())
+		left := deadline.Sub(now)
 		if left <= 0 {
 			return errWaitTimeout
 		}
-		d := b.first
-		if res != pollConfirm {
+		var d time.Duration
+		switch {
+		case res == pollConfirm:
+			d = b.first
+		case anticipate && elapsed >= from && elapsed < to:
+			d = b.first
+		default:
 			d = b.step()
+			if anticipate && elapsed < from {
+				d = min(d, from-elapsed)
+			}
 		}
 		if err := r.clock.Sleep(ctx, min(d, left)); err != nil {
 			return err
