@@ -11,4 +11,15 @@
 // The engine is built to be re-run: nodes already on target are skipped and a
 // node left quiesced or down by an earlier run is finished first, so an
 // interrupted apply resumes where it stopped.
+//
+// For callers:
+//   - Config.Validate names Terraform attributes (see AttrErrors);
+//     CheckVersions and Survey serve plan time and Read.
+//   - Engine.Run always returns a Report. Report.Results maps one to one onto
+//     last_rollout (skipped nodes first, then nodes in the order they
+//     started); Report.Versions onto node_versions, where "" means the version
+//     is unknown now (the node is down).
+//   - Run's error is a config or version refusal (nothing was touched), a
+//     *StepError, or several *StepError joined when nodes in flight together
+//     failed together. Its text is meant for the user as it is.
 package rollout

@@ -1,6 +1,8 @@
 package rollout
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -53,5 +55,11 @@ func (f *stepFailure) Error() string { return f.step + ": " + f.err.Error() }
 
 func fail(step string, err error) error { return &stepFailure{step: step, err: err} }
 
-// interrupted marks a step that stopped because the apply was cancelled.
-func interrupted(err error) error { return fmt.Errorf("interrupted (%w)", err) }
+// interrupted marks a step that stopped because the apply was cancelled or
+// ran out of time.
+func interrupted(err error) error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("interrupted: out of time (%w)", err)
+	}
+	return fmt.Errorf("interrupted (%w)", err)
+}

@@ -75,6 +75,7 @@ func (r *run) finishLeftBehind(ctx context.Context, j *job) error {
 
 // finishStarting waits for a node an earlier run already restarted on target.
 func (r *run) finishStarting(ctx context.Context, j *job) error {
+	r.ev.emit(j.node.Name, EventNodeStarted, "finishing the upgrade to %s (node %d of %d)", r.cfg.Target, j.index+1, len(r.cfg.Nodes))
 	r.ev.emit(j.node.Name, EventResume, "on %s but not ready yet: restarted by an earlier run, waiting for it", j.from)
 	j.state = stCommandDone
 	if err := r.becomeReady(ctx, j); err != nil {
