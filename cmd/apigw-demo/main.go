@@ -1,0 +1,39 @@
+// Command apigw-demo is `make demo`: it upgrades a simulated three-node API
+// Gateway cluster under traffic with `terraform apply` and prints what
+// happened.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+
+	"github.com/gwops/terraform-provider-apigw/internal/demo"
+)
+
+func main() {
+	terraform := flag.String("terraform", os.Getenv("TERRAFORM"), "Terraform CLI to run (default: $TERRAFORM, else terraform on PATH)")
+	flag.Parse()
+	if *terraform == "" {
+		p, err := exec.LookPath("terraform")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "apigw-demo: no Terraform CLI: run `make demo`, which installs it, or pass -terraform PATH")
+			os.Exit(2)
+		}
+		*terraform = p
+	}
+	repo, err := os.Getwd()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "apigw-demo:", err)
+		os.Exit(1)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if _, err := demo.Run(ctx, demo.Options{Terraform: *terraform, RepoDir: repo, Out: os.Stdout}); err != nil {
+		fmt.Fprintln(os.Stderr, "apigw-demo:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,113 @@
+package demo
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+
+	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
+)
+
+// terraformDir is a working directory holding a copy of examples/demo, its
+// variables and a CLI configuration that points Terraform at the freshly
+// built provider.
+type terraformDir struct {
+	dir string
+	env []string
+}
+
+func newTerraformDir(work, bin, repo string, cluster *gwsim.Cluster) (*terraformDir, error) {
+	dir := filepath.Join(work, "demo")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	for _, f := range []string{"main.tf", "upgrade.sh"} {
+		b, err := os.ReadFile(filepath.Join(repo, "examples", "demo", f))
+		if err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	type node struct {
+		Name        string `json:"name"`
+		URL         string `json:"url"`
+		QuiescePort int    `json:"quiesce_port"`
+	}
+	vars := struct {
+		Nodes []node `json:"nodes"`
+	}{}
+	for _, n := range cluster.Nodes() {
+		vars.Nodes = append(vars.Nodes, node{n.Name(), n.URL(), n.FreePort()})
+	}
+	b, _ := json.MarshalIndent(vars, "", "  ")
+	if err := os.WriteFile(filepath.Join(dir, "terraform.tfvars.json"), b, 0o644); err != nil {
+		return nil, err
+	}
+	cliConfig := filepath.Join(work, "terraform.rc")
+	rc := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n  }\n  direct {}\n}\n", "gwops/apigw", bin)
+	if err := os.WriteFile(cliConfig, []byte(rc), 0o644); err != nil {
+		return nil, err
+	}
+	env := append(os.Environ(),
+		"TF_CLI_CONFIG_FILE="+cliConfig,
+		"TF_IN_AUTOMATION=1",
+		"CHECKPOINT_DISABLE=1",
+		"APIGW_USERNAME="+demoUser,
+		"APIGW_PASSWORD="+demoPassword,
+		"GWSIM_CONTROL_URL="+cluster.ControlURL(),
+		"PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"),
+	)
+	return &terraformDir{dir: dir, env: env}, nil
+}
+
+// run runs one Terraform command in the directory, its output to out.
+func (t *terraformDir) run(ctx context.Context, terraform string, out io.Writer, args ...string) error {
+	return t.runSplit(ctx, terraform, out, out, args...)
+}
+
+// runSplit is run with stdout and stderr apart, for machine-read output.
+func (t *terraformDir) runSplit(ctx context.Context, terraform string, stdout, stderr io.Writer, args ...string) error {
+	cmd := exec.CommandContext(ctx, terraform, args...)
+	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = t.dir, t.env, stdout, stderr
+	return cmd.Run()
+}
+
+// RolloutEntry is one element of last_rollout as `terraform output` shows it.
+type RolloutEntry struct {
+	Node           string  `json:"node"`
+	FromVersion    string  `json:"from_version"`
+	ToVersion      string  `json:"to_version"`
+	Outcome        string  `json:"outcome"`
+	DrainSeconds   float64 `json:"drain_seconds"`
+	CommandSeconds float64 `json:"command_seconds"`
+	ReadySeconds   float64 `json:"ready_seconds"`
+}
+
+// outputs reads node_versions and last_rollout with `terraform output -json`.
+func (t *terraformDir) outputs(ctx context.Context, terraform string, res *Result) error {
+	var stdout, stderr bytes.Buffer
+	if err := t.runSplit(ctx, terraform, &stdout, &stderr, "output", "-json"); err != nil {
+		return fmt.Errorf("terraform output: %w\n%s", err, stderr.String())
+	}
+	var outs struct {
+		NodeVersions struct {
+			Value map[string]string `json:"value"`
+		} `json:"node_versions"`
+		LastRollout struct {
+			Value []RolloutEntry `json:"value"`
+		} `json:"last_rollout"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &outs); err != nil {
+		return fmt.Errorf("decode terraform output: %w", err)
+	}
+	res.Versions = outs.NodeVersions.Value
+	res.Rollout = outs.LastRollout.Value
+	return nil
+}
