@@ -35,6 +35,11 @@ type Options struct {
 	// Variants select the other documented answer where the vendor's
 	// material disagrees, so clients can be tested against both.
 	Variants Variants
+	// OnRequest, when set, is called as every request reaches a node
+	// listener (health, admin or runtime, on any port), so a benchmark can
+	// measure the load a client puts on the gateway from the gateway's side.
+	// It runs on the request's goroutine: keep it quick and concurrency-safe.
+	OnRequest func(node string, port int, path string)
 }
 
 // Variants switch between answers the vendor material gives in two forms.
@@ -59,7 +64,7 @@ const (
 	DefaultPassword    = "manage"
 	DefaultDrainTime   = 200 * time.Millisecond
 	DefaultRestartTime = 200 * time.Millisecond
-	maxNodes           = 64
+	maxNodes           = 256 // the benchmark rolls 200
 )
 
 // Cluster is a running simulated cluster. All methods are safe for

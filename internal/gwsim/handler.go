@@ -12,6 +12,9 @@ import (
 func (n *Node) handler(p *port) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		path := r.URL.Path
+		if f := n.c.opts.OnRequest; f != nil {
+			f(n.name, p.number, path)
+		}
 		switch {
 		case path == "/rest/apigateway/health" || path == "/rest/apigateway/health/":
 			n.serveHealth(w, r, p)
