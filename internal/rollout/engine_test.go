@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -897,4 +898,49 @@ func TestLaterNodesArePolledAroundTheExpectedTime(t *testing.T) {
 			t.Errorf("%d drain polls for gw-3", n)
 		}
 	})
+}
+
+// recordingClock is the wall clock (the bubble's fake one) that records
+// every pause the engine takes.
+type recordingClock struct {
+	systemClock
+	mu     sync.Mutex
+	sleeps []time.Duration
+}
+
+func (c *recordingClock) Sleep(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	c.sleeps = append(c.sleeps, d)
+	c.mu.Unlock()
+	return c.systemClock.Sleep(ctx, d)
+}
+
+func TestEngineWaitsOnlyThroughItsClock(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, oldV, oldV)
+		clock := &recordingClock{}
+		h.eng.Clock, h.eng.OnEvent = clock, nil // no OnEvent is fine too
+		start := time.Now()
+		if _, err, _ := h.run(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		var slept time.Duration
+		for _, d := range clock.sleeps {
+			if d <= 0 || d > pollInt {
+				t.Errorf("pause of %s (poll interval %s)", d, pollInt)
+			}
+			slept += d
+		}
+		// Everything but the fake commands' own time is the engine's pauses.
+		if commands := 2 * 10 * time.Second; slept+commands != time.Since(start) {
+			t.Errorf("paused %s + commands %s, but the run took %s", slept, commands, time.Since(start))
+		}
+	})
+}
+
+func TestEngineNeedsAGateway(t *testing.T) {
+	rep, err := (&Engine{}).Run(t.Context(), validConfig())
+	if err == nil || rep == nil {
+		t.Fatalf("report %v, error %v", rep, err)
+	}
 }
