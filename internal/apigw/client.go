@@ -16,7 +16,7 @@ import (
 // Defaults applied by New when the Config leaves a field at its zero value.
 const (
 	DefaultRequestTimeout = 30 * time.Second
-	DefaultRetryWaitMin   = 200 * time.Millisecond
+	DefaultRetryWaitMin   = 200 * time.Millisecond //nolint:revive // Min is minimum (retryablehttp's RetryWaitMin), not minutes.
 	DefaultRetryWaitMax   = 3 * time.Second
 	DefaultUserAgent      = "terraform-provider-apigw"
 )

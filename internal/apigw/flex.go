@@ -114,11 +114,11 @@ func isNull(data []byte) bool { return string(data) == "null" }
 
 // truncate keeps error texts readable when a gateway answers with a page of
 // HTML or a very long value.
-func truncate(s string, max int) string {
-	if len(s) <= max {
+func truncate(s string, limit int) string {
+	if len(s) <= limit {
 		return s
 	}
-	cut := max
+	cut := limit
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}

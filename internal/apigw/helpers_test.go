@@ -2,7 +2,6 @@ package apigw
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -164,13 +163,4 @@ func wantAdminHeaders(t *testing.T, s seen, withBody bool) {
 	if s.Header.Get("User-Agent") == "" {
 		t.Error("no User-Agent")
 	}
-}
-
-func mustJSON(t *testing.T, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }

@@ -73,10 +73,10 @@ func decodeQuiescePort(data []byte) (quiescePortWire, error) {
 	if !w.empty() {
 		return w, nil
 	}
+	// Some versions wrap the answer in an object; when data is not an
+	// object, nested stays empty and the flat (empty) answer stands.
 	var nested map[string]json.RawMessage
-	if json.Unmarshal(data, &nested) != nil {
-		return w, nil
-	}
+	_ = json.Unmarshal(data, &nested)
 	for _, raw := range nested {
 		var inner quiescePortWire
 		if json.Unmarshal(raw, &inner) == nil && !inner.empty() {

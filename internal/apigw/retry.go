@@ -65,10 +65,10 @@ func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, erro
 
 // backoff is retryablehttp's exponential backoff, with a server's
 // Retry-After capped at the configured maximum so no call stalls for long.
-func backoff(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
-	d := retryablehttp.DefaultBackoff(min, max, attempt, resp)
-	if d > max {
-		d = max
+func backoff(waitMin, waitMax time.Duration, attempt int, resp *http.Response) time.Duration {
+	d := retryablehttp.DefaultBackoff(waitMin, waitMax, attempt, resp)
+	if d > waitMax {
+		d = waitMax
 	}
 	return d
 }
