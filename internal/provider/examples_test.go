@@ -24,10 +24,12 @@ import (
 // that directory, so neither `terraform init` nor the network is needed
 // (validate launches the overridden provider only to read its schema).
 //
-// Examples are fragments, as the docs want them: only examples/provider
-// declares required_providers. Each example directory is therefore copied
-// into a temporary directory together with examples/provider/provider.tf and
-// validated there; `fmt -check` runs on the directory in the repository.
+// The docs' examples are fragments: only examples/provider declares
+// required_providers. Each example directory is therefore copied into a
+// temporary directory, together with examples/provider/provider.tf unless it
+// is a complete configuration of its own (it declares required_providers, as
+// examples/provider and examples/demo do), and validated there; `fmt -check`
+// runs on the directory in the repository.
 func TestAccExamples(t *testing.T) {
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("set TF_ACC=1 (and TF_ACC_TERRAFORM_PATH) to validate the examples with the Terraform CLI")
@@ -81,7 +83,7 @@ func TestAccExamples(t *testing.T) {
 				t.Helper()
 				cmd := exec.CommandContext(t.Context(), tfBin, args...)
 				cmd.Dir = dir
-				cmd.Env = append(env, "TF_DATA_DIR="+filepath.Join(t.TempDir(), ".terraform"))
+				cmd.Env = slices.Concat(env, []string{"TF_DATA_DIR=" + filepath.Join(t.TempDir(), ".terraform")})
 				out, err := cmd.CombinedOutput()
 				if err != nil {
 					t.Errorf("%s %s in %s: %v\n%s", filepath.Base(tfBin), strings.Join(args, " "), dir, err, out)
@@ -90,8 +92,7 @@ func TestAccExamples(t *testing.T) {
 			run(dir, "fmt", "-check", "-recursive", "-diff")
 
 			work := t.TempDir()
-			copyExampleFiles(t, dir, work)
-			if _, err := os.Stat(filepath.Join(work, "provider.tf")); os.IsNotExist(err) {
+			if standalone := copyExampleFiles(t, dir, work); !standalone {
 				writeExampleFile(t, filepath.Join(work, "provider.tf"), string(providerTF))
 			}
 			run(work, "validate", "-no-color")
@@ -144,8 +145,9 @@ func checkExampleCoverage(t *testing.T, dirs []string) {
 	}
 }
 
-// copyExampleFiles copies the regular files of src (not its subdirectories) to dst.
-func copyExampleFiles(t *testing.T, src, dst string) {
+// copyExampleFiles copies the regular files of src (not its subdirectories)
+// to dst and reports whether a .tf file among them declares required_providers.
+func copyExampleFiles(t *testing.T, src, dst string) (standalone bool) {
 	t.Helper()
 	entries, err := os.ReadDir(src)
 	if err != nil {
@@ -160,7 +162,11 @@ func copyExampleFiles(t *testing.T, src, dst string) {
 			t.Fatal(err)
 		}
 		writeExampleFile(t, filepath.Join(dst, e.Name()), string(b))
+		if filepath.Ext(e.Name()) == ".tf" && strings.Contains(string(b), "required_providers") {
+			standalone = true
+		}
 	}
+	return standalone
 }
 
 func writeExampleFile(t *testing.T, path, content string) {
