@@ -3,6 +3,10 @@ package provider
 import (
 	"context"
 	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -93,6 +97,10 @@ func (r *rollingUpgradeResource) ModifyPlan(ctx context.Context, req resource.Mo
 			fmt.Sprintf("Node %q is the only node: it will be out of service while it is upgraded. Add nodes to upgrade without downtime.", nodes[0].Name))
 	}
 	target := plan.TargetVersion.ValueString()
+	resp.Diagnostics.Append(r.validateWithEngine(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 
 	versions := map[string]string{}
 	reachable := true
@@ -139,6 +147,47 @@ func (r *rollingUpgradeResource) ModifyPlan(ctx context.Context, req resource.Mo
 		return
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// validateWithEngine runs the engine's own validation on the plan, so that
+// nothing apply would refuse gets past plan. Quiesce URLs still unknown
+// (fed from ports created in the same apply) are not judged yet.
+func (r *rollingUpgradeResource) validateWithEngine(ctx context.Context, plan *rollingUpgradeModel) diag.Diagnostics {
+	var diags diag.Diagnostics
+	for _, v := range []attr.Value{plan.UpgradeCommand, plan.BeforeNodeCommand, plan.AfterNodeCommand, plan.RollbackCommand,
+		plan.CommandEnv, plan.Flush, plan.MaxUnavailable, plan.Strategy, plan.DrainTimeout, plan.CommandTimeout,
+		plan.ReadyTimeout, plan.SoakDuration, plan.PollInterval} {
+		if v.IsUnknown() {
+			return diags
+		}
+	}
+	cfg, d := plan.rolloutConfig(ctx)
+	diags.Append(d...)
+	if diags.HasError() {
+		return diags
+	}
+	var specs []nodeSpecModel
+	diags.Append(plan.Nodes.ElementsAs(ctx, &specs, false)...)
+	for _, e := range rollout.AttrErrors(cfg.Validate()) {
+		p, index, field := attrPath(e.Attribute)
+		if field == "quiesce_url" && index < len(specs) && specs[index].QuiesceURL.IsUnknown() {
+			continue
+		}
+		diags.AddAttributeError(p, "Invalid "+e.Attribute, e.Attribute+": "+e.Message+".")
+	}
+	return diags
+}
+
+// attrPath turns the engine's attribute names ("max_unavailable",
+// "nodes[1].url") into schema paths.
+func attrPath(name string) (p path.Path, index int, field string) {
+	var root string
+	index = -1
+	if n, err := fmt.Sscanf(strings.Replace(name, "].", "] ", 1), "nodes[%d] %s", &index, &field); err == nil && n == 2 {
+		return path.Root("nodes").AtListIndex(index).AtName(field), index, field
+	}
+	root, _, _ = strings.Cut(name, "[")
+	return path.Root(root), -1, ""
 }
 
 // versionValidator accepts dotted numeric versions such as "10.15.0.7".

@@ -26,7 +26,7 @@ func refusalConfig(c *gwsim.Cluster, targetVersion string, override map[string]s
 	}
 	body := ""
 	for _, k := range []string{"nodes", "upgrade_command", "strategy", "flush", "max_unavailable", "drain_timeout",
-		"command_timeout", "ready_timeout", "soak_duration", "poll_interval", "before_node_command", "allow_downgrade"} {
+		"command_timeout", "ready_timeout", "soak_duration", "poll_interval", "before_node_command", "command_env", "allow_downgrade"} {
 		if v, ok := attrs[k]; ok {
 			body += fmt.Sprintf("  %s = %s\n", k, v)
 		}
@@ -75,6 +75,8 @@ func TestAccRollingUpgrade_planRefusals(t *testing.T) {
 		{"unparsable duration", fromVersion, target, map[string]string{"ready_timeout": `"ten minutes"`}, `(?s)ready_timeout.*not a duration`},
 		{"zero poll interval", fromVersion, target, map[string]string{"poll_interval": `"0s"`}, `(?s)poll_interval.*zero`},
 		{"empty command", fromVersion, target, map[string]string{"upgrade_command": `[]`}, `(?s)upgrade_command.*at least 1`},
+		{"poll interval below 10ms", fromVersion, target, map[string]string{"poll_interval": `"5ms"`}, `(?s)poll_interval.*at least 10ms`},
+		{"command_env overrides a provider variable", fromVersion, target, map[string]string{"command_env": `{ APIGW_NODE_NAME = "x" }`}, `(?s)command_env.*APIGW_NODE_NAME.*cannot be overridden`},
 		{"empty program", fromVersion, target, map[string]string{"before_node_command": `[""]`}, `(?s)before_node_command.*length`},
 	}
 	for _, tc := range cases {
