@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/gwops/terraform-provider-apigw/internal/gateway"
 	"github.com/gwops/terraform-provider-apigw/internal/rollout"
 )
 
@@ -104,7 +105,7 @@ func (r *rollingUpgradeResource) ModifyPlan(ctx context.Context, req resource.Mo
 
 	versions := map[string]string{}
 	reachable := true
-	for _, s := range rollout.Survey(ctx, gateway{c: r.data.client}, nodes, surveyConcurrency) {
+	for _, s := range rollout.Survey(ctx, gateway.New(r.data.client), nodes, surveyConcurrency) {
 		if s.Err != nil {
 			reachable = false
 			resp.Diagnostics.AddWarning("Node unreachable at plan time",

@@ -27,6 +27,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/gwops/terraform-provider-apigw/internal/gateway"
 	"github.com/gwops/terraform-provider-apigw/internal/rollout"
 )
 
@@ -277,7 +278,7 @@ func (r *rollingUpgradeResource) roll(ctx context.Context, plan *rollingUpgradeM
 		secrets = append(secrets, v)
 	}
 	engine := rollout.Engine{
-		Gateway: gateway{c: r.data.client},
+		Gateway: gateway.New(r.data.client),
 		Runner:  &rollout.ExecRunner{Redact: secrets},
 		OnEvent: func(ev rollout.Event) {
 			tflog.Info(ctx, fmt.Sprintf("rolling upgrade: %s: %s", ev.Node, ev.Message),
@@ -351,7 +352,7 @@ func (r *rollingUpgradeResource) Read(ctx context.Context, req resource.ReadRequ
 		return
 	}
 	versions := map[string]string{}
-	for _, s := range rollout.Survey(ctx, gateway{c: r.data.client}, nodes, surveyConcurrency) {
+	for _, s := range rollout.Survey(ctx, gateway.New(r.data.client), nodes, surveyConcurrency) {
 		if s.Err != nil {
 			resp.Diagnostics.AddWarning("Node unreachable during refresh",
 				fmt.Sprintf("Node %q (%s) could not be read: %s. node_versions keeps its last known value for it.", s.Node.Name, s.Node.URL, s.Err))

@@ -1,4 +1,7 @@
-package provider
+// Package gateway adapts the HTTP client (internal/apigw) to the rollout
+// engine's Gateway interface (internal/rollout), so that neither of the two
+// knows the other.
+package gateway
 
 import (
 	"context"
@@ -9,12 +12,15 @@ import (
 	"github.com/gwops/terraform-provider-apigw/internal/rollout"
 )
 
-// gateway adapts the HTTP client to the rollout engine's Gateway interface.
+// gateway is the adapter; New makes one.
 type gateway struct {
 	c *apigw.Client
 }
 
 var _ rollout.Gateway = gateway{}
+
+// New returns the engine's view of the gateways c talks to.
+func New(c *apigw.Client) rollout.Gateway { return gateway{c: c} }
 
 func (g gateway) Version(ctx context.Context, nodeURL string) (string, error) {
 	info, err := g.c.ServerInfo(ctx, nodeURL)
