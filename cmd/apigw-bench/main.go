@@ -1,0 +1,45 @@
+// Command apigw-bench prints performance figures of the provider against the
+// simulated gateway on loopback (make bench): rollout overhead against the
+// physical limit, the load on the nodes, terraform plan time and the
+// provider process's footprint. It prints figures and never judges them:
+// they depend on the machine.
+//
+//	apigw-bench [-sections rollout,load,plan,footprint] [-quick] [-terraform PATH]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/gwops/terraform-provider-apigw/internal/bench"
+)
+
+func main() {
+	var (
+		o        bench.Options
+		sections string
+	)
+	flag.StringVar(&sections, "sections", strings.Join(bench.AllSections, ","), "comma-separated sections to run")
+	flag.BoolVar(&o.Quick, "quick", false, "smoke test: rollouts of 3 and 10 nodes, plans of 3 and 50, a 10-node footprint")
+	flag.StringVar(&o.Terraform, "terraform", "", "Terraform CLI (default $TF_ACC_TERRAFORM_PATH, then PATH, then ~/go/bin/terraform)")
+	flag.DurationVar(&o.Timing.Drain, "drain", 0, "simulated drain time D (default 1s)")
+	flag.DurationVar(&o.Timing.Restart, "restart", 0, "simulated restart time R (default 1s)")
+	flag.DurationVar(&o.Timing.Poll, "poll", 0, "poll_interval (default 100ms)")
+	flag.DurationVar(&o.PlanLatency, "plan-latency", 0, "latency of every admin call in the plan section (default 50ms)")
+	flag.IntVar(&o.PlanRuns, "plan-runs", 0, "plans per size; the median is printed (default 3)")
+	flag.StringVar(&o.WorkDir, "work", "", "directory for binaries and Terraform working directories (default: a temporary one)")
+	flag.Parse()
+	o.Sections = strings.Split(sections, ",")
+	o.Progress = os.Stderr
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := bench.Run(ctx, o); err != nil {
+		fmt.Fprintln(os.Stderr, "apigw-bench:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,91 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/gwops/terraform-provider-apigw/internal/rollout"
+)
+
+// PlanResult is one terraform plan size.
+type PlanResult struct {
+	Nodes int
+	// Wall is the median wall time of the plans, Runs of them.
+	Wall time.Duration
+	Runs int
+	// AdminPerNode and HealthPerNode are the calls each node received
+	// during one plan (refresh and ModifyPlan both read every node).
+	AdminPerNode, HealthPerNode float64
+	// Sequential is what the admin calls would cost one after another:
+	// Nodes × latency × AdminPerNode.
+	Sequential time.Duration
+}
+
+// runPlans times `terraform plan` on clusters of each size, against one
+// simulated cluster of the largest size whose admin calls all take
+// latency. Each directory first applies at the current version, so the
+// resource exists and the plan refreshes it and then surveys the nodes
+// again in ModifyPlan, for a new target_version.
+func runPlans(ctx context.Context, tools Tools, work string, sizes []int, latency time.Duration, runs int, progress func(string)) ([]PlanResult, error) {
+	s, err := startSim(ctx, simSpec{nodes: slices.Max(sizes), adminLatency: latency})
+	if err != nil {
+		return nil, err
+	}
+	defer s.close()
+	var out []PlanResult
+	for _, n := range sizes {
+		progress(fmt.Sprintf("plan: %d nodes", n))
+		d, err := newTFDir(tools, filepath.Join(work, fmt.Sprintf("plan-%d", n)))
+		if err != nil {
+			return nil, err
+		}
+		cfg := clusterConfig{target: fromVersion, strategy: string(rollout.StrategyDrainShutdown), poll: "2s",
+			maxUnavailable: 1, command: []string{"true"}, nodes: literal(s.nodes[:n])}
+		if err := d.writeConfig(cfg); err != nil {
+			return nil, err
+		}
+		if err := d.run(ctx, "apply", "-auto-approve", "-input=false", "-lock=false", "-no-color"); err != nil {
+			return nil, err
+		}
+		cfg.target = toVersion
+		if err := d.writeConfig(cfg); err != nil {
+			return nil, err
+		}
+		r := PlanResult{Nodes: n, Runs: runs}
+		var walls []time.Duration
+		var hits []hit
+		for range runs {
+			s.rec.take()
+			start := time.Now()
+			if err := d.run(ctx, "plan", "-input=false", "-lock=false", "-no-color"); err != nil {
+				return nil, err
+			}
+			walls = append(walls, time.Since(start))
+			hits = s.rec.take()
+		}
+		r.Wall = median(walls)
+		for _, h := range hits {
+			if h.isHealth() {
+				r.HealthPerNode++
+			} else {
+				r.AdminPerNode++
+			}
+		}
+		r.HealthPerNode /= float64(n)
+		r.AdminPerNode /= float64(n)
+		r.Sequential = time.Duration(float64(n) * float64(latency) * r.AdminPerNode)
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func literal(nodes []rollout.Node) []nodeLit {
+	out := make([]nodeLit, len(nodes))
+	for i, n := range nodes {
+		out[i] = nodeLit{name: n.Name, url: n.URL, quiesceURL: n.QuiesceURL}
+	}
+	return out
+}
