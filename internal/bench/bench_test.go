@@ -1,0 +1,119 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Short timings: the tests check that the figures are computed, never what
+// they are, so a slow or shared machine cannot fail them.
+var testTiming = Timing{Drain: 100 * time.Millisecond, Restart: 100 * time.Millisecond, Poll: 50 * time.Millisecond}
+
+func TestRunRolloutAndLoadSections(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds gwsim and the provider and runs real rollouts")
+	}
+	var out bytes.Buffer
+	err := Run(context.Background(), Options{
+		Sections:     []string{SectionRollout, SectionLoad},
+		Timing:       testTiming,
+		RolloutCases: []RolloutCase{{Nodes: 3, MaxUnavailable: 1}, {Nodes: 4, MaxUnavailable: 2}},
+		Out:          &out,
+		WorkDir:      t.TempDir(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Rollout overhead", "Where the overhead goes", "Load on the gateway"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+func TestRunRolloutFigures(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds gwsim and runs a real rollout")
+	}
+	tools, err := BuildTools(context.Background(), t.TempDir(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := runRollout(context.Background(), tools, testTiming, RolloutCase{Nodes: 3, MaxUnavailable: 2})
+	if err != nil {
+		t.Fatal(err) // includes "upgraded n of 3 nodes"
+	}
+	switch {
+	case len(r.Drain) != 3 || len(r.Ready) != 3 || len(r.Steps) != 3:
+		t.Errorf("detection delays for %d/%d nodes, steps %d; want 3 each", len(r.Drain), len(r.Ready), len(r.Steps))
+	case r.Total <= 0 || r.Limit <= 0 || r.Command <= 0:
+		t.Errorf("total %v, limit %v, command %v: all must be measured", r.Total, r.Limit, r.Command)
+	case r.HealthCalls == 0 || r.AdminCalls == 0:
+		t.Errorf("calls not counted: health %d, admin %d", r.HealthCalls, r.AdminCalls)
+	case r.Polls.waits != 6 || r.Polls.perWait == 0:
+		t.Errorf("poll stats %+v: want 6 waits with polls", r.Polls)
+	}
+}
+
+// TestRunTerraformSections runs the plan and footprint sections on tiny
+// clusters when the acceptance-test environment provides Terraform.
+func TestRunTerraformSections(t *testing.T) {
+	tf := FindTerraform("")
+	if os.Getenv("TF_ACC") == "" || tf == "" {
+		t.Skip("set TF_ACC=1 and provide the Terraform CLI (make test does)")
+	}
+	var out bytes.Buffer
+	err := Run(context.Background(), Options{
+		Sections:    []string{SectionPlan, SectionFootprint},
+		Timing:      testTiming,
+		PlanSizes:   []int{1, 2},
+		PlanRuns:    1,
+		PlanLatency: 5 * time.Millisecond,
+		Footprint:   RolloutCase{Nodes: 2, MaxUnavailable: 1},
+		Terraform:   tf,
+		Out:         &out,
+		WorkDir:     t.TempDir(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"terraform plan", "2/1 nodes wall-time ratio", "Provider process footprint", "MiB"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+func TestPollWindows(t *testing.T) {
+	base := time.Unix(0, 0)
+	at := func(msec ...int) []time.Time {
+		var ts []time.Time
+		for _, m := range msec {
+			ts = append(ts, base.Add(time.Duration(m)*time.Millisecond))
+		}
+		return ts
+	}
+	ts := at(0, 10, 20, 120, 220, 320)
+	if got := maxInWindow(ts, 100*time.Millisecond); got != 3 {
+		t.Errorf("maxInWindow = %d, want 3 (0, 10, 20)", got)
+	}
+	if got := maxInWindow(at(0, 100, 200), 100*time.Millisecond); got != 1 {
+		t.Errorf("maxInWindow of polls exactly one interval apart = %d, want 1", got)
+	}
+	if got := countFast(ts, 100*time.Millisecond); got != 2 {
+		t.Errorf("countFast = %d, want 2", got)
+	}
+	if got := within(at(300, 0, 150), base.Add(100*time.Millisecond), base.Add(300*time.Millisecond)); len(got) != 2 || !got[0].Before(got[1]) {
+		t.Errorf("within = %v, want 150 and 300 in order", got)
+	}
+}
+
+func TestUnknownSection(t *testing.T) {
+	if err := Run(context.Background(), Options{Sections: []string{"speed"}}); err == nil || !strings.Contains(err.Error(), "unknown section") {
+		t.Fatalf("Run with an unknown section: %v", err)
+	}
+}
