@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gwops/terraform-provider-apigw/internal/gateway"
 	"github.com/gwops/terraform-provider-apigw/internal/rollout"
 )
 
@@ -65,7 +66,7 @@ func runRollout(ctx context.Context, tools Tools, t Timing, rc RolloutCase) (Rol
 		events []engineEvent
 	)
 	eng := rollout.Engine{
-		Gateway: gateway{c: s.client},
+		Gateway: gateway.New(s.client),
 		Runner:  rollout.ExecRunner{},
 		OnEvent: func(ev rollout.Event) {
 			mu.Lock()
