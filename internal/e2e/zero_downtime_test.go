@@ -47,11 +47,7 @@ func TestE2E_ZeroDowntimeBehindHAProxy(t *testing.T) {
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("end-to-end test: set TF_ACC=1 and TF_ACC_TERRAFORM_PATH (make e2e does)")
 	}
-	for _, tool := range []string{"haproxy", "socat"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not on PATH: the zero-downtime proof needs HAProxy and socat (Debian: apt-get install haproxy socat; .ci/run installs them)", tool)
-		}
-	}
+	requireHAProxy(t)
 	env := e2eEnv{
 		gwsimBin:     buildGwsim(t, t.TempDir()),
 		hookScript:   repoFile(t, "examples/haproxy/haproxy-node-state.sh"),
