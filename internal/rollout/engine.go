@@ -51,8 +51,11 @@ type job struct {
 	kind  jobKind
 	from  string // version before this run; "" when it was down
 	state progress
-	res   NodeResult
-	slot  int // index in Report.Results
+	// refused: the gateway refused to quiesce (or shut down) the node and
+	// did nothing; state is what it was before the request.
+	refused bool
+	res     NodeResult
+	slot    int // index in Report.Results
 }
 
 // run is the state of one Engine.Run.

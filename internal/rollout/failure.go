@@ -111,6 +111,22 @@ func (r *run) hint(j *job, rb rollbackResult) string {
 func (r *run) stateHint(j *job) string {
 	const resume = "re-run terraform apply, which finishes this node first"
 	drain := r.cfg.Strategy == StrategyDrainShutdown
+	if j.refused {
+		what := "quiesce mode for all"
+		if drain {
+			what = "the drain shutdown"
+		}
+		s := "The gateway refused " + what + " and did nothing: the node was not touched and still serves its old version."
+		if j.state == stBeforeRan {
+			s += " before_node_command ran, though: undo it by hand (e.g. put the node back into the load balancer)."
+		}
+		if !drain {
+			s += " Check that the node's quiesce port exists, is enabled and is set as its quiesce port (apigw_quiesce_port re-creates it), and the node's server log;"
+		} else {
+			s += " Check the node's server log;"
+		}
+		return s + " then re-run terraform apply."
+	}
 	switch j.state {
 	case stUntouched:
 		return "Nothing was changed on this node; re-run terraform apply once the cause is fixed."

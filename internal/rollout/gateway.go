@@ -27,3 +27,27 @@ type Gateway interface {
 // all is already in effect (HTTP 409). The engine treats it as "started": an
 // earlier run or an operator got there first.
 var ErrAlreadyQuiesced = errors.New("quiesce mode for all is already in effect")
+
+// Refused marks err as a definite refusal: the gateway answered, and did not
+// act on the request. Gateway.QuiesceAll and Gateway.DrainShutdown wrap their
+// error with it when they know the node was not touched (an HTTP error
+// answer), so the engine neither rolls the node back nor tells the operator
+// it may be going down. Errors without the mark (no answer, a lost answer)
+// leave the node's state open.
+func Refused(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &refusedError{err: err}
+}
+
+// IsRefused reports whether err carries the Refused mark.
+func IsRefused(err error) bool {
+	var r *refusedError
+	return errors.As(err, &r)
+}
+
+type refusedError struct{ err error }
+
+func (e *refusedError) Error() string { return e.err.Error() }
+func (e *refusedError) Unwrap() error { return e.err }

@@ -87,11 +87,21 @@ func (r *run) finishStarting(ctx context.Context, j *job) error {
 // takeOut stops the node from taking traffic and waits until it has drained.
 func (r *run) takeOut(ctx context.Context, j *job) error {
 	start := r.clock.Now()
+	before := j.state
 	j.state = stTakingDown
+	// refused: the gateway answered that it did nothing, so the node is as
+	// it was before the request (no rollback, no "may be going down").
+	refused := func(step string, err error) error {
+		j.state, j.refused = before, true
+		return fail(step, err)
+	}
 	switch r.cfg.Strategy {
 	case StrategyDrainShutdown:
 		minutes := (r.cfg.DrainTimeout + time.Minute - 1) / time.Minute
 		if err := r.gw.DrainShutdown(ctx, j.node.URL, minutes*time.Minute); err != nil {
+			if IsRefused(err) && ctx.Err() == nil {
+				return refused(StepDrainShutdown, err)
+			}
 			return fail(StepDrainShutdown, ctxOr(ctx, err))
 		}
 		r.ev.emit(j.node.Name, EventQuiesceRequested, "shutdown with option drain requested (timeout %d min)", minutes)
@@ -100,6 +110,8 @@ func (r *run) takeOut(ctx context.Context, j *job) error {
 		switch {
 		case errors.Is(err, ErrAlreadyQuiesced):
 			r.ev.emit(j.node.Name, EventQuiesceRequested, "quiesce mode for all was already in effect (409): waiting for it to finish")
+		case err != nil && IsRefused(err) && ctx.Err() == nil:
+			return refused(StepQuiesce, err)
 		case err != nil:
 			return fail(StepQuiesce, ctxOr(ctx, err))
 		default:
