@@ -6,6 +6,8 @@ package gateway
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/gwops/terraform-provider-apigw/internal/apigw"
@@ -14,13 +16,25 @@ import (
 
 // gateway is the adapter; New makes one.
 type gateway struct {
-	c *apigw.Client
+	c       *apigw.Client
+	retries int // repeats of a request that must take effect once; see notBlind
 }
 
 var _ rollout.Gateway = gateway{}
 
+// DefaultRetries is how often New repeats a request that must take effect
+// once (quiesce, shutdown), and only after a look at the node: the
+// provider's default max_retries.
+const DefaultRetries = 4
+
 // New returns the engine's view of the gateways c talks to.
-func New(c *apigw.Client) rollout.Gateway { return gateway{c: c} }
+func New(c *apigw.Client) rollout.Gateway { return gateway{c: c, retries: DefaultRetries} }
+
+// NewWithRetries is New with the number of verified repeats of quiesce and
+// shutdown requests (the provider passes max_retries); negative means 0.
+func NewWithRetries(c *apigw.Client, retries int) rollout.Gateway {
+	return gateway{c: c, retries: max(retries, 0)}
+}
 
 func (g gateway) Version(ctx context.Context, nodeURL string) (string, error) {
 	info, err := g.c.ServerInfo(ctx, nodeURL)
@@ -35,21 +49,94 @@ func (g gateway) Health(ctx context.Context, baseURL string) (int, error) {
 }
 
 // QuiesceAll asks for quiesce mode for all; the gateway's 409 (that mode is
-// already in effect) means an earlier request started it.
+// already in effect) means an earlier request started it. The request is
+// not idempotent, so it is repeated only as notBlind allows.
 func (g gateway) QuiesceAll(ctx context.Context, nodeURL string, flush []string) error {
-	_, err := g.c.SetQuiesceMode(ctx, nodeURL, apigw.QuiesceMode{Block: "all", Enable: true, Flush: flush})
-	if apigw.IsConflict(err) {
-		return errors.Join(rollout.ErrAlreadyQuiesced, err)
-	}
-	return err
+	return g.notBlind(ctx, nodeURL, func() error {
+		_, err := g.c.SetQuiesceMode(ctx, nodeURL, apigw.QuiesceMode{Block: "all", Enable: true, Flush: flush})
+		if apigw.IsConflict(err) {
+			return errors.Join(rollout.ErrAlreadyQuiesced, err)
+		}
+		return err
+	}, func(err error) error {
+		return fmt.Errorf("%w: the quiesce request got no usable answer (%v) and the node no longer answers health 200 on its primary port", rollout.ErrAlreadyQuiesced, err)
+	})
 }
 
 // DrainShutdown asks the node to finish its sessions and stop; the API takes
-// whole minutes, so the timeout is rounded up.
+// whole minutes, so the timeout is rounded up. The request is not
+// idempotent, so it is repeated only as notBlind allows.
 func (g gateway) DrainShutdown(ctx context.Context, nodeURL string, timeout time.Duration) error {
 	minutes := int((timeout + time.Minute - 1) / time.Minute)
 	if minutes < 1 {
 		minutes = 1
 	}
-	return g.c.Shutdown(ctx, nodeURL, apigw.ShutdownRequest{Bounce: false, Option: "drain", Timeout: minutes, Quiesce: false})
+	return g.notBlind(ctx, nodeURL, func() error {
+		return g.c.Shutdown(ctx, nodeURL, apigw.ShutdownRequest{Bounce: false, Option: "drain", Timeout: minutes, Quiesce: false})
+	}, func(error) error { return nil })
+}
+
+// notBlind sends a request that must take effect once (quiesce, shutdown);
+// the client never repeats those itself. After a failure that either left
+// the outcome open or turned the request away before any work (no answer,
+// 429, 502, 503, 504) it looks at the node first: a node that no longer
+// answers health 200 on its primary port has left service (the request took
+// effect, or the node went down) and gone(err) says how the engine takes
+// that; a node that still serves gets the request again, at most
+// g.retries times. For quiesce the gateway's 409 then tells that an earlier
+// attempt took effect. A final HTTP error answer means the gateway did
+// nothing: it is marked rollout.Refused.
+func (g gateway) notBlind(ctx context.Context, nodeURL string, send func() error, gone func(error) error) error {
+	for attempt := 0; ; attempt++ {
+		err := send()
+		switch {
+		case err == nil || errors.Is(err, rollout.ErrAlreadyQuiesced) || ctx.Err() != nil:
+			return err
+		case !Transient(err) || attempt >= g.retries:
+			if apigw.StatusCode(err) != 0 {
+				return rollout.Refused(err)
+			}
+			return err
+		}
+		if Backoff(ctx, attempt) != nil {
+			return err
+		}
+		code, herr := g.c.Health(ctx, nodeURL)
+		if ctx.Err() != nil {
+			return err
+		}
+		if herr != nil || code != http.StatusOK {
+			return gone(err)
+		}
+	}
+}
+
+// Transient reports a failure after which a request that must take effect
+// once may be repeated, after a look at the node: no answer, or an answer
+// that turned the request away before any work (429, 502, 503, 504).
+func Transient(err error) bool {
+	var te *apigw.TransportError
+	if errors.As(err, &te) {
+		return true
+	}
+	switch apigw.StatusCode(err) {
+	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// Backoff waits before repeat number attempt+1 of such a request: 200ms
+// doubling up to 3s, like the client's own retries.
+func Backoff(ctx context.Context, attempt int) error {
+	d := apigw.DefaultRetryWaitMin << min(attempt, 8)
+	d = min(d, apigw.DefaultRetryWaitMax)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

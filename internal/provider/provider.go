@@ -56,7 +56,8 @@ type providerModel struct {
 
 // providerData is what resources and data sources receive from Configure.
 type providerData struct {
-	client *apigw.Client
+	client     *apigw.Client
+	maxRetries int // max_retries: also bounds the verified repeats of quiesce and shutdown requests
 }
 
 func (p *apigwProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -164,7 +165,7 @@ func (p *apigwProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		resp.Diagnostics.AddError("Invalid provider configuration", err.Error())
 		return
 	}
-	data := &providerData{client: client}
+	data := &providerData{client: client, maxRetries: conf.MaxRetries}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 }

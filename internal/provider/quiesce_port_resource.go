@@ -23,6 +23,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/gwops/terraform-provider-apigw/internal/apigw"
+	"github.com/gwops/terraform-provider-apigw/internal/gateway"
 )
 
 var (
@@ -164,7 +165,7 @@ func (r *quiescePortResource) Create(ctx context.Context, req resource.CreateReq
 		}
 		ref.ListenerKey = existing.ListenerKey
 	case apigw.IsNotFound(err):
-		created, err := c.CreatePort(ctx, node, apigw.NewPort{Port: port, Alias: plan.Alias.ValueString(), Pkg: plan.Package.ValueString(), Protocol: "HTTP"})
+		created, err := r.createPort(ctx, node, apigw.NewPort{Port: port, Alias: plan.Alias.ValueString(), Pkg: plan.Package.ValueString(), Protocol: "HTTP"}, key)
 		if err != nil {
 			resp.Diagnostics.AddError("Cannot create the quiesce port", err.Error())
 			return
@@ -186,6 +187,36 @@ func (r *quiescePortResource) Create(ctx context.Context, req resource.CreateReq
 	}
 	resp.Diagnostics.Append(r.read(ctx, &plan)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// createPort creates the port. Creating is not idempotent (a second create
+// of the same port is refused), so the client never repeats it; here a
+// failure that left the outcome open or turned the request away before any
+// work (no answer, 429, 502, 503, 504) leads to a look at the node first:
+// the port is adopted when the lost request did create it, and the create
+// is sent again, at most max_retries times, only while the port is missing.
+func (r *quiescePortResource) createPort(ctx context.Context, node string, np apigw.NewPort, key string) (string, error) {
+	c := r.data.client
+	for attempt := 0; ; attempt++ {
+		created, err := c.CreatePort(ctx, node, np)
+		if err == nil || !gateway.Transient(err) || attempt >= r.data.maxRetries || ctx.Err() != nil {
+			return created, err
+		}
+		if gateway.Backoff(ctx, attempt) != nil {
+			return "", err
+		}
+		existing, gerr := c.GetPort(ctx, node, key)
+		switch {
+		case apigw.IsNotFound(gerr):
+			continue // the failed create did nothing: send it again
+		case gerr != nil:
+			return "", fmt.Errorf("%w; and the port could not be looked up afterwards to see whether it was created: %v", err, gerr)
+		case existing.PortAlias == np.Alias && existing.Pkg == np.Pkg:
+			return existing.ListenerKey, nil // the failed create did create it
+		default:
+			return "", fmt.Errorf("%w; meanwhile port %d appeared on the node with alias %q in package %q: something else created it", err, np.Port, existing.PortAlias, existing.Pkg)
+		}
+	}
 }
 
 // apply brings the port's enabled flag and the node's quiesce-port setting

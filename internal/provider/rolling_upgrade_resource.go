@@ -278,7 +278,7 @@ func (r *rollingUpgradeResource) roll(ctx context.Context, plan *rollingUpgradeM
 		secrets = append(secrets, v)
 	}
 	engine := rollout.Engine{
-		Gateway: gateway.New(r.data.client),
+		Gateway: gateway.NewWithRetries(r.data.client, r.data.maxRetries),
 		Runner:  &rollout.ExecRunner{Redact: secrets},
 		OnEvent: func(ev rollout.Event) {
 			tflog.Info(ctx, fmt.Sprintf("rolling upgrade: %s: %s", ev.Node, ev.Message),
