@@ -20,7 +20,10 @@ type gateway struct {
 	retries int // repeats of a request that must take effect once; see notBlind
 }
 
-var _ rollout.Gateway = gateway{}
+var (
+	_ rollout.Gateway           = gateway{}
+	_ rollout.QuiescePortReader = gateway{}
+)
 
 // DefaultRetries is how often New repeats a request that must take effect
 // once (quiesce, shutdown), and only after a look at the node: the
@@ -46,6 +49,22 @@ func (g gateway) Version(ctx context.Context, nodeURL string) (string, error) {
 
 func (g gateway) Health(ctx context.Context, baseURL string) (int, error) {
 	return g.c.Health(ctx, baseURL)
+}
+
+// QuiescePort reads the node's quiesce-port setting for pre-flight.
+func (g gateway) QuiescePort(ctx context.Context, nodeURL string) (int, bool, error) {
+	d, err := g.c.GetQuiescePort(ctx, nodeURL)
+	if err != nil {
+		return 0, false, err
+	}
+	if d.PortAlias == "" && d.PortKey == "" {
+		return 0, false, nil
+	}
+	_, port, _, ok := apigw.ParseListenerKey(d.PortKey)
+	if !ok {
+		return 0, true, nil
+	}
+	return port, true, nil
 }
 
 // QuiesceAll asks for quiesce mode for all; the gateway's 409 (that mode is

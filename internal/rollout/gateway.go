@@ -51,3 +51,17 @@ type refusedError struct{ err error }
 
 func (e *refusedError) Error() string { return e.err.Error() }
 func (e *refusedError) Unwrap() error { return e.err }
+
+// QuiescePortReader is optionally implemented by a Gateway. Pre-flight then
+// checks, before a node is touched, that its quiesce_url points at the port
+// the node uses as its quiesce port: a live port that is not the quiesce
+// port answers health 200 too, but after quiescing it would not tell
+// whether the node has drained (and without any quiesce port set the
+// gateway refuses quiesce mode for all).
+type QuiescePortReader interface {
+	// QuiescePort returns the number of the node's quiesce port (0 when
+	// the node names one but its number cannot be read) and set = false
+	// when the node has none. An error means the setting could not be
+	// read; pre-flight then relies on the health check alone.
+	QuiescePort(ctx context.Context, nodeURL string) (port int, set bool, err error)
+}

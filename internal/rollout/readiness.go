@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -48,6 +50,11 @@ func (r *run) preflight(ctx context.Context, j *job) error {
 				Err:  fmt.Errorf("quiesce_url %s did not answer health 200 (%s), so the node has no live quiesce port", j.node.QuiesceURL, describeHealth(code, err)),
 				Hint: "Nothing was changed on this node. Create its quiesce port with apigw_quiesce_port and set quiesce_url to that resource's quiesce_url, then re-run terraform apply."}
 		}
+		if qr, ok := r.gw.(QuiescePortReader); ok {
+			if err := r.checkQuiescePort(ctx, qr, j); err != nil {
+				return err
+			}
+		}
 	}
 	peers := r.peersOutOfFlight(j)
 	var notReady []string
@@ -74,6 +81,48 @@ func (r *run) preflight(ctx context.Context, j *job) error {
 		return err
 	}
 	return nil
+}
+
+// checkQuiescePort compares quiesce_url's port with the node's quiesce-port
+// setting. A setting that cannot be read is no refusal: the health check
+// on quiesce_url stands.
+func (r *run) checkQuiescePort(ctx context.Context, qr QuiescePortReader, j *job) error {
+	port, set, err := qr.QuiescePort(ctx, j.node.URL)
+	if err != nil || ctx.Err() != nil {
+		return nil
+	}
+	want := urlPort(j.node.QuiesceURL)
+	switch {
+	case !set:
+		return &StepError{Node: j.node.Name, Step: StepPreflight,
+			Err: fmt.Errorf("the node has no quiesce port set, although quiesce_url %s answers health 200: the gateway would refuse quiesce mode for all, and that URL would not show when the node has drained", j.node.QuiesceURL),
+			Hint: "Nothing was changed on this node. Create its quiesce port with apigw_quiesce_port (re-apply it if the node was restarted on a new container) " +
+				"and set quiesce_url to that resource's quiesce_url, then re-run terraform apply."}
+	case port != 0 && want != 0 && port != want:
+		return &StepError{Node: j.node.Name, Step: StepPreflight,
+			Err:  fmt.Errorf("quiesce_url %s points at port %d, but the node's quiesce port is %d: after quiescing, port %d would not show when the node has drained", j.node.QuiesceURL, want, port, want),
+			Hint: fmt.Sprintf("Nothing was changed on this node. Set its quiesce_url to the node's quiesce port (port %d; use apigw_quiesce_port's quiesce_url), then re-run terraform apply.", port)}
+	}
+	return nil
+}
+
+// urlPort is the port of an http(s) URL, explicit or by scheme; 0 when the
+// URL does not parse.
+func urlPort(raw string) int {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return 0
+	}
+	if p, err := strconv.Atoi(u.Port()); err == nil {
+		return p
+	}
+	switch u.Scheme {
+	case "http":
+		return 80
+	case "https":
+		return 443
+	}
+	return 0
 }
 
 // peersOutOfFlight lists the nodes other than j that no goroutine is working on.
