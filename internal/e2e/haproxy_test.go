@@ -121,9 +121,9 @@ func startHAProxy(t *testing.T, exampleConfig string, nodes []*gwsim.Node) *hapr
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Unix socket paths are limited to about 100 bytes; t.TempDir() can
-	// be longer than that.
-	dir, err := os.MkdirTemp("", "e2e-haproxy-")
+	// Unix socket paths are limited to 108 bytes; t.TempDir() embeds the
+	// test's name and can be longer than that.
+	dir, err := os.MkdirTemp("", "e2e-haproxy-") //nolint:usetesting // socket path length, removed by t.Cleanup below
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,10 +304,10 @@ func (h *haproxy) logTail(n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// logLinesMatching returns up to max log lines containing any of the
+// logLinesMatching returns up to limit log lines containing any of the
 // substrings, for showing what went wrong.
-func (h *haproxy) logLinesMatching(max int, subs ...string) []string {
-	return h.logLines(max, func(l string) bool {
+func (h *haproxy) logLinesMatching(limit int, subs ...string) []string {
+	return h.logLines(limit, func(l string) bool {
 		for _, s := range subs {
 			if strings.Contains(l, s) {
 				return true
@@ -325,7 +325,9 @@ func (h *haproxy) serverStateChanges() []string {
 	return h.logLines(100, func(l string) bool { return strings.HasPrefix(l, "Server "+backendName+"/") })
 }
 
-func (h *haproxy) logLines(max int, keep func(string) bool) []string {
+// logLines returns up to limit lines of HAProxy's output that keep
+// accepts, oldest first.
+func (h *haproxy) logLines(limit int, keep func(string) bool) []string {
 	b, err := os.ReadFile(h.logPath)
 	if err != nil {
 		return []string{err.Error()}
@@ -335,7 +337,7 @@ func (h *haproxy) logLines(max int, keep func(string) bool) []string {
 		if keep(l) {
 			out = append(out, l)
 		}
-		if len(out) == max {
+		if len(out) == limit {
 			break
 		}
 	}
