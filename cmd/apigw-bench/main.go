@@ -4,7 +4,7 @@
 // provider process's footprint. It prints figures and never judges them:
 // they depend on the machine.
 //
-//	apigw-bench [-sections rollout,load,plan,footprint] [-quick] [-terraform PATH]
+//	apigw-bench [-sections rollout,load,plan,footprint] [-quick] [-rollouts 200/10,...] [-terraform PATH]
 package main
 
 import (
@@ -20,8 +20,8 @@ import (
 
 func main() {
 	var (
-		o        bench.Options
-		sections string
+		o                  bench.Options
+		sections, rollouts string
 	)
 	flag.StringVar(&sections, "sections", strings.Join(bench.AllSections, ","), "comma-separated sections to run")
 	flag.BoolVar(&o.Quick, "quick", false, "smoke test: rollouts of 3 and 10 nodes, plans of 3 and 50, a 10-node footprint")
@@ -31,9 +31,18 @@ func main() {
 	flag.DurationVar(&o.Timing.Poll, "poll", 0, "poll_interval (default 100ms)")
 	flag.DurationVar(&o.PlanLatency, "plan-latency", 0, "latency of every admin call in the plan section (default 50ms)")
 	flag.IntVar(&o.PlanRuns, "plan-runs", 0, "plans per size; the median is printed (default 3)")
+	flag.StringVar(&rollouts, "rollouts", "", "rollout rows as N/k pairs, e.g. 200/10,50/5 (default: the issue's rows)")
 	flag.StringVar(&o.WorkDir, "work", "", "directory for binaries and Terraform working directories (default: a temporary one)")
 	flag.Parse()
 	o.Sections = strings.Split(sections, ",")
+	if rollouts != "" {
+		cases, err := bench.ParseRolloutCases(rollouts)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "apigw-bench: -rollouts:", err)
+			os.Exit(2)
+		}
+		o.RolloutCases = cases
+	}
 	o.Progress = os.Stderr
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)

@@ -117,3 +117,15 @@ func TestUnknownSection(t *testing.T) {
 		t.Fatalf("Run with an unknown section: %v", err)
 	}
 }
+
+func TestParseRolloutCases(t *testing.T) {
+	got, err := ParseRolloutCases("3/1, 200/10")
+	if err != nil || len(got) != 2 || got[1] != (RolloutCase{200, 10}) {
+		t.Fatalf("ParseRolloutCases = %v, %v", got, err)
+	}
+	for _, bad := range []string{"3", "3/3", "0/1", "x/1"} {
+		if _, err := ParseRolloutCases(bad); err == nil {
+			t.Errorf("ParseRolloutCases(%q) accepted", bad)
+		}
+	}
+}
