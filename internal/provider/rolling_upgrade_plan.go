@@ -103,13 +103,16 @@ func (r *rollingUpgradeResource) ModifyPlan(ctx context.Context, req resource.Mo
 		return
 	}
 
+	// An unreachable node counts as pending (its version is unknown): apply
+	// finishes or upgrades it first. pending_nodes stays known, because
+	// Terraform plans again during apply and a value known at plan time must
+	// not turn unknown then: a node that was still quiescing at plan time
+	// (left by an interrupted apply) has often stopped answering by apply.
 	versions := map[string]string{}
-	reachable := true
 	for _, s := range rollout.Survey(ctx, gateway.New(r.data.client), nodes, surveyConcurrency) {
 		if s.Err != nil {
-			reachable = false
 			resp.Diagnostics.AddWarning("Node unreachable at plan time",
-				fmt.Sprintf("Node %q (%s) could not be read: %s. Its version is unknown until apply, which finishes or upgrades it first.", s.Node.Name, s.Node.URL, s.Err))
+				fmt.Sprintf("Node %q (%s) could not be read: %s. Its version is unknown until apply, which finishes or upgrades it first; it is listed in pending_nodes.", s.Node.Name, s.Node.URL, s.Err))
 			continue
 		}
 		versions[s.Node.Name] = s.Version
@@ -118,10 +121,6 @@ func (r *rollingUpgradeResource) ModifyPlan(ctx context.Context, req resource.Mo
 		resp.Diagnostics.AddAttributeError(path.Root("target_version"), "Target not reachable by a rolling upgrade", err.Error())
 	}
 	if resp.Diagnostics.HasError() {
-		return
-	}
-	if !reachable {
-		unknownRollout()
 		return
 	}
 
