@@ -155,6 +155,7 @@ func startHAProxy(t *testing.T, exampleConfig string, nodes []*gwsim.Node) *hapr
 	// -db: stay in the foreground, so the process is ours to stop.
 	cmd := exec.Command("haproxy", "-db", "-f", cfgPath)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
+	dieWithTest(cmd)
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start haproxy: %v", err)
 	}
