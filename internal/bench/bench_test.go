@@ -107,6 +107,12 @@ func TestPollWindows(t *testing.T) {
 	if got := countFast(ts, 100*time.Millisecond); got != 2 {
 		t.Errorf("countFast = %d, want 2", got)
 	}
+	if got := withoutBurst(at(0, 100, 200, 210, 220, 230, 330, 340, 440), 100*time.Millisecond); maxInWindow(got, 100*time.Millisecond) != 2 || len(got) != 6 {
+		t.Errorf("withoutBurst = %v, want the 210-230 run gone and the shorter 330-340 run kept", got)
+	}
+	if got := withoutBurst(nil, time.Second); len(got) != 0 {
+		t.Errorf("withoutBurst(nil) = %v", got)
+	}
 	if got := within(at(300, 0, 150), base.Add(100*time.Millisecond), base.Add(300*time.Millisecond)); len(got) != 2 || !got[0].Before(got[1]) {
 		t.Errorf("within = %v, want 150 and 300 in order", got)
 	}

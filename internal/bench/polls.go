@@ -12,10 +12,13 @@ import (
 // upgrade command until the engine saw it ready).
 //
 // The engine polls fast on purpose at three moments: at the start of a wait
-// (back-off from poll_interval/10), around the time the previous node
-// finished the same wait, and to confirm readiness. Steady state is the
-// rest: the wait without its first and last two poll intervals. The target
-// is at most one poll per poll_interval there.
+// (back-off from poll_interval/10), in one burst around the time the
+// previous node finished the same wait (it learns when nodes finish), and
+// to confirm readiness. Steady state is the rest: the wait without its
+// first and last two poll intervals and without its longest run of polls
+// closer than poll_interval (the burst, which lands mid-wait when this node
+// is slower than the previous one). The target is at most one poll per
+// poll_interval there.
 type pollStats struct {
 	waits int
 	// perWait and fastPerWait are medians over the waits: polls, and polls
@@ -53,7 +56,7 @@ func analysePolls(hits []hit, steps []nodeSteps, poll time.Duration) pollStats {
 			perWait = append(perWait, len(w))
 			fast = append(fast, countFast(w, poll))
 			st.maxAny = max(st.maxAny, maxInWindow(w, poll))
-			steady := within(w, bounds[i][0].Add(2*poll), bounds[i][1].Add(-2*poll))
+			steady := withoutBurst(within(w, bounds[i][0].Add(2*poll), bounds[i][1].Add(-2*poll)), poll)
 			st.maxSteady = max(st.maxSteady, maxInWindow(steady, poll))
 			for j := 1; j < len(steady); j++ {
 				if g := steady[j].Sub(steady[j-1]); st.minSteadyGap == 0 || g < st.minSteadyGap {
@@ -88,6 +91,25 @@ func maxInWindow(ts []time.Time, d time.Duration) int {
 		best = max(best, j-i)
 	}
 	return best
+}
+
+// withoutBurst drops the polls of the longest run of gaps shorter than d,
+// keeping the poll that started it.
+func withoutBurst(ts []time.Time, d time.Duration) []time.Time {
+	bestFrom, bestLen, from := 0, 0, 0
+	for i := 1; i <= len(ts); i++ {
+		if i < len(ts) && ts[i].Sub(ts[i-1]) < d {
+			continue
+		}
+		if n := i - 1 - from; n > bestLen {
+			bestFrom, bestLen = from, n
+		}
+		from = i
+	}
+	if bestLen == 0 {
+		return ts
+	}
+	return slices.Delete(slices.Clone(ts), bestFrom+1, bestFrom+1+bestLen)
 }
 
 func countFast(ts []time.Time, d time.Duration) int {

@@ -63,7 +63,8 @@ func loadTable(rs []RolloutResult, t Timing) *table {
 			fmt.Sprintf("A wait: drain (quiesce port) or ready (primary port) of one node. Interval = poll_interval = %s.", t.Poll),
 			"fast/wait: polls less than poll_interval after the previous one (start of a wait, around the previous node's finish, readiness confirmation).",
 			"max per interval: most polls in any poll_interval window of a wait, fast polls included.",
-			"steady: the wait without its first and last 2·poll_interval; target at most 1 poll per interval there.",
+			"steady: the wait without its first and last 2·poll_interval and without its one burst (the longest run of fast polls,",
+			"placed where the previous node finished); target at most 1 poll per interval there.",
 		},
 	}
 	for _, r := range rs {
