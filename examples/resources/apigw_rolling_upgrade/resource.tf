@@ -28,9 +28,10 @@ resource "apigw_rolling_upgrade" "cluster" {
   upgrade_command  = ["${path.module}/upgrade-systemd.sh"]
   rollback_command = ["${path.module}/rollback-systemd.sh"]
 
-  # Take each node out of the load balancer while it is upgraded.
-  before_node_command = ["${path.module}/lb.sh", "drain"]
-  after_node_command  = ["${path.module}/lb.sh", "ready"]
+  # Take each node out of the load balancer while it is upgraded: see
+  # examples/haproxy/haproxy-node-state.sh for HAProxy's runtime API.
+  before_node_command = ["${path.module}/haproxy-node-state.sh", "drain"]
+  after_node_command  = ["${path.module}/haproxy-node-state.sh", "ready"]
 
   command_env = {
     SSH_USER = "sag"
