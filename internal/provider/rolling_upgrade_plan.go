@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
@@ -65,6 +67,29 @@ func (r *rollingUpgradeResource) ValidateConfig(ctx context.Context, req resourc
 			fmt.Sprintf("max_unavailable = %d would take every one of the %d nodes out of service at once; it must be at least 1 and less than %d.",
 				cfg.MaxUnavailable.ValueInt64(), len(specs), len(specs)))
 	}
+	resp.Diagnostics.Append(checkTimeouts(ctx, cfg.Timeouts)...)
+}
+
+// checkTimeouts refuses timeouts.create and timeouts.update values that the
+// timeouts library accepts but that leave an apply no time at all (zero or
+// negative durations). Unparsable values are the library's to report.
+func checkTimeouts(ctx context.Context, t timeouts.Value) diag.Diagnostics {
+	var diags diag.Diagnostics
+	if t.IsNull() || t.IsUnknown() {
+		return diags
+	}
+	for _, c := range []struct {
+		name string
+		get  func(context.Context, time.Duration) (time.Duration, diag.Diagnostics)
+	}{{"create", t.Create}, {"update", t.Update}} {
+		d, parse := c.get(ctx, defaultApplyTimeout)
+		if parse.HasError() || d > 0 {
+			continue
+		}
+		diags.AddAttributeError(path.Root("timeouts").AtName(c.name), "Invalid timeout",
+			fmt.Sprintf(`timeouts.%s is %s: the apply would stop before touching a node; it must be a positive Go duration such as "2h".`, c.name, d))
+	}
+	return diags
 }
 
 // ModifyPlan reads the nodes' versions live, so the plan shows which nodes
