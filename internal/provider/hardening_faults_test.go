@@ -635,3 +635,218 @@ func TestAccHardening_freshContainer(t *testing.T) {
 		},
 	})
 }
+
+// Hardening matrix, bad input: every attribute's invalid values are refused
+// at plan time with an error that names the attribute and what is allowed,
+// before any node is touched. (apigw_rolling_upgrade's main table is
+// TestAccRollingUpgrade_planRefusals; TestAccHardening_upgradeRefusals adds
+// the attributes it does not cover.)
+
+// refusedAtPlan runs one plan-only step that must fail with want.
+func refusedAtPlan(t *testing.T, config string, want *regexp.Regexp) {
+	t.Helper()
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Providers,
+		Steps:                    []resource.TestStep{{Config: config, PlanOnly: true, ExpectError: want}},
+	})
+}
+
+// TestAccHardening_quiescePortRefusals: apigw_quiesce_port's attributes.
+func TestAccHardening_quiescePortRefusals(t *testing.T) {
+	testAccPreCheck(t)
+	cases := []struct {
+		name, attrs, want string
+	}{
+		{"port 0", `node_url = "http://127.0.0.1:5555"
+  port = 0`, `port value must be between 1 and 65535, got: 0`},
+		{"port 65536", `node_url = "http://127.0.0.1:5555"
+  port = 65536`, `port value must be between 1 and 65535, got: 65536`},
+		{"node_url without scheme", `node_url = "gw-1:5555"
+  port = 4444`, `node_url: "gw-1:5555" has no http:// or https:// scheme; it must be an absolute http or https URL with a host`},
+		{"node_url without host", `node_url = "http://:5555"
+  port = 4444`, `node_url: "http://:5555" has no host; it must be an absolute http or https URL with a host`},
+		{"node_url with a query", `node_url = "http://gw-1:5555/?x=1"
+  port = 4444`, `node_url: .* has a query or fragment`},
+		{"package not WmRoot or WmPublic", `node_url = "http://127.0.0.1:5555"
+  port = 4444
+  package = "WmART"`, `package value must be one of: \["WmRoot" "WmPublic"\], got: "WmART"`},
+		{"empty alias", `node_url = "http://127.0.0.1:5555"
+  port = 4444
+  alias = ""`, `alias string length must be at least 1, got: 0`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			refusedAtPlan(t, providerConfig("")+"resource \"apigw_quiesce_port\" \"q\" {\n  "+tc.attrs+"\n}\n", wrapped(tc.want))
+		})
+	}
+}
+
+// TestAccHardening_providerRefusals: the provider block and its environment
+// variables. The provider is configured for a resource that needs no
+// network at plan time.
+func TestAccHardening_providerRefusals(t *testing.T) {
+	testAccPreCheck(t)
+	cases := []struct {
+		name, attrs string
+		env         map[string]string
+		want        string
+	}{
+		{"request_timeout unparsable", `request_timeout = "soon"`, nil, `request_timeout: "soon" is not a duration; it must be a non-negative Go duration such as`},
+		{"request_timeout negative", `request_timeout = "-5s"`, nil, `request_timeout: "-5s" is negative`},
+		{"request_timeout zero", `request_timeout = "0s"`, nil, `request_timeout must be a positive Go duration such as "30s"`},
+		{"max_retries negative", `max_retries = -1`, nil, `max_retries value must be between 0 and 20, got: -1`},
+		{"max_retries too high", `max_retries = 21`, nil, `max_retries value must be between 0 and 20, got: 21`},
+		{"ca_cert_pem not PEM", `ca_cert_pem = "my-ca.crt"`, nil, `ca_cert_pem: no PEM certificate found`},
+		{"ca_cert_pem a key", `ca_cert_pem = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"`, nil, `ca_cert_pem: PEM block 1 is a "PRIVATE KEY", not a CERTIFICATE`},
+		{"APIGW_INSECURE_SKIP_VERIFY=maybe", ``, map[string]string{"APIGW_INSECURE_SKIP_VERIFY": "maybe"}, `APIGW_INSECURE_SKIP_VERIFY must be true or false, got "maybe"`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			refusedAtPlan(t, providerConfig(tc.attrs)+`
+resource "apigw_quiesce_port" "q" {
+  node_url = "http://127.0.0.1:5555"
+  port     = 4444
+}
+`, wrapped(tc.want))
+		})
+	}
+}
+
+// TestAccHardening_importRefusals: import IDs of apigw_quiesce_port.
+func TestAccHardening_importRefusals(t *testing.T) {
+	testAccPreCheck(t)
+	const want = `the import ID must be "<node_url>,<port>", e.g. "https://gw-1:5555,4444"`
+	cases := []struct{ name, id, want string }{
+		{"missing comma", "https://gw-1:5555", `"https://gw-1:5555" has no comma: ` + want},
+		{"port not a number", "https://gw-1:5555,quiesce", `port "quiesce" is not a number from 1 to 65535: ` + want},
+		{"port 0", "https://gw-1:5555,0", `port "0" is not a number from 1 to 65535`},
+		{"port too high", "https://gw-1:5555,70000", `port "70000" is not a number from 1 to 65535`},
+		{"empty port", "https://gw-1:5555,", `port "" is not a number from 1 to 65535`},
+		{"URL without scheme", "gw-1:5555,4444", `node_url "gw-1:5555" has no http:// or https:// scheme: ` + want},
+		{"URL without host", "https://:5555,4444", `node_url "https://:5555" has no host`},
+		{"empty URL", ",4444", `node_url "" has no http:// or https:// scheme`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: protoV6Providers,
+				Steps: []resource.TestStep{{
+					Config: providerConfig("") + `
+resource "apigw_quiesce_port" "q" {
+  node_url = "https://gw-1:5555"
+  port     = 4444
+}
+`,
+					ResourceName:  "apigw_quiesce_port.q",
+					ImportState:   true,
+					ImportStateId: tc.id,
+					ExpectError:   wrapped(`Invalid import ID.*` + regexp.QuoteMeta(tc.want)),
+				}},
+			})
+		})
+	}
+}
+
+// TestAccHardening_upgradeRefusals: apigw_rolling_upgrade attributes and
+// values the main refusal table leaves out.
+func TestAccHardening_upgradeRefusals(t *testing.T) {
+	testAccPreCheck(t)
+	cluster := startCluster(t, gwsim.Options{Nodes: 2})
+	n := cluster.Nodes()
+	nodes := fmt.Sprintf(`[
+    { name = "gw-1", url = %q, quiesce_url = "http://127.0.0.1:1" },
+    { name = "gw-2", url = %q, quiesce_url = "http://127.0.0.1:2" },
+  ]`, n[0].URL(), n[1].URL())
+	cases := []struct{ name, attrs, want string }{
+		{"empty target", `target_version = ""`, `target_version: .*it must be a dotted numeric version such as "10.15.0.7"`},
+		{"empty node name", `nodes = [{ name = "", url = "http://gw-1:5555", quiesce_url = "http://gw-1:4444" }, { name = "b", url = "http://gw-2:5555", quiesce_url = "http://gw-2:4444" }]`,
+			`nodes\[0\]\.name string length must be at least 1`},
+		{"invalid quiesce_url", `nodes = [{ name = "a", url = "http://gw-1:5555", quiesce_url = "gw-1:4444" }, { name = "b", url = "http://gw-2:5555", quiesce_url = "http://gw-2:4444" }]`,
+			`nodes\[0\]\.quiesce_url: "gw-1:4444" has no http:// or https:// scheme`},
+		{"quiesce_url is the primary URL", `nodes = [{ name = "a", url = "http://gw-1:5555", quiesce_url = "http://gw-1:5555" }, { name = "b", url = "http://gw-2:5555", quiesce_url = "http://gw-2:4444" }]`,
+			`nodes\[0\]\.quiesce_url must point at the quiesce port, not at the primary port`},
+		{"reserved command_env name", `command_env = { APIGW_NODE_NAME = "x" }`, `command_env.*APIGW_NODE_NAME`},
+		{"zero command_timeout", `command_timeout = "0s"`, `command_timeout: "0s" is zero`},
+		{"negative soak_duration", `soak_duration = "-1s"`, `soak_duration: "-1s" is negative`},
+		{"poll_interval below the floor", `poll_interval = "1ms"`, `poll_interval.*at least 10ms`},
+		{"empty after_node_command", `after_node_command = []`, `after_node_command list must contain at least 1 elements`},
+		{"empty rollback program", `rollback_command = ["", "x"]`, `rollback_command\[0\] string length must be at least 1`},
+		// The timeouts library's own message; Terraform 1.5 points at the
+		// resource block, not at the nested attribute.
+		{"unparsable timeouts.create", `timeouts = { create = "two hours" }`, `"two hours" must be a string containing a sequence of decimal numbers, each with optional fraction and a unit suffix`},
+		{"negative timeouts.create", `timeouts = { create = "-1h" }`, `timeouts.create is -1h0m0s: .*must be a positive Go duration such as "2h"`},
+		{"zero timeouts.update", `timeouts = { update = "0s" }`, `timeouts.update is 0s: .*must be a positive Go duration such as "2h"`},
+		{"max_unavailable on one node", `nodes = [{ name = "a", url = "http://gw-1:5555", quiesce_url = "http://gw-1:4444" }]
+  max_unavailable = 2`, `max_unavailable.*1`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			attrs := map[string]string{"target_version": strconv.Quote(target), "nodes": nodes, "upgrade_command": `["true"]`}
+			var extra []string
+			for _, line := range strings.SplitN(tc.attrs, "\n", -1) {
+				k, _, _ := strings.Cut(strings.TrimSpace(line), " =")
+				if _, ok := attrs[k]; ok {
+					attrs[k] = strings.TrimSpace(strings.SplitN(line, "=", 2)[1])
+				} else {
+					extra = append(extra, strings.TrimSpace(line))
+				}
+			}
+			config := providerConfig("") + fmt.Sprintf(`
+resource "apigw_rolling_upgrade" "u" {
+  target_version  = %s
+  nodes           = %s
+  upgrade_command = %s
+  %s
+}
+`, attrs["target_version"], attrs["nodes"], attrs["upgrade_command"], strings.Join(extra, "\n  "))
+			refusedAtPlan(t, config, wrapped(tc.want))
+			if q := countEvents(cluster, gwsim.EventQuiesceRequested); len(q) != 0 {
+				t.Fatalf("a refused plan touched nodes: %v", q)
+			}
+		})
+	}
+}
+
+// FuzzParsePortID: parsePortID never panics; what it accepts is a valid
+// node URL and port that portID turns back into an ID parsing to the same;
+// what it refuses gets an error that shows the expected form.
+func FuzzParsePortID(f *testing.F) {
+	for _, seed := range []string{
+		"https://gw-1:5555,4444", "http://127.0.0.1:5555,1", "https://gw-1:5555,65535",
+		"https://gw-1:5555", "https://gw-1:5555,", ",4444", "https://gw-1:5555,0", "https://gw-1:5555,65536",
+		"https://gw-1:5555,-1", "https://gw-1:5555,+4444", "https://gw-1:5555, 4444 ", " https://gw-1:5555 ,4444",
+		"gw-1:5555,4444", "https://:5555,4444", "https://gw-1:5555/?q=1,4444", "https://a,b:5555,4444",
+		"https://[::1]:5555,4444", "https://gw-1:5555,4444,5555", "https://gw-1:5555,0x1F", "https://gw-1:5555,99999999999999999999",
+		"\x00,\xff", "https://gw-1:5555/path/,4444", "HTTPS://GW-1:5555,4444", "",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, id string) {
+		node, port, err := parsePortID(id)
+		if err != nil {
+			if !strings.Contains(err.Error(), `the import ID must be "<node_url>,<port>"`) {
+				t.Fatalf("parsePortID(%q) error %q does not show the expected form", id, err)
+			}
+			if node != "" || port != 0 {
+				t.Fatalf("parsePortID(%q) failed but returned %q, %d", id, node, port)
+			}
+			return
+		}
+		if port < 1 || port > 65535 {
+			t.Fatalf("parsePortID(%q) accepted port %d", id, port)
+		}
+		if err := checkURL(node); err != nil {
+			t.Fatalf("parsePortID(%q) accepted node_url %q: %v", id, node, err)
+		}
+		if _, err := quiesceURLOf(node, port); err != nil {
+			t.Fatalf("parsePortID(%q) accepted node_url %q that has no quiesce URL: %v", id, node, err)
+		}
+		node2, port2, err := parsePortID(portID(node, port))
+		if err != nil || node2 != node || port2 != port {
+			t.Fatalf("round trip of %q: portID(%q, %d) parses to %q, %d, %v", id, node, port, node2, port2, err)
+		}
+	})
+}
