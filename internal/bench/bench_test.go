@@ -81,7 +81,7 @@ func TestRunTerraformSections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"terraform plan", "2/1 nodes wall-time ratio", "Provider process footprint", "MiB"} {
+	for _, want := range []string{"terraform plan", "2/1 nodes wall-time ratio", "Provider processes during terraform apply", "MiB"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}

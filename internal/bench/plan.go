@@ -22,6 +22,10 @@ type PlanResult struct {
 	// Sequential is what the admin calls would cost one after another:
 	// Nodes × latency × AdminPerNode.
 	Sequential time.Duration
+	// TerraformCPU and ProviderCPU are medians of the CPU time terraform
+	// and its provider processes used per plan: on a large cluster the
+	// plan is bound by this work, not by waiting for the nodes.
+	TerraformCPU, ProviderCPU time.Duration
 }
 
 // runPlans times `terraform plan` on clusters of each size, against one
@@ -55,18 +59,18 @@ func runPlans(ctx context.Context, tools Tools, work string, sizes []int, latenc
 			return nil, err
 		}
 		r := PlanResult{Nodes: n, Runs: runs}
-		var walls []time.Duration
+		var walls, tfCPU, provCPU []time.Duration
 		var hits []hit
 		for range runs {
 			s.rec.take()
-			start := time.Now()
-			if err := d.run(ctx, "plan", "-input=false", "-lock=false", "-no-color"); err != nil {
+			u, err := runSampled(d.command(ctx, "plan", "-input=false", "-lock=false", "-no-color"))
+			if err != nil {
 				return nil, err
 			}
-			walls = append(walls, time.Since(start))
+			walls, tfCPU, provCPU = append(walls, u.wall), append(tfCPU, u.terraformCPU), append(provCPU, u.providerCPU)
 			hits = s.rec.take()
 		}
-		r.Wall = median(walls)
+		r.Wall, r.TerraformCPU, r.ProviderCPU = median(walls), median(tfCPU), median(provCPU)
 		for _, h := range hits {
 			if h.isHealth() {
 				r.HealthPerNode++

@@ -2,7 +2,9 @@ package bench
 
 import (
 	"bytes"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -74,3 +76,72 @@ func childrenOf(ppid int, prefix string) []procSample {
 	}
 	return out
 }
+
+// usage is what one terraform run cost: terraform's own CPU (exact, from
+// its rusage) and its provider processes' (sampled from /proc).
+type usage struct {
+	wall, terraformCPU time.Duration
+	providers          int
+	providerCPU        time.Duration
+	providerPeakRSS    int64
+}
+
+// runSampled runs cmd (a terraform command) to the end, sampling the
+// provider processes it starts every sampleEvery. CPU and VmHWM only grow,
+// so the last sample of each process is its largest.
+func runSampled(cmd *exec.Cmd) (usage, error) {
+	var u usage
+	out := &tailWriter{max: 3000}
+	cmd.Stdout, cmd.Stderr = out, out
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return u, err
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	seen := map[int]procSample{}
+	tick := time.NewTicker(sampleEvery)
+	defer tick.Stop()
+	var err error
+	for waiting := true; waiting; {
+		select {
+		case err = <-done:
+			waiting = false
+		case <-tick.C:
+			for _, p := range childrenOf(cmd.Process.Pid, "terraform-prov") {
+				seen[p.pid] = p
+			}
+		}
+	}
+	u.wall = time.Since(start)
+	if err != nil {
+		return u, fmt.Errorf("terraform %s: %w\n%s", strings.Join(cmd.Args[1:], " "), err, out.String())
+	}
+	u.terraformCPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	for _, p := range seen {
+		u.providers++
+		u.providerPeakRSS = max(u.providerPeakRSS, p.hwm)
+		u.providerCPU += p.cpu
+	}
+	return u, nil
+}
+
+// sampleEvery bounds what the sampling misses: the CPU a provider process
+// spends after its last sample, at most this long.
+const sampleEvery = 20 * time.Millisecond
+
+// tailWriter keeps the end of a command's output for error messages.
+type tailWriter struct {
+	max int
+	b   []byte
+}
+
+func (w *tailWriter) Write(p []byte) (int, error) {
+	w.b = append(w.b, p...)
+	if len(w.b) > w.max {
+		w.b = w.b[len(w.b)-w.max:]
+	}
+	return len(p), nil
+}
+
+func (w *tailWriter) String() string { return string(w.b) }

@@ -82,14 +82,16 @@ func loadTable(rs []RolloutResult, t Timing) *table {
 func planTable(ps []PlanResult, latency time.Duration) *table {
 	tb := &table{
 		title:  "terraform plan (real CLI, provider via dev_overrides, resource in state, new target_version)",
-		header: []string{"nodes", "wall (median)", "admin/node", "health/node", "sequential reads"},
+		header: []string{"nodes", "wall (median)", "terraform CPU", "provider CPU", "admin/node", "health/node", "sequential reads"},
 		notes: []string{
 			fmt.Sprintf("Every admin call takes %s in the simulator (health probes do not). Plans per size: %d.", latency, ps[0].Runs),
+			"CPU: user+system time of terraform (rusage) and of its provider processes (sampled from /proc), medians.",
 			"sequential reads = nodes × latency × admin calls per node: what the plan would wait without concurrent reads.",
 		},
 	}
 	for _, p := range ps {
-		tb.add(itoa(p.Nodes), secs(p.Wall), fmt.Sprintf("%.1f", p.AdminPerNode), fmt.Sprintf("%.1f", p.HealthPerNode), secs(p.Sequential))
+		tb.add(itoa(p.Nodes), secs(p.Wall), secs(p.TerraformCPU), secs(p.ProviderCPU),
+			fmt.Sprintf("%.1f", p.AdminPerNode), fmt.Sprintf("%.1f", p.HealthPerNode), secs(p.Sequential))
 	}
 	if first, last := ps[0], ps[len(ps)-1]; len(ps) > 1 {
 		tb.notes = append(tb.notes, fmt.Sprintf("%d/%d nodes wall-time ratio: %.2f (target ≤ 2).",
@@ -99,14 +101,22 @@ func planTable(ps []PlanResult, latency time.Duration) *table {
 }
 
 func footprintTable(f FootprintResult, t Timing) *table {
-	return &table{
-		title:  "Provider process footprint during terraform apply",
-		header: []string{"nodes", "k", "apply wall", "provider procs", "peak RSS", "CPU total", "CPU/node"},
-		rows: [][]string{{itoa(f.Nodes), itoa(f.MaxUnavailable), secs(f.Wall), itoa(f.Processes),
-			fmt.Sprintf("%.1f MiB", float64(f.PeakRSS)/(1<<20)), ms(f.CPU), ms(f.CPUPerNode())}},
+	tb := &table{
+		title:  "Provider processes during terraform apply",
+		header: []string{"apply", "nodes", "k", "wall", "provider procs", "peak RSS", "provider CPU", "CPU/node", "terraform CPU"},
 		notes: []string{
-			fmt.Sprintf("poll_interval = %s, D = %s, R = %s. Peak RSS: largest VmHWM of the provider processes; CPU: their user+system time summed.", t.Poll, t.Drain, t.Restart),
+			fmt.Sprintf("idle: every node already on target (nothing rolled); rollout: every node rolled. poll_interval = %s, D = %s, R = %s.", t.Poll, t.Drain, t.Restart),
+			"Peak RSS: largest VmHWM of the provider processes (terraform starts one per phase); CPU: their user+system time summed.",
 			fmt.Sprintf("Sampled from /proc every %s, so up to that much CPU at the end of each process is missed. Targets: ≤ 64 MiB, ≤ 20 ms CPU per node.", sampleEvery),
 		},
 	}
+	for _, row := range []struct {
+		name string
+		u    usage
+	}{{"idle", f.Idle}, {"rollout", f.Rollout}} {
+		tb.add(row.name, itoa(f.Nodes), itoa(f.MaxUnavailable), secs(row.u.wall), itoa(row.u.providers),
+			fmt.Sprintf("%.1f MiB", float64(row.u.providerPeakRSS)/(1<<20)), ms(row.u.providerCPU),
+			ms(row.u.providerCPU/time.Duration(f.Nodes)), ms(row.u.terraformCPU))
+	}
+	return tb
 }
