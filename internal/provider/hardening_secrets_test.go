@@ -1,0 +1,298 @@
+package provider
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
+)
+
+// Hardening matrix, secrets: with TF_LOG=TRACE, neither the provider
+// password nor any command_env value shows up where it should not. The
+// provider runs out of process (see hardening_crash_test.go), so
+// TF_LOG_PATH collects the CLI's and the provider's logs in one file.
+
+// Distinctive secrets, easy to grep for.
+const (
+	secretPassword = "pw-9f3b2c-SECRET"
+	secretToken    = "tok-7d1e4a-SECRET"
+	secretDBPass   = "db-51c9e0-SECRET"
+)
+
+// leaks returns the secrets found in text.
+func leaks(text string, secrets ...string) []string {
+	var found []string
+	for _, s := range secrets {
+		if strings.Contains(text, s) {
+			found = append(found, s)
+		}
+	}
+	return found
+}
+
+// assertNoSecrets fails when any secret, or an Authorization header, shows
+// up in what (a log, a state file, an output).
+func assertNoSecrets(t *testing.T, what, text string, secrets ...string) {
+	t.Helper()
+	if found := leaks(text, secrets...); len(found) > 0 {
+		i := strings.Index(text, found[0])
+		t.Errorf("%s contains %v, e.g. …%s…", what, found, text[max(i-200, 0):min(i+100, len(text))])
+	}
+	if m := regexp.MustCompile(`(?i)authorization|Basic [A-Za-z0-9+/=]{8,}`).FindString(text); m != "" {
+		i := strings.Index(text, m)
+		t.Errorf("%s contains an Authorization header or Basic credentials: …%s…", what, text[max(i-200, 0):min(i+100, len(text))])
+	}
+}
+
+// secretsConfig is the usual configuration with the provider block and
+// command_env given, and an upgrade command that prints both command_env
+// values on every node and fails on gw-2.
+func secretsConfig(u *upgradeTest, providerBlock string) string {
+	restart := u.restartCommand(toVersion)[2]
+	upgrade := []string{"sh", "-c", `echo "token is $API_TOKEN"; echo "db password is $DB_PASS" >&2; ` +
+		`if [ "$APIGW_NODE_NAME" = gw-2 ]; then echo "cannot reach the registry with token $API_TOKEN" >&2; exit 3; fi; ` + restart}
+	cfg := u.config(target, fmt.Sprintf("command_env = { API_TOKEN = %q, DB_PASS = %q }", secretToken, secretDBPass))
+	cfg = regexp.MustCompile(`upgrade_command = \[.*\]`).ReplaceAllLiteralString(cfg, "upgrade_command = "+hclList(upgrade))
+	return strings.Replace(cfg, providerConfig(""), providerBlock, 1)
+}
+
+// TestAccHardening_secrets: the password comes from APIGW_PASSWORD (the
+// documented recommendation), command_env holds two secrets, and the
+// upgrade command prints them and fails on gw-2. Then:
+//   - the TRACE log (CLI and provider) holds no secret and no Authorization
+//     header;
+//   - the saved plan (terraform show -json) holds no password; command_env
+//     is in it, marked sensitive (Terraform keeps sensitive values in plan
+//     files), and terraform's own plan output hides it;
+//   - the failed apply's output shows the command's output with both values
+//     redacted;
+//   - the state holds no password; command_env is in it in plain text (as
+//     Terraform stores every sensitive attribute; the schema marks it
+//     sensitive, so terraform show hides it), and nothing else holds a
+//     secret.
+func TestAccHardening_secrets(t *testing.T) {
+	u := newUpgradeTest(t, gwsim.Options{Nodes: 3, Username: testUser, Password: secretPassword})
+	logPath := filepath.Join(t.TempDir(), "trace.log")
+	w := newTFWorkdir(t, "TF_LOG=TRACE", "TF_LOG_PATH="+logPath,
+		"APIGW_USERNAME="+testUser, "APIGW_PASSWORD="+secretPassword)
+	w.setConfig(secretsConfig(u, "provider \"apigw\" {}\n"))
+
+	planOut, code := w.run("plan", "-input=false", "-no-color", "-out=plan.out")
+	if code != 0 {
+		t.Fatalf("plan: exit %d\n%s", code, planOut)
+	}
+	assertNoSecrets(t, "plan output", planOut, secretPassword, secretToken, secretDBPass)
+	if !strings.Contains(planOut, "command_env") || !strings.Contains(planOut, "(sensitive value)") {
+		t.Errorf("the plan output does not show command_env as a sensitive value:\n%s", planOut)
+	}
+
+	plan, planJSONText := w.showPlan("plan.out")
+	assertNoSecrets(t, "saved plan (terraform show -json)", planJSONText, secretPassword)
+	_, _, after := upgradeChange(t, plan)
+	env, _ := after["command_env"].(map[string]any)
+	// What SECURITY.md says about plan files: Terraform keeps sensitive
+	// values in them, only marked.
+	if env["API_TOKEN"] != secretToken {
+		t.Logf("note: this Terraform no longer shows command_env values in `terraform show -json` of a plan (got %v); SECURITY.md can say so", env)
+	}
+	var sens struct {
+		ResourceChanges []struct {
+			Address string `json:"address"`
+			Change  struct {
+				AfterSensitive map[string]any `json:"after_sensitive"`
+			} `json:"change"`
+		} `json:"resource_changes"`
+	}
+	if err := json.Unmarshal([]byte(planJSONText), &sens); err != nil {
+		t.Fatal(err)
+	}
+	for _, rc := range sens.ResourceChanges {
+		if rc.Address == upgradeAddr && rc.Change.AfterSensitive["command_env"] != true {
+			t.Errorf("the saved plan does not mark command_env sensitive: after_sensitive = %v", rc.Change.AfterSensitive)
+		}
+	}
+
+	applyOut, code := w.run("apply", "-input=false", "-no-color", "plan.out")
+	if code == 0 {
+		t.Fatalf("apply succeeded, want the upgrade command to fail on gw-2:\n%s", applyOut)
+	}
+	assertNoSecrets(t, "apply output", applyOut, secretPassword, secretToken, secretDBPass)
+	for _, want := range []string{
+		`node "gw-2": upgrade_command failed`,
+		`token is (sensitive)`,
+		`db password is (sensitive)`,
+		`cannot reach the registry with token (sensitive)`,
+	} {
+		if !wrapped(regexp.QuoteMeta(want)).MatchString(applyOut) {
+			t.Errorf("the failed apply's output does not show %q:\n%s", want, applyOut)
+		}
+	}
+
+	// A later plan and a refresh-only run log through the same file.
+	w.run("plan", "-input=false", "-no-color", "-refresh-only")
+
+	logText, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(logText), "apigw http attempt") || !strings.Contains(string(logText), "rolling upgrade: gw-1") {
+		t.Fatalf("the TRACE log holds no provider lines; is TF_LOG_PATH collecting the provider's log? (%d bytes)", len(logText))
+	}
+	assertNoSecrets(t, "TRACE log", string(logText), secretPassword, secretToken, secretDBPass)
+
+	stateText, err := os.ReadFile(filepath.Join(w.dir, "terraform.tfstate"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var state struct {
+		Resources []struct {
+			Type      string `json:"type"`
+			Instances []struct {
+				Attributes map[string]any `json:"attributes"`
+			} `json:"instances"`
+		} `json:"resources"`
+	}
+	if err := json.Unmarshal(stateText, &state); err != nil {
+		t.Fatal(err)
+	}
+	assertNoSecrets(t, "state file", string(stateText), secretPassword)
+	var schemas struct {
+		ProviderSchemas map[string]struct {
+			ResourceSchemas map[string]struct {
+				Block struct {
+					Attributes map[string]struct {
+						Sensitive bool `json:"sensitive"`
+					} `json:"attributes"`
+				} `json:"block"`
+			} `json:"resource_schemas"`
+		} `json:"provider_schemas"`
+	}
+	if err := json.Unmarshal([]byte(w.mustRun("providers", "schema", "-json")), &schemas); err != nil {
+		t.Fatal(err)
+	}
+	for addr, ps := range schemas.ProviderSchemas {
+		if a := ps.ResourceSchemas["apigw_rolling_upgrade"].Block.Attributes["command_env"]; !a.Sensitive {
+			t.Errorf("%s: apigw_rolling_upgrade.command_env is not marked sensitive in the schema", addr)
+		}
+	}
+	showOut := w.mustRun("show", "-no-color")
+	assertNoSecrets(t, "terraform show", showOut, secretPassword, secretToken, secretDBPass)
+	if !regexp.MustCompile(`command_env\s+= \(sensitive value\)`).MatchString(showOut) {
+		t.Errorf("terraform show does not hide command_env:\n%s", showOut)
+	}
+	for _, r := range state.Resources {
+		for _, inst := range r.Instances {
+			attrs, _ := json.Marshal(inst.Attributes)
+			if r.Type != "apigw_rolling_upgrade" {
+				assertNoSecrets(t, r.Type+" in state", string(attrs), secretToken, secretDBPass)
+				continue
+			}
+			// Terraform stores sensitive attribute values in state as they
+			// are; the schema, not the state, marks them sensitive.
+			if env, _ := inst.Attributes["command_env"].(map[string]any); env["API_TOKEN"] != secretToken {
+				t.Errorf("command_env in state = %v; Terraform was expected to store it as configured", inst.Attributes["command_env"])
+			}
+			delete(inst.Attributes, "command_env")
+			rest, _ := json.Marshal(inst.Attributes)
+			assertNoSecrets(t, "apigw_rolling_upgrade in state (command_env aside)", string(rest), secretToken, secretDBPass)
+		}
+	}
+}
+
+// TestAccHardening_secretInConfig: the password written in the provider
+// block (not recommended) still never reaches the TRACE log, the state or
+// terraform's output. It does reach the saved plan file, which holds the
+// configuration: the documented reason to prefer APIGW_PASSWORD.
+func TestAccHardening_secretInConfig(t *testing.T) {
+	u := newUpgradeTest(t, gwsim.Options{Nodes: 2, Username: testUser, Password: secretPassword})
+	logPath := filepath.Join(t.TempDir(), "trace.log")
+	w := newTFWorkdir(t, "TF_LOG=TRACE", "TF_LOG_PATH="+logPath)
+	block := fmt.Sprintf("provider \"apigw\" {\n  username = %q\n  password = %q\n}\n", testUser, secretPassword)
+	w.setConfig(strings.Replace(u.config(target, ""), providerConfig(""), block, 1))
+
+	out := w.mustRun("plan", "-input=false", "-no-color", "-out=plan.out")
+	assertNoSecrets(t, "plan output", out, secretPassword)
+	out = w.mustRun(applyArgs...)
+	assertNoSecrets(t, "apply output", out, secretPassword)
+	for name, v := range nodeVersions(u.cluster) {
+		if v != toVersion {
+			t.Fatalf("%s on %s after the apply", name, v)
+		}
+	}
+	logText, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertNoSecrets(t, "TRACE log", string(logText), secretPassword)
+	stateText, err := os.ReadFile(filepath.Join(w.dir, "terraform.tfstate"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertNoSecrets(t, "state file", string(stateText), secretPassword)
+
+	planFile, err := os.ReadFile(filepath.Join(w.dir, "plan.out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The plan file is a zip archive that carries the configuration files.
+	if !strings.Contains(string(planFile), "tfconfig/") {
+		t.Fatalf("plan.out does not look like a Terraform plan file")
+	}
+	_, showJSON := w.showPlan("plan.out")
+	t.Logf("password in `terraform show -json plan.out` when written in the provider block: %v", strings.Contains(showJSON, secretPassword))
+}
+
+// TestAccHardening_tlsDefaults: certificates are verified unless
+// insecure_skip_verify (or APIGW_INSECURE_SKIP_VERIFY) is set, and that
+// setting prints a warning in terraform's output.
+func TestAccHardening_tlsDefaults(t *testing.T) {
+	testAccPreCheck(t)
+	caPEM, serverTLS := testCA(t)
+	cluster := startCluster(t, gwsim.Options{Nodes: 1, TLS: serverTLS})
+	url := cluster.Nodes()[0].URL()
+	const warning = `Warning: TLS verification is disabled`
+	const why = `insecure_skip_verify is set: the provider does not check the gateways' certificates, so a machine in the middle could read the admin password. Trust the gateways' CA with ca_cert_pem instead.`
+
+	cases := []struct {
+		name, providerExtra string
+		env                 []string
+		wantExit            int
+		want, notWant       []string
+	}{
+		{"verified by default", "max_retries = 0", nil, 1,
+			[]string{`certificate is signed by an unknown authority: set ca_cert_pem to the signing CA`}, []string{warning}},
+		{"ca_cert_pem", fmt.Sprintf("ca_cert_pem = %q", caPEM), nil, 0, nil, []string{warning}},
+		{"insecure_skip_verify", "insecure_skip_verify = true", nil, 0, []string{warning, why}, nil},
+		{"APIGW_INSECURE_SKIP_VERIFY", "", []string{"APIGW_INSECURE_SKIP_VERIFY=true"}, 0, []string{warning, why}, nil},
+		{"insecure_skip_verify = false wins over the environment", "insecure_skip_verify = false\n  max_retries = 0", []string{"APIGW_INSECURE_SKIP_VERIFY=true"}, 1,
+			[]string{`certificate is signed by an unknown authority`}, []string{warning}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newTFWorkdir(t, append([]string{"APIGW_USERNAME=" + testUser, "APIGW_PASSWORD=" + testPassword}, tc.env...)...)
+			w.setConfig(fmt.Sprintf("provider \"apigw\" {\n  %s\n}\n\ndata \"apigw_node\" \"n\" {\n  url = %q\n}\n\noutput \"ready\" {\n  value = data.apigw_node.n.ready\n}\n", tc.providerExtra, url))
+			out, code := w.run("plan", "-input=false", "-no-color")
+			if code != tc.wantExit {
+				t.Fatalf("plan: exit %d, want %d\n%s", code, tc.wantExit, out)
+			}
+			for _, s := range tc.want {
+				if !wrapped(regexp.QuoteMeta(s)).MatchString(out) {
+					t.Errorf("terraform's output does not show %q:\n%s", s, out)
+				}
+			}
+			for _, s := range tc.notWant {
+				if strings.Contains(out, s) {
+					t.Errorf("terraform's output shows %q:\n%s", s, out)
+				}
+			}
+			if tc.wantExit == 0 && !strings.Contains(out, "ready = true") {
+				t.Errorf("the node was not read as ready:\n%s", out)
+			}
+		})
+	}
+}
