@@ -73,7 +73,7 @@ func (v urlValidator) ValidateString(ctx context.Context, req validator.StringRe
 }
 
 // checkURL refuses anything but an absolute http(s) URL with a host and no
-// query or fragment.
+// user information, query or fragment.
 func checkURL(s string) error {
 	u, err := url.Parse(s)
 	switch {
@@ -83,6 +83,10 @@ func checkURL(s string) error {
 		return fmt.Errorf("%q has no http:// or https:// scheme", s)
 	case u.Hostname() == "":
 		return fmt.Errorf("%q has no host", s)
+	case u.User != nil:
+		// The client would drop them, but the URL is stored in state and
+		// shown in plans and messages: refuse, and do not repeat them.
+		return fmt.Errorf("%q contains user information; give credentials with the provider's username and password (or APIGW_USERNAME and APIGW_PASSWORD), never in a URL", u.Redacted())
 	case u.RawQuery != "" || u.Fragment != "":
 		return fmt.Errorf("%q has a query or fragment", s)
 	}
