@@ -667,6 +667,8 @@ func TestAccHardening_quiescePortRefusals(t *testing.T) {
   port = 4444`, `node_url: "http://:5555" has no host; it must be an absolute http or https URL with a host`},
 		{"node_url with a query", `node_url = "http://gw-1:5555/?x=1"
   port = 4444`, `node_url: .* has a query or fragment`},
+		{"node_url with credentials", `node_url = "https://admin:pw-in-url@gw-1:5555"
+  port = 4444`, `node_url: "https://admin:xxxxx@gw-1:5555" contains user information; give credentials with the provider's username and password`},
 		{"package not WmRoot or WmPublic", `node_url = "http://127.0.0.1:5555"
   port = 4444
   package = "WmART"`, `package value must be one of: \["WmRoot" "WmPublic"\], got: "WmART"`},
@@ -728,6 +730,7 @@ func TestAccHardening_importRefusals(t *testing.T) {
 		{"URL without scheme", "gw-1:5555,4444", `node_url "gw-1:5555" has no http:// or https:// scheme: ` + want},
 		{"URL without host", "https://:5555,4444", `node_url "https://:5555" has no host`},
 		{"empty URL", ",4444", `node_url "" has no http:// or https:// scheme`},
+		{"URL with credentials", "https://admin:pw-in-url@gw-1:5555,4444", `node_url "https://admin:xxxxx@gw-1:5555" contains user information`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -766,6 +769,8 @@ func TestAccHardening_upgradeRefusals(t *testing.T) {
 			`nodes\[0\]\.name string length must be at least 1`},
 		{"invalid quiesce_url", `nodes = [{ name = "a", url = "http://gw-1:5555", quiesce_url = "gw-1:4444" }, { name = "b", url = "http://gw-2:5555", quiesce_url = "http://gw-2:4444" }]`,
 			`nodes\[0\]\.quiesce_url: "gw-1:4444" has no http:// or https:// scheme`},
+		{"quiesce_url with credentials", `nodes = [{ name = "a", url = "http://gw-1:5555", quiesce_url = "http://admin:pw-in-url@gw-1:4444" }, { name = "b", url = "http://gw-2:5555", quiesce_url = "http://gw-2:4444" }]`,
+			`nodes\[0\]\.quiesce_url: "http://admin:xxxxx@gw-1:4444" contains user information`},
 		{"quiesce_url is the primary URL", `nodes = [{ name = "a", url = "http://gw-1:5555", quiesce_url = "http://gw-1:5555" }, { name = "b", url = "http://gw-2:5555", quiesce_url = "http://gw-2:4444" }]`,
 			`nodes\[0\]\.quiesce_url must point at the quiesce port, not at the primary port`},
 		{"reserved command_env name", `command_env = { APIGW_NODE_NAME = "x" }`, `command_env.*APIGW_NODE_NAME`},
