@@ -271,6 +271,59 @@ func TestAccHardening_admin503(t *testing.T) {
 	})
 }
 
+// TestAccHardening_admin503DrainShutdown: the same 503s with strategy =
+// "drain_shutdown": the shutdown request is repeated only after a refusal
+// and a look at the node, and each node is shut down once.
+func TestAccHardening_admin503DrainShutdown(t *testing.T) {
+	u := newUpgradeTest(t, gwsim.Options{Nodes: 3})
+	proxies := map[string]*recorder{}
+	var nodes strings.Builder
+	for _, n := range u.cluster.Nodes() {
+		n.SetFaults(gwsim.Faults{Admin503Rate: 0.3})
+		p := newRecorder(t, n.URL())
+		proxies[n.Name()] = p
+		fmt.Fprintf(&nodes, "    { name = %q, url = %q },\n", n.Name(), p.URL())
+	}
+	proxies["gw-2"].refuseNext(http.MethodPost, "/rest/apigateway/shutdown", 1)
+	config := providerConfig("") + fmt.Sprintf(`
+resource "apigw_rolling_upgrade" "u" {
+  target_version  = %q
+  strategy        = "drain_shutdown"
+  nodes = [
+%s  ]
+  upgrade_command = %s
+  poll_interval   = "50ms"
+}
+`, target, nodes.String(), hclList(u.restartCommand(toVersion)))
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Providers,
+		Steps: []resource.TestStep{{
+			Config: config,
+			Check: resource.ComposeAggregateTestCheckFunc(
+				allOnTarget(u.cluster),
+				checkSim(func() error {
+					s := countEvents(u.cluster, gwsim.EventShutdownRequested)
+					if s["gw-1"] != 1 || s["gw-2"] != 1 || s["gw-3"] != 1 {
+						return errorf("shutdown requests %v, want exactly one per node", s)
+					}
+					repeats := 0
+					for name, p := range proxies {
+						n, err := checkNotBlind(name, p.Calls(), http.MethodPost, "/rest/apigateway/shutdown", "/rest/apigateway/health")
+						if err != nil {
+							return err
+						}
+						repeats += n
+					}
+					if repeats < 1 {
+						return errorf("gw-2's refused shutdown was not repeated")
+					}
+					return nil
+				}),
+			),
+		}},
+	})
+}
+
 // TestAccHardening_slowAdmin: every admin answer takes 700ms against a request_timeout
 // of 1s; the upgrade completes, and nothing takes effect twice even when a
 // loaded machine pushes an answer past the timeout.
