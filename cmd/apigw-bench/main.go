@@ -4,7 +4,7 @@
 // provider process's footprint. It prints figures and never judges them:
 // they depend on the machine.
 //
-//	apigw-bench [-sections rollout,load,plan,footprint] [-quick] [-rollouts 200/10,...] [-terraform PATH]
+//	apigw-bench [-sections rollout,load,plan,footprint] [-quick] [-rollouts 200/10,...] [-plans 3,200] [-terraform PATH]
 package main
 
 import (
@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 
 	"github.com/gwops/terraform-provider-apigw/internal/bench"
@@ -21,7 +22,7 @@ import (
 func main() {
 	var (
 		o                  bench.Options
-		sections, rollouts string
+		sections, rollouts, plans string
 	)
 	flag.StringVar(&sections, "sections", strings.Join(bench.AllSections, ","), "comma-separated sections to run")
 	flag.BoolVar(&o.Quick, "quick", false, "smoke test: rollouts of 3 and 10 nodes, plans of 3 and 50, a 10-node footprint")
@@ -32,6 +33,7 @@ func main() {
 	flag.DurationVar(&o.PlanLatency, "plan-latency", 0, "latency of every admin call in the plan section (default 50ms)")
 	flag.IntVar(&o.PlanRuns, "plan-runs", 0, "plans per size; the median is printed (default 3)")
 	flag.StringVar(&rollouts, "rollouts", "", "rollout rows as N/k pairs, e.g. 200/10,50/5 (default: the issue's rows)")
+	flag.StringVar(&plans, "plans", "", "plan sizes, e.g. 3,200 (default 3,50,200)")
 	flag.StringVar(&o.WorkDir, "work", "", "directory for binaries and Terraform working directories (default: a temporary one)")
 	flag.Parse()
 	o.Sections = strings.Split(sections, ",")
@@ -42,6 +44,17 @@ func main() {
 			os.Exit(2)
 		}
 		o.RolloutCases = cases
+	}
+	for _, f := range strings.Split(plans, ",") {
+		if f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			fmt.Fprintf(os.Stderr, "apigw-bench: -plans: %q is not a node count\n", f)
+			os.Exit(2)
+		}
+		o.PlanSizes = append(o.PlanSizes, n)
 	}
 	o.Progress = os.Stderr
 
