@@ -21,7 +21,7 @@ import (
 
 func main() {
 	var (
-		o                  bench.Options
+		o                         bench.Options
 		sections, rollouts, plans string
 	)
 	flag.StringVar(&sections, "sections", strings.Join(bench.AllSections, ","), "comma-separated sections to run")
