@@ -109,19 +109,17 @@ func (s *sim) addQuiescePorts(ctx context.Context) error {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			const alias = "QuiescePort"
-			key, err := s.client.CreatePort(ctx, gn.URL(), apigw.NewPort{Port: gn.FreePort(), Alias: alias})
-			if err == nil {
-				err = s.client.EnablePort(ctx, gn.URL(), apigw.PortRef{ListenerKey: key})
+			// A port free when picked may be taken before it is enabled
+			// (the machine's own outgoing connections use the same
+			// range), so a failed attempt is undone and retried.
+			var err error
+			for range 5 {
+				if err = s.addQuiescePort(ctx, gn); err == nil {
+					s.nodes[i].QuiesceURL = gn.QuiesceURL()
+					return
+				}
 			}
-			if err == nil {
-				err = s.client.SetQuiescePort(ctx, gn.URL(), alias)
-			}
-			if err != nil {
-				errs[i] = fmt.Errorf("quiesce port on %s: %w", gn.Name(), err)
-				return
-			}
-			s.nodes[i].QuiesceURL = gn.QuiesceURL()
+			errs[i] = fmt.Errorf("quiesce port on %s: %w", gn.Name(), err)
 		}()
 	}
 	wg.Wait()
@@ -131,4 +129,17 @@ func (s *sim) addQuiescePorts(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+func (s *sim) addQuiescePort(ctx context.Context, gn *gwsim.Node) error {
+	const alias = "QuiescePort"
+	key, err := s.client.CreatePort(ctx, gn.URL(), apigw.NewPort{Port: gn.FreePort(), Alias: alias})
+	if err != nil {
+		return err
+	}
+	if err := s.client.EnablePort(ctx, gn.URL(), apigw.PortRef{ListenerKey: key}); err != nil {
+		_ = s.client.DeletePort(ctx, gn.URL(), apigw.PortRef{ListenerKey: key})
+		return err
+	}
+	return s.client.SetQuiescePort(ctx, gn.URL(), alias)
 }
