@@ -77,8 +77,10 @@ func childrenOf(ppid int, prefix string) []procSample {
 	return out
 }
 
-// usage is what one terraform run cost: terraform's own CPU (exact, from
-// its rusage) and its provider processes' (sampled from /proc).
+// usage is what one terraform run cost: terraform's own CPU and its
+// provider processes', each without their children (the rusage wait4
+// returns for terraform would include the providers and the upgrade
+// commands they ran), both sampled from /proc.
 type usage struct {
 	wall, terraformCPU time.Duration
 	providers          int
@@ -100,6 +102,7 @@ func runSampled(cmd *exec.Cmd) (usage, error) {
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	seen := map[int]procSample{}
+	var self procSample
 	tick := time.NewTicker(sampleEvery)
 	defer tick.Stop()
 	var err error
@@ -108,6 +111,9 @@ func runSampled(cmd *exec.Cmd) (usage, error) {
 		case err = <-done:
 			waiting = false
 		case <-tick.C:
+			if p, ok := readProc(cmd.Process.Pid); ok {
+				self = p
+			}
 			for _, p := range childrenOf(cmd.Process.Pid, "terraform-prov") {
 				seen[p.pid] = p
 			}
@@ -117,7 +123,7 @@ func runSampled(cmd *exec.Cmd) (usage, error) {
 	if err != nil {
 		return u, fmt.Errorf("terraform %s: %w\n%s", strings.Join(cmd.Args[1:], " "), err, out.String())
 	}
-	u.terraformCPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	u.terraformCPU = self.cpu
 	for _, p := range seen {
 		u.providers++
 		u.providerPeakRSS = max(u.providerPeakRSS, p.hwm)

@@ -85,7 +85,7 @@ func planTable(ps []PlanResult, latency time.Duration) *table {
 		header: []string{"nodes", "wall (median)", "terraform CPU", "provider CPU", "admin/node", "health/node", "sequential reads"},
 		notes: []string{
 			fmt.Sprintf("Every admin call takes %s in the simulator (health probes do not). Plans per size: %d.", latency, ps[0].Runs),
-			"CPU: user+system time of terraform (rusage) and of its provider processes (sampled from /proc), medians.",
+			"CPU: user+system time of terraform and of its provider processes, each without children, sampled from /proc; medians.",
 			"sequential reads = nodes × latency × admin calls per node: what the plan would wait without concurrent reads.",
 		},
 	}
