@@ -1,0 +1,112 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gwops/terraform-provider-apigw/internal/apigw"
+	"github.com/gwops/terraform-provider-apigw/internal/rollout"
+)
+
+// fakeNode answers the quiesce PUT with the queued statuses (then 200) and
+// health with healthStatus; it counts quiesce requests.
+type fakeNode struct {
+	mu           sync.Mutex
+	quiesce      []int
+	healthStatus int
+	quiesceCalls int
+}
+
+func (f *fakeNode) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	switch r.URL.Path {
+	case "/rest/apigateway/health":
+		w.WriteHeader(f.healthStatus)
+	case "/rest/apigateway/quiescemode":
+		f.quiesceCalls++
+		status := http.StatusOK
+		if len(f.quiesce) > 0 {
+			status, f.quiesce = f.quiesce[0], f.quiesce[1:]
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		if status == http.StatusOK {
+			_, _ = w.Write([]byte(`{"block":"all","enable":true,"status":null}`))
+		} else {
+			_, _ = w.Write([]byte(`{"errorDetails":" no"}`))
+		}
+	case "/invoke/wm.server.quiesce/getQuiescePortDetails":
+		_, _ = w.Write([]byte(`{"portAlias":"QuiescePort","portKey":"HTTPListener@4444","portPackage":"WmRoot"}`))
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func newGateway(t *testing.T, f *fakeNode) (rollout.Gateway, string) {
+	t.Helper()
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	c, err := apigw.New(apigw.Config{Username: "u", Password: "p", RequestTimeout: 2 * time.Second,
+		RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewWithRetries(c, 2), srv.URL
+}
+
+func TestQuiesceAll(t *testing.T) {
+	cases := []struct {
+		name      string
+		answers   []int
+		health    int
+		wantCalls int
+		check     func(error) bool
+	}{
+		{"accepted", nil, 200, 1, func(err error) bool { return err == nil }},
+		{"409 means already in effect", []int{409}, 200, 1, func(err error) bool { return errors.Is(err, rollout.ErrAlreadyQuiesced) }},
+		{"503 repeated while the node still serves", []int{503}, 200, 2, func(err error) bool { return err == nil }},
+		{"503 then 409: the first attempt took effect", []int{503, 409}, 200, 2, func(err error) bool { return errors.Is(err, rollout.ErrAlreadyQuiesced) }},
+		{"503 and the node left service: not repeated", []int{503}, 503, 1, func(err error) bool { return errors.Is(err, rollout.ErrAlreadyQuiesced) }},
+		{"500 is a refusal, never repeated", []int{500}, 200, 1, func(err error) bool { return rollout.IsRefused(err) && apigw.StatusCode(err) == 500 }},
+		{"repeats are bounded", []int{503, 503, 503, 503}, 200, 3, func(err error) bool { return rollout.IsRefused(err) && apigw.StatusCode(err) == 503 }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &fakeNode{quiesce: tc.answers, healthStatus: tc.health}
+			gw, url := newGateway(t, f)
+			err := gw.QuiesceAll(context.Background(), url, rollout.AllFlush())
+			if !tc.check(err) {
+				t.Fatalf("QuiesceAll error = %v", err)
+			}
+			if f.quiesceCalls != tc.wantCalls {
+				t.Fatalf("quiesce requests = %d, want %d", f.quiesceCalls, tc.wantCalls)
+			}
+		})
+	}
+}
+
+func TestQuiescePort(t *testing.T) {
+	gw, url := newGateway(t, &fakeNode{healthStatus: 200})
+	port, set, err := gw.(rollout.QuiescePortReader).QuiescePort(context.Background(), url)
+	if err != nil || !set || port != 4444 {
+		t.Fatalf("QuiescePort = %d, %v, %v; want 4444, true, nil", port, set, err)
+	}
+}
+
+func TestTransient(t *testing.T) {
+	for status, want := range map[int]bool{429: true, 502: true, 503: true, 504: true, 500: false, 400: false, 409: false} {
+		err := &apigw.APIError{StatusCode: status}
+		if got := Transient(err); got != want {
+			t.Errorf("Transient(HTTP %d) = %v, want %v", status, got, want)
+		}
+	}
+	if !Transient(&apigw.TransportError{Err: errors.New("connection reset")}) {
+		t.Error("a request without an answer must count as transient")
+	}
+}
