@@ -14,26 +14,30 @@ import (
 	"github.com/gwops/terraform-provider-apigw/internal/demo"
 )
 
-func main() {
+func main() { os.Exit(run()) }
+
+// run is main without os.Exit, so that deferred calls run.
+func run() int {
 	terraform := flag.String("terraform", os.Getenv("TERRAFORM"), "Terraform CLI to run (default: $TERRAFORM, else terraform on PATH)")
 	flag.Parse()
 	if *terraform == "" {
 		p, err := exec.LookPath("terraform")
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "apigw-demo: no Terraform CLI: run `make demo`, which installs it, or pass -terraform PATH")
-			os.Exit(2)
+			return 2
 		}
 		*terraform = p
 	}
 	repo, err := os.Getwd()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "apigw-demo:", err)
-		os.Exit(1)
+		return 1
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if _, err := demo.Run(ctx, demo.Options{Terraform: *terraform, RepoDir: repo, Out: os.Stdout}); err != nil {
 		fmt.Fprintln(os.Stderr, "apigw-demo:", err)
-		os.Exit(1)
+		return 1
 	}
+	return 0
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -43,7 +44,7 @@ func callControl(method, url string, body any, timeout time.Duration, out io.Wri
 		}
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(method, url, rd)
+	req, err := http.NewRequestWithContext(context.Background(), method, url, rd)
 	if err != nil {
 		return err
 	}
@@ -140,7 +141,7 @@ func fault(args []string, stdout, stderr io.Writer) error {
 	ctl := controlFlag(fs)
 	node := fs.String("node", "", "node to misbehave")
 	spec := fs.String("json", "", `faults as JSON, e.g. '{"quiesceRefused":true,"adminDelay":"2s"}'`)
-	clear := fs.Bool("clear", false, "remove every fault")
+	clearAll := fs.Bool("clear", false, "remove every fault")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -151,7 +152,7 @@ func fault(args []string, stdout, stderr io.Writer) error {
 	switch {
 	case *node == "":
 		return exitUsage{"-node is required"}
-	case (*spec == "") == !*clear:
+	case (*spec == "") == !*clearAll:
 		return exitUsage{"give exactly one of -json and -clear"}
 	}
 	body := json.RawMessage("{}")

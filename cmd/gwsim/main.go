@@ -90,7 +90,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err == nil || errors.Is(err, errHelp) {
 		return 0
 	}
-	if u, ok := err.(exitUsage); ok {
+	var u exitUsage
+	if errors.As(err, &u) {
 		if u.msg != "" {
 			fmt.Fprintf(stderr, "gwsim %s: %s\n", args[0], u.msg)
 		}

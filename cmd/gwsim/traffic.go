@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
@@ -97,7 +98,11 @@ func traffic(args []string, stdout, stderr io.Writer) error {
 func send(client *http.Client, targets []string, i int, path string) (node, status string) {
 	for try := 0; try < 2 && try < len(targets); try++ {
 		u := targets[(i+try)%len(targets)] + path
-		resp, err := client.Get(u)
+		req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, u, http.NoBody)
+		if err != nil {
+			return "", "error"
+		}
+		resp, err := client.Do(req)
 		if err != nil {
 			status = "error"
 			continue

@@ -50,7 +50,8 @@ func startTraffic(cluster *gwsim.Cluster) *trafficRun {
 				ok := false
 				for try := 0; try < len(nodes) && !ok; try++ {
 					n := nodes[(w+i+try)%len(nodes)]
-					resp, err := client.Get(n.URL() + "/gateway/orders?delay=2ms")
+					req, _ := http.NewRequestWithContext(ctx, http.MethodGet, n.URL()+"/gateway/orders?delay=2ms", http.NoBody)
+					resp, err := client.Do(req)
 					if err == nil {
 						ok = resp.StatusCode == http.StatusOK
 						resp.Body.Close()

@@ -1,6 +1,7 @@
 package gwsim
 
 import (
+	"errors"
 	"net/http"
 	"runtime"
 	"strings"
@@ -132,7 +133,7 @@ func TestCloseFreesPortsAndGoroutines(t *testing.T) {
 			t.Errorf("%s still answers after Close: %d %v", u, a.status, a.err)
 		}
 	}
-	if err := n.Restart(RestartOptions{}); err != ErrClosed {
+	if err := n.Restart(RestartOptions{}); !errors.Is(err, ErrClosed) {
 		t.Errorf("Restart after Close: %v", err)
 	}
 	testClient.CloseIdleConnections()

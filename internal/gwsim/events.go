@@ -59,7 +59,7 @@ func (c *Cluster) MaxOutOfService() int {
 
 func maxOutOfService(events []Event) int {
 	out := map[string]bool{}
-	max := 0
+	most := 0
 	for _, e := range events {
 		if e.Node == "" {
 			continue
@@ -70,9 +70,7 @@ func maxOutOfService(events []Event) int {
 		case EventReady:
 			delete(out, e.Node)
 		}
-		if len(out) > max {
-			max = len(out)
-		}
+		most = max(most, len(out))
 	}
-	return max
+	return most
 }

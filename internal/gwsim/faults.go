@@ -121,7 +121,7 @@ func (n *Node) admin503() bool {
 	}
 	n.admin503Acc += r
 	if n.admin503Acc >= 1-1e-9 {
-		n.admin503Acc -= 1
+		n.admin503Acc--
 		return true
 	}
 	return false

@@ -61,7 +61,8 @@ var quietLog = log.New(io.Discard, "", 0)
 
 // bind reserves host:port; 0 picks a free port.
 func (c *Cluster) bind(port int) (net.Listener, error) {
-	return net.Listen("tcp", net.JoinHostPort(c.opts.Host, strconv.Itoa(port)))
+	var lc net.ListenConfig
+	return lc.Listen(context.Background(), "tcp", net.JoinHostPort(c.opts.Host, strconv.Itoa(port)))
 }
 
 // serve answers h on ln, over TLS when the cluster has a TLS config and

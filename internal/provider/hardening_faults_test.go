@@ -844,7 +844,7 @@ func TestAccHardening_upgradeRefusals(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			attrs := map[string]string{"target_version": strconv.Quote(target), "nodes": nodes, "upgrade_command": `["true"]`}
 			var extra []string
-			for _, line := range strings.SplitN(tc.attrs, "\n", -1) {
+			for _, line := range strings.Split(tc.attrs, "\n") {
 				k, _, _ := strings.Cut(strings.TrimSpace(line), " =")
 				if _, ok := attrs[k]; ok {
 					attrs[k] = strings.TrimSpace(strings.SplitN(line, "=", 2)[1])

@@ -46,12 +46,6 @@ type nodeSpecModel struct {
 	QuiesceURL types.String `tfsdk:"quiesce_url"`
 }
 
-var nodeSpecAttrTypes = map[string]attr.Type{
-	"name":        types.StringType,
-	"url":         types.StringType,
-	"quiesce_url": types.StringType,
-}
-
 // rolloutEntryModel is one element of last_rollout.
 type rolloutEntryModel struct {
 	Node           types.String  `tfsdk:"node"`

@@ -186,11 +186,11 @@ func terraformChildren() []int {
 		}
 		// pid (comm) state ppid ...
 		s := string(stat)
-		close := strings.LastIndex(s, ")")
-		if close < 0 || !strings.Contains(s[:close], "(terraform") {
+		end := strings.LastIndex(s, ")")
+		if end < 0 || !strings.Contains(s[:end], "(terraform") {
 			continue
 		}
-		fields := strings.Fields(s[close+1:])
+		fields := strings.Fields(s[end+1:])
 		if len(fields) > 1 && fields[1] == strconv.Itoa(os.Getpid()) {
 			pids = append(pids, pid)
 		}

@@ -92,7 +92,7 @@ func AttrErrors(err error) []*AttrError {
 	var out []*AttrError
 	var walk func(error)
 	walk = func(err error) {
-		if ae, ok := err.(*AttrError); ok {
+		if ae, ok := err.(*AttrError); ok { //nolint:errorlint // the walk below unwraps joined errors itself; As would stop at the first
 			out = append(out, ae)
 			return
 		}

@@ -41,13 +41,13 @@ func newHarness(t *testing.T, versions ...string) *harness {
 	}
 }
 
-func (h *harness) run(ctx context.Context) (*Report, error, time.Duration) {
+func (h *harness) run(ctx context.Context) (*Report, time.Duration, error) {
 	start := time.Now()
 	rep, err := h.eng.Run(ctx, h.cfg)
 	if rep == nil {
 		h.t.Fatal("Run returned a nil report")
 	}
-	return rep, err, time.Since(start)
+	return rep, time.Since(start), err
 }
 
 // outcomes renders the report as "gw-1:upgraded gw-2:failed".
@@ -88,7 +88,7 @@ func within(t *testing.T, what string, got, lo, hi time.Duration) {
 func TestHappyPathThreeNodes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, oldV, oldV, oldV)
-		rep, err, took := h.run(t.Context())
+		rep, took, err := h.run(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -133,7 +133,7 @@ func TestHappyPathThreeNodes(t *testing.T) {
 func TestSkipsNodesOnTarget(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, oldV, "10.15.0.7.999", oldV)
-		rep, err, _ := h.run(t.Context())
+		rep, _, err := h.run(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -155,7 +155,7 @@ func TestSkipsNodesOnTarget(t *testing.T) {
 func TestAllOnTargetTouchesNothing(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, newV, newV)
-		rep, err, _ := h.run(t.Context())
+		rep, _, err := h.run(t.Context())
 		if err != nil || outcomes(rep) != "gw-1:skipped gw-2:skipped" || len(h.c.log) != 0 {
 			t.Fatalf("err %v, outcomes %s, calls %v", err, outcomes(rep), h.c.log)
 		}
@@ -166,7 +166,7 @@ func TestResumesLeftBehindNodeFirstWithoutQuiescing(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, oldV, oldV, oldV)
 		h.c.node("gw-2").ph = phQuiesced // an earlier run stopped after draining it
-		rep, err, _ := h.run(t.Context())
+		rep, _, err := h.run(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -205,7 +205,7 @@ func TestResumedNodeStillQuiescingIsWaitedFor(t *testing.T) {
 				} else {
 					n.until = time.Now().Add(30 * time.Second)
 				}
-				rep, err, _ := h.run(t.Context())
+				rep, _, err := h.run(t.Context())
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -227,7 +227,7 @@ func TestWaitsForNodeStartingOnTarget(t *testing.T) {
 		h := newHarness(t, newV, oldV)
 		n := h.c.node("gw-1")
 		n.ph, n.until = phStarting, time.Now().Add(30*time.Second) // serverinfo up, health 500
-		rep, err, _ := h.run(t.Context())
+		rep, _, err := h.run(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -246,7 +246,7 @@ func TestRefusesWhenTooManyNodesAreUnready(t *testing.T) {
 		h := newHarness(t, oldV, oldV, oldV)
 		h.c.node("gw-1").ph = phQuiesced
 		h.c.node("gw-3").ph = phDown
-		rep, err, _ := h.run(t.Context())
+		rep, _, err := h.run(t.Context())
 		if err == nil {
 			t.Fatal("want a refusal")
 		}
@@ -267,7 +267,7 @@ func TestRefusesWhenTooManyNodesAreUnready(t *testing.T) {
 func TestRefusesVersionProblemsBeforeTouchingAnything(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, oldV, "10.11.0.3", "10.15.0.8")
-		_, err, _ := h.run(t.Context())
+		_, _, err := h.run(t.Context())
 		var ve *VersionError
 		if !errors.As(err, &ve) || !strings.Contains(err.Error(), `"gw-2"`) || !strings.Contains(err.Error(), `"gw-3"`) {
 			t.Fatalf("want version refusals for gw-2 and gw-3, got %v", err)
@@ -278,7 +278,7 @@ func TestRefusesVersionProblemsBeforeTouchingAnything(t *testing.T) {
 		h.cfg.AllowDowngrade = true
 		h.c.nodes = h.c.nodes[2:] // leave the other release out
 		h.cfg.Nodes = h.c.Nodes()
-		if _, err, _ := h.run(t.Context()); err != nil {
+		if _, _, err := h.run(t.Context()); err != nil {
 			t.Fatalf("downgrade allowed: %v", err)
 		}
 	})
@@ -289,7 +289,7 @@ func TestDrainTimeoutOnSecondNode(t *testing.T) {
 		h := newHarness(t, oldV, oldV, oldV)
 		h.c.node("gw-2").neverDrains = true
 		h.cfg.DrainTimeout = 5 * time.Minute
-		rep, err, _ := h.run(t.Context())
+		rep, _, err := h.run(t.Context())
 		se := stepError(t, err)
 		if se.Node != "gw-2" || se.Step != StepDrain {
 			t.Fatalf("failed %s/%s, want gw-2/drain: %v", se.Node, se.Step, err)
@@ -318,7 +318,7 @@ func TestCommandFailureRollsBack(t *testing.T) {
 		h := newHarness(t, oldV, oldV, oldV)
 		h.cfg.RollbackCommand = []string{"/opt/rollback.sh"}
 		h.r.exit["upgrade/gw-2"] = CommandResult{ExitCode: 3, Tail: "unpacking fix\ndisk full\n"}
-		rep, err, _ := h.run(t.Context())
+		rep, _, err := h.run(t.Context())
 		se := stepError(t, err)
 		if se.Node != "gw-2" || se.Step != StepUpgradeCommand {
 			t.Fatalf("failed %s/%s: %v", se.Node, se.Step, err)
@@ -353,7 +353,7 @@ func TestRollbackThatFailsIsReported(t *testing.T) {
 		h.cfg.RollbackCommand = []string{"/opt/rollback.sh"}
 		h.r.exit["upgrade/gw-1"] = CommandResult{ExitCode: 1, Tail: "boom"}
 		h.r.exit["rollback/gw-1"] = CommandResult{ExitCode: 4, Tail: "no backup"}
-		rep, err, _ := h.run(t.Context())
+		rep, _, err := h.run(t.Context())
 		if got := outcomes(rep); got != "gw-1:failed" {
 			t.Fatalf("outcomes: %s", got)
 		}
@@ -373,7 +373,7 @@ func TestWrongVersionAfterRestart(t *testing.T) {
 		h := newHarness(t, oldV, oldV)
 		h.c.node("gw-1").upgradeTo = "10.15.0.6.1101" // the command did not apply the fix
 		h.cfg.ReadyTimeout = 5 * time.Minute
-		rep, err, _ := h.run(t.Context())
+		rep, _, err := h.run(t.Context())
 		se := stepError(t, err)
 		if se.Node != "gw-1" || se.Step != StepReady {
 			t.Fatalf("failed %s/%s: %v", se.Node, se.Step, err)
@@ -392,7 +392,7 @@ func TestNeverReadyTimesOut(t *testing.T) {
 		h := newHarness(t, oldV, oldV)
 		h.c.node("gw-1").startTime = time.Hour
 		h.cfg.ReadyTimeout = 3 * time.Minute
-		_, err, took := h.run(t.Context())
+		_, took, err := h.run(t.Context())
 		if se := stepError(t, err); se.Step != StepReady || !strings.Contains(err.Error(), "not ready on target_version 10.15.0.7 within ready_timeout 3m") {
 			t.Fatalf("error: %v", err)
 		}
@@ -405,7 +405,7 @@ func TestAlreadyQuiescedCountsAsStarted(t *testing.T) {
 		h := newHarness(t, oldV, oldV)
 		n := h.c.node("gw-1")
 		n.ph, n.until = phQuiescing, time.Now().Add(20*time.Second) // someone quiesced it already
-		rep, err, _ := h.run(t.Context())
+		rep, _, err := h.run(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -427,7 +427,7 @@ func TestQuiesceRefused(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, oldV, oldV)
 		h.c.node("gw-1").quiesceErr = errors.New("500: no valid quiesce port")
-		rep, err, _ := h.run(t.Context())
+		rep, _, err := h.run(t.Context())
 		if se := stepError(t, err); se.Node != "gw-1" || se.Step != StepQuiesce || !strings.Contains(err.Error(), "no valid quiesce port") {
 			t.Fatalf("error: %v", err)
 		}
@@ -445,7 +445,7 @@ func TestDrainShutdownStrategy(t *testing.T) {
 		for i := range h.cfg.Nodes {
 			h.cfg.Nodes[i].QuiesceURL = "" // not needed for this strategy
 		}
-		rep, err, _ := h.run(t.Context())
+		rep, _, err := h.run(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -471,7 +471,7 @@ func TestBeforeAndAfterCommandsWrapEachNode(t *testing.T) {
 		h := newHarness(t, oldV, oldV)
 		h.cfg.BeforeNodeCommand = []string{"/opt/lb.sh", "out"}
 		h.cfg.AfterNodeCommand = []string{"/opt/lb.sh", "in"}
-		if _, err, _ := h.run(t.Context()); err != nil {
+		if _, _, err := h.run(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 		want := []string{"before_node gw-1", "quiesce gw-1", "upgrade gw-1", "after_node gw-1",
@@ -492,7 +492,7 @@ func TestAfterCommandFailureLeavesUpgradedNode(t *testing.T) {
 		h.cfg.AfterNodeCommand = []string{"/opt/lb.sh", "in"}
 		h.cfg.RollbackCommand = []string{"/opt/rollback.sh"}
 		h.r.exit["after_node/gw-1"] = CommandResult{ExitCode: 1, Tail: "lb unreachable"}
-		rep, err, _ := h.run(t.Context())
+		rep, _, err := h.run(t.Context())
 		if se := stepError(t, err); se.Step != StepAfterCommand || !strings.Contains(se.Hint, "run it by hand") {
 			t.Fatalf("error: %v", err)
 		}
@@ -511,7 +511,7 @@ func TestBeforeCommandFailureDoesNotQuiesce(t *testing.T) {
 		h.cfg.BeforeNodeCommand = []string{"/opt/lb.sh", "out"}
 		h.cfg.RollbackCommand = []string{"/opt/rollback.sh"}
 		h.r.exit["before_node/gw-1"] = CommandResult{ExitCode: 2}
-		rep, err, _ := h.run(t.Context())
+		rep, _, err := h.run(t.Context())
 		if se := stepError(t, err); se.Step != StepBeforeCommand || !strings.Contains(err.Error(), "not quiesced") {
 			t.Fatalf("error: %v", err)
 		}
@@ -529,7 +529,7 @@ func TestSoakWithFailingHealthFailsTheNode(t *testing.T) {
 		h := newHarness(t, oldV, oldV)
 		h.c.node("gw-1").unhealthyAfter = 30 * time.Second
 		h.cfg.SoakDuration = 2 * time.Minute
-		rep, err, _ := h.run(t.Context())
+		rep, _, err := h.run(t.Context())
 		se := stepError(t, err)
 		if se.Node != "gw-1" || se.Step != StepSoak || !strings.Contains(err.Error(), "health 500") {
 			t.Fatalf("error: %v", err)
@@ -544,7 +544,7 @@ func TestSoakPassesAndDelaysNextNode(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, oldV, oldV)
 		h.cfg.SoakDuration = time.Minute
-		rep, err, _ := h.run(t.Context())
+		rep, _, err := h.run(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -564,7 +564,7 @@ func TestMaxUnavailableTwoOfFour(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, oldV, oldV, oldV, oldV)
 		h.cfg.MaxUnavailable = 2
-		rep, err, took := h.run(t.Context())
+		rep, took, err := h.run(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -585,7 +585,7 @@ func TestMaxUnavailableSlidingWindowWithUnevenNodes(t *testing.T) {
 		h := newHarness(t, oldV, oldV, oldV, oldV, oldV)
 		h.c.node("gw-1").startTime = 300 * time.Second // slow node: the window slides past it
 		h.cfg.MaxUnavailable = 2
-		rep, err, _ := h.run(t.Context())
+		rep, _, err := h.run(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -608,7 +608,7 @@ func TestCancellationDuringDrainSaysNodeIsQuiescing(t *testing.T) {
 				cancel()
 			}
 		}
-		rep, err, _ := h.run(ctx)
+		rep, _, err := h.run(ctx)
 		se := stepError(t, err)
 		if se.Node != "gw-2" || se.Step != StepDrain || !errors.Is(err, context.Canceled) {
 			t.Fatalf("error: %v", err)
@@ -637,7 +637,7 @@ func TestCancellationDuringCommandRollsBackOnFreshContext(t *testing.T) {
 				go func() { time.Sleep(5 * time.Second); cancel() }()
 			}
 		}
-		rep, err, _ := h.run(ctx)
+		rep, _, err := h.run(ctx)
 		se := stepError(t, err)
 		if se.Node != "gw-2" || se.Step != StepUpgradeCommand || !errors.Is(err, context.Canceled) {
 			t.Fatalf("error: %v", err)
@@ -661,7 +661,7 @@ func TestCancellationBetweenNodesNamesNoLeftNode(t *testing.T) {
 				cancel()
 			}
 		}
-		rep, err, _ := h.run(ctx)
+		rep, _, err := h.run(ctx)
 		if se := stepError(t, err); se.Node != "gw-2" || !strings.Contains(se.Hint, "no node was left quiesced or down") {
 			t.Fatalf("error: %v", err)
 		}
@@ -676,7 +676,7 @@ func TestCommandEnvironment(t *testing.T) {
 		h := newHarness(t, oldV, oldV, oldV)
 		h.cfg.CommandEnv = map[string]string{"REGISTRY_TOKEN": "abc", "IMAGE": "gw:10.15.0.7"}
 		h.cfg.CommandTimeout = 7 * time.Minute
-		if _, err, _ := h.run(t.Context()); err != nil {
+		if _, _, err := h.run(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 		var c Command
@@ -709,7 +709,7 @@ func TestSecretsNeverShown(t *testing.T) {
 		h.cfg.RollbackCommand = []string{"/opt/rollback.sh"}
 		h.r.exit["upgrade/gw-1"] = CommandResult{ExitCode: 1, Tail: "docker login -p " + secret + ": denied"}
 		h.r.errs["rollback/gw-1"] = fmt.Errorf("rollback saw %s: %w", secret, context.DeadlineExceeded)
-		_, err, _ := h.run(t.Context())
+		_, _, err := h.run(t.Context())
 		if err == nil || strings.Contains(err.Error(), secret) || !strings.Contains(err.Error(), "docker login -p (sensitive): denied") {
 			t.Fatalf("error: %v", err)
 		}
@@ -728,7 +728,7 @@ func TestPreflightRefusesNodeWithoutQuiescePort(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, oldV, oldV)
 		h.c.node("gw-2").noQuiescePort = true
-		rep, err, _ := h.run(t.Context())
+		rep, _, err := h.run(t.Context())
 		se := stepError(t, err)
 		if se.Node != "gw-2" || se.Step != StepPreflight || !strings.Contains(se.Hint, "apigw_quiesce_port") {
 			t.Fatalf("error: %v", err)
@@ -751,7 +751,7 @@ func TestPreflightWaitsForPeerToComeBack(t *testing.T) {
 				h.c.mu.Unlock()
 			}
 		}
-		rep, err, _ := h.run(t.Context())
+		rep, _, err := h.run(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -772,7 +772,7 @@ func TestPollBackoffNeverFasterThanPollIntervalAtSteadyState(t *testing.T) {
 		h := newHarness(t, oldV, oldV)
 		h.c.node("gw-1").neverDrains = true
 		h.cfg.DrainTimeout = time.Minute
-		_, err, _ := h.run(t.Context())
+		_, _, err := h.run(t.Context())
 		if se := stepError(t, err); se.Step != StepDrain {
 			t.Fatalf("error: %v", err)
 		}
@@ -804,7 +804,7 @@ func TestReadyStreakIsConfirmedQuickly(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, oldV)
 		h.cfg.Nodes = h.cfg.Nodes[:1]
-		if _, err, _ := h.run(t.Context()); err != nil {
+		if _, _, err := h.run(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 		times := h.c.health["http://gw-1:5555"]
@@ -818,7 +818,7 @@ func TestReadyStreakIsConfirmedQuickly(t *testing.T) {
 func TestSingleNodeCluster(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, oldV)
-		rep, err, _ := h.run(t.Context())
+		rep, _, err := h.run(t.Context())
 		if err != nil || outcomes(rep) != "gw-1:upgraded" {
 			t.Fatalf("err %v, outcomes %s", err, outcomes(rep))
 		}
@@ -829,7 +829,7 @@ func TestInvalidConfigTouchesNothing(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, oldV, oldV)
 		h.cfg.MaxUnavailable = 2
-		rep, err, _ := h.run(t.Context())
+		rep, _, err := h.run(t.Context())
 		if err == nil || !strings.Contains(err.Error(), "max_unavailable") || len(h.c.log) != 0 || len(rep.Results) != 0 {
 			t.Fatalf("err %v, calls %v", err, h.c.log)
 		}
@@ -842,7 +842,7 @@ func TestConcurrentFailuresAreAllReported(t *testing.T) {
 		h.cfg.MaxUnavailable = 2
 		h.r.exit["upgrade/gw-1"] = CommandResult{ExitCode: 1}
 		h.r.exit["upgrade/gw-2"] = CommandResult{ExitCode: 2}
-		rep, err, _ := h.run(t.Context())
+		rep, _, err := h.run(t.Context())
 		if err == nil || !strings.Contains(err.Error(), `node "gw-1"`) || !strings.Contains(err.Error(), `node "gw-2"`) {
 			t.Fatalf("error: %v", err)
 		}
@@ -864,7 +864,7 @@ func TestPreflightGivesUpOnPeerThatStaysDown(t *testing.T) {
 				h.c.mu.Unlock()
 			}
 		}
-		rep, err, _ := h.run(t.Context())
+		rep, _, err := h.run(t.Context())
 		se := stepError(t, err)
 		if se.Node != "gw-2" || se.Step != StepPreflight || !strings.Contains(err.Error(), `"gw-3" (no answer`) || !strings.Contains(se.Hint, "Nothing was changed") {
 			t.Fatalf("error: %v", err)
@@ -881,7 +881,7 @@ func TestLaterNodesArePolledAroundTheExpectedTime(t *testing.T) {
 		h.c.node("gw-1").drainTime = 61300 * time.Millisecond // lands between two 2s polls
 		h.c.node("gw-2").drainTime = 62 * time.Second         // a bit slower than gw-1
 		h.c.node("gw-3").drainTime = 61500 * time.Millisecond // a bit faster than gw-2
-		rep, err, _ := h.run(t.Context())
+		rep, _, err := h.run(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -921,7 +921,7 @@ func TestEngineWaitsOnlyThroughItsClock(t *testing.T) {
 		clock := &recordingClock{}
 		h.eng.Clock, h.eng.OnEvent = clock, nil // no OnEvent is fine too
 		start := time.Now()
-		if _, err, _ := h.run(t.Context()); err != nil {
+		if _, _, err := h.run(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 		var slept time.Duration

@@ -9,6 +9,7 @@ import (
 // EventKind names a milestone of a rollout, for logs and progress output.
 type EventKind string
 
+// The milestones, in the order a node goes through them.
 const (
 	EventNodeStarted       EventKind = "node_started"
 	EventNodeSkipped       EventKind = "node_skipped"

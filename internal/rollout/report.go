@@ -5,6 +5,7 @@ import "time"
 // Outcome is what the last apply did to one node (last_rollout.outcome).
 type Outcome string
 
+// What happened to a node, as last_rollout reports it.
 const (
 	OutcomeUpgraded   Outcome = "upgraded"
 	OutcomeSkipped    Outcome = "skipped"
