@@ -48,14 +48,14 @@ func TestRunRolloutFigures(t *testing.T) {
 		t.Fatal(err) // includes "upgraded n of 3 nodes"
 	}
 	switch {
-	case len(r.Drain) != 3 || len(r.Ready) != 3 || len(r.Steps) != 3:
-		t.Errorf("detection delays for %d/%d nodes, steps %d; want 3 each", len(r.Drain), len(r.Ready), len(r.Steps))
+	case len(r.Drain) != 3 || len(r.Ready) != 3 || len(r.steps) != 3:
+		t.Errorf("detection delays for %d/%d nodes, steps %d; want 3 each", len(r.Drain), len(r.Ready), len(r.steps))
 	case r.Total <= 0 || r.Limit <= 0 || r.Command <= 0:
 		t.Errorf("total %v, limit %v, command %v: all must be measured", r.Total, r.Limit, r.Command)
 	case r.HealthCalls == 0 || r.AdminCalls == 0:
 		t.Errorf("calls not counted: health %d, admin %d", r.HealthCalls, r.AdminCalls)
-	case r.Polls.waits != 6 || r.Polls.perWait == 0:
-		t.Errorf("poll stats %+v: want 6 waits with polls", r.Polls)
+	case r.polls.waits != 6 || r.polls.perWait == 0:
+		t.Errorf("poll stats %+v: want 6 waits with polls", r.polls)
 	}
 }
 

@@ -45,7 +45,7 @@ func breakdownTable(rs []RolloutResult, t Timing) *table {
 		},
 	}
 	for _, r := range rs {
-		b := breakdownOf(r.Steps, t)
+		b := breakdownOf(r.steps, t)
 		waves := (r.Case.Nodes + r.Case.MaxUnavailable - 1) / r.Case.MaxUnavailable
 		tb.add(itoa(r.Case.Nodes), itoa(r.Case.MaxUnavailable), ms((r.Total-r.Limit)/time.Duration(waves)),
 			ms(b.startGap), ms(b.quiesceCall), ms(b.drainDetect), ms(b.readyDetect), ms(b.finish),
@@ -68,7 +68,7 @@ func loadTable(rs []RolloutResult, t Timing) *table {
 		},
 	}
 	for _, r := range rs {
-		p := r.Polls
+		p := r.polls
 		rate := "-"
 		if p.minSteadyGap > 0 {
 			rate = fmt.Sprintf("%.1f/s", float64(p.maxSteady)/t.Poll.Seconds())

@@ -53,8 +53,9 @@ type RolloutResult struct {
 	// HealthCalls and AdminCalls count requests the nodes received during
 	// the run, over all nodes.
 	HealthCalls, AdminCalls int
-	Steps                   []nodeSteps
-	Polls                   pollStats
+
+	steps []nodeSteps // per node, for the overhead breakdown
+	polls pollStats   // the load table
 }
 
 // Ratio is Total over Limit.
@@ -118,11 +119,11 @@ func runRollout(ctx context.Context, tools Tools, t Timing, rc RolloutCase) (Rol
 
 	mu.Lock()
 	defer mu.Unlock()
-	res.Steps, err = stepsOf(start, s.cluster.Events(), events, s.nodes)
+	res.steps, err = stepsOf(start, s.cluster.Events(), events, s.nodes)
 	if err != nil {
 		return res, err
 	}
-	for _, st := range res.Steps {
+	for _, st := range res.steps {
 		res.Drain = append(res.Drain, st.drainDetect())
 		res.Ready = append(res.Ready, st.readyDetect())
 	}
@@ -133,7 +134,7 @@ func runRollout(ctx context.Context, tools Tools, t Timing, rc RolloutCase) (Rol
 			res.AdminCalls++
 		}
 	}
-	res.Polls = analysePolls(hits, res.Steps, t.Poll)
+	res.polls = analysePolls(hits, res.steps, t.Poll)
 	return res, nil
 }
 
