@@ -59,8 +59,9 @@ func main() {
 	o.Progress = os.Stderr
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := bench.Run(ctx, o); err != nil {
+	err := bench.Run(ctx, o)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "apigw-bench:", err)
 		os.Exit(1)
 	}
