@@ -25,8 +25,9 @@ const (
 // small, and an endless body must not exhaust memory.
 const maxBodySize = 8 << 20
 
-// Logger receives one debug record per HTTP attempt. It is never given
-// headers, credentials or request bodies.
+// Logger receives one debug record per HTTP attempt (health probes, which
+// are polls, excepted). It is never given headers, credentials or request
+// bodies.
 type Logger interface {
 	Debug(ctx context.Context, msg string, fields map[string]any)
 }
@@ -118,6 +119,11 @@ type call struct {
 	body   any  // JSON-encoded when non-nil
 	retry  bool // safe to repeat (GET or idempotent write)
 	noAuth bool // health probes go without credentials
+	// quiet keeps the attempt out of the log: health probes are polls, a
+	// rollout makes thousands, and a log line each would cost more CPU in
+	// the provider and in Terraform than the rollout itself; the engine's
+	// events say what each wait saw.
+	quiet bool
 
 	// answer, when set, accepts a non-2xx status as a real answer rather than
 	// an error (the engine health endpoint answers "red" with a 500).
@@ -146,7 +152,7 @@ func (c *Client) do(ctx context.Context, nodeURL string, cl call) (*reply, error
 		}
 		body = b
 	}
-	st := &callState{op: cl.op, retry: cl.retry, answer: cl.answer}
+	st := &callState{op: cl.op, retry: cl.retry, answer: cl.answer, quiet: cl.quiet}
 	req, err := retryablehttp.NewRequestWithContext(withState(ctx, st), cl.method, target, body)
 	if err != nil {
 		return nil, fmt.Errorf("%s: building request for %s: %w", cl.op, shown, err)

@@ -20,7 +20,7 @@ const (
 // no HTTP answer arrived, which during a drain means the node is done.
 func (c *Client) Health(ctx context.Context, baseURL string) (int, error) {
 	r, err := c.do(ctx, baseURL, call{op: "health check", method: http.MethodGet,
-		path: healthPath, noAuth: true,
+		path: healthPath, noAuth: true, quiet: true,
 		answer: func(int, []byte) bool { return true }})
 	if err != nil {
 		return 0, err

@@ -16,13 +16,14 @@ type loggingTransport struct {
 func (t *loggingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	attempt := 0
 	op := ""
+	quiet := false
 	if st := stateFrom(req.Context()); st != nil {
 		attempt = int(st.attempts.Add(1))
-		op = st.op
+		op, quiet = st.op, st.quiet
 	}
 	start := time.Now()
 	resp, err := t.next.RoundTrip(req)
-	if t.log == nil {
+	if t.log == nil || quiet {
 		return resp, err
 	}
 	fields := map[string]any{

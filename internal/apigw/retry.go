@@ -17,6 +17,7 @@ type callState struct {
 	op       string
 	retry    bool
 	answer   func(status int, body []byte) bool
+	quiet    bool // not logged
 	attempts atomic.Int32
 }
 
