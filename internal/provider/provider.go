@@ -58,6 +58,7 @@ type providerModel struct {
 type providerData struct {
 	client     *apigw.Client
 	maxRetries int // max_retries: also bounds the verified repeats of quiesce and shutdown requests
+	cache      surveyCache
 }
 
 func (p *apigwProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {

@@ -15,7 +15,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/gwops/terraform-provider-apigw/internal/gateway"
 	"github.com/gwops/terraform-provider-apigw/internal/rollout"
 )
 
@@ -134,7 +133,7 @@ func (r *rollingUpgradeResource) ModifyPlan(ctx context.Context, req resource.Mo
 	// not turn unknown then: a node that was still quiescing at plan time
 	// (left by an interrupted apply) has often stopped answering by apply.
 	versions := map[string]string{}
-	for _, s := range rollout.Survey(ctx, gateway.New(r.data.client), nodes, surveyConcurrency) {
+	for _, s := range r.data.cachedSurvey(ctx, nodes) {
 		if s.Err != nil {
 			resp.Diagnostics.AddWarning("Node unreachable at plan time",
 				fmt.Sprintf("Node %q (%s) could not be read: %s. Its version is unknown until apply, which finishes or upgrades it first; it is listed in pending_nodes.", s.Node.Name, s.Node.URL, s.Err))

@@ -290,6 +290,7 @@ func (r *rollingUpgradeResource) roll(ctx context.Context, plan *rollingUpgradeM
 		},
 	}
 	report, err := engine.Run(ctx, cfg)
+	r.data.forget(cfg.Nodes)
 
 	versions := map[string]string{}
 	if report != nil {
@@ -356,7 +357,7 @@ func (r *rollingUpgradeResource) Read(ctx context.Context, req resource.ReadRequ
 		return
 	}
 	versions := map[string]string{}
-	for _, s := range rollout.Survey(ctx, gateway.New(r.data.client), nodes, surveyConcurrency) {
+	for _, s := range r.data.survey(ctx, nodes) {
 		if s.Err != nil {
 			resp.Diagnostics.AddWarning("Node unreachable during refresh",
 				fmt.Sprintf("Node %q (%s) could not be read: %s. node_versions keeps its last known value for it.", s.Node.Name, s.Node.URL, s.Err))

@@ -1,0 +1,64 @@
+package provider
+
+import (
+	"context"
+	"sync"
+
+	"github.com/gwops/terraform-provider-apigw/internal/gateway"
+	"github.com/gwops/terraform-provider-apigw/internal/rollout"
+)
+
+// surveyCache keeps what one Terraform command read of each node. Read
+// (the refresh) always asks the nodes and fills it; ModifyPlan reuses it.
+// That halves the reads of a plan, and it keeps the plan Terraform makes
+// again at apply time identical to the first one even when a node changes
+// in between (Terraform refuses a final plan that differs); the engine
+// reads the nodes afresh when it runs. The cache lives as long as the
+// provider's configuration, i.e. one Terraform command.
+type surveyCache struct {
+	mu    sync.Mutex
+	nodes map[string]rollout.NodeStatus // by node URL
+}
+
+// survey asks every node, concurrently, and remembers the answers.
+func (d *providerData) survey(ctx context.Context, nodes []rollout.Node) []rollout.NodeStatus {
+	out := rollout.Survey(ctx, gateway.New(d.client), nodes, surveyConcurrency)
+	d.cache.mu.Lock()
+	defer d.cache.mu.Unlock()
+	if d.cache.nodes == nil {
+		d.cache.nodes = map[string]rollout.NodeStatus{}
+	}
+	for _, s := range out {
+		d.cache.nodes[s.Node.URL] = s
+	}
+	return out
+}
+
+// cachedSurvey returns what this command already read of the nodes, and
+// asks them only when one of them was not read yet.
+func (d *providerData) cachedSurvey(ctx context.Context, nodes []rollout.Node) []rollout.NodeStatus {
+	d.cache.mu.Lock()
+	out := make([]rollout.NodeStatus, 0, len(nodes))
+	for _, n := range nodes {
+		s, ok := d.cache.nodes[n.URL]
+		if !ok {
+			break
+		}
+		s.Node = n
+		out = append(out, s)
+	}
+	d.cache.mu.Unlock()
+	if len(out) == len(nodes) {
+		return out
+	}
+	return d.survey(ctx, nodes)
+}
+
+// forget drops the nodes after a rollout changed them.
+func (d *providerData) forget(nodes []rollout.Node) {
+	d.cache.mu.Lock()
+	defer d.cache.mu.Unlock()
+	for _, n := range nodes {
+		delete(d.cache.nodes, n.URL)
+	}
+}
