@@ -819,7 +819,7 @@ func TestAccHardening_upgradeRefusals(t *testing.T) {
 	cases := []struct{ name, attrs, want string }{
 		{"empty target", `target_version = ""`, `target_version: .*it must be a dotted numeric version such as "10.15.0.7"`},
 		{"empty node name", `nodes = [{ name = "", url = "http://gw-1:5555", quiesce_url = "http://gw-1:4444" }, { name = "b", url = "http://gw-2:5555", quiesce_url = "http://gw-2:4444" }]`,
-			`nodes\[0\]\.name string length must be at least 1`},
+			`nodes\[0\]\.name is empty`},
 		{"invalid quiesce_url", `nodes = [{ name = "a", url = "http://gw-1:5555", quiesce_url = "gw-1:4444" }, { name = "b", url = "http://gw-2:5555", quiesce_url = "http://gw-2:4444" }]`,
 			`nodes\[0\]\.quiesce_url: "gw-1:4444" has no http:// or https:// scheme`},
 		{"quiesce_url with credentials", `nodes = [{ name = "a", url = "http://gw-1:5555", quiesce_url = "http://admin:pw-in-url@gw-1:4444" }, { name = "b", url = "http://gw-2:5555", quiesce_url = "http://gw-2:4444" }]`,

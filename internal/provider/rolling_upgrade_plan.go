@@ -37,6 +37,19 @@ func (r *rollingUpgradeResource) ValidateConfig(ctx context.Context, req resourc
 	names, urls := map[string]int{}, map[string]int{}
 	for i, s := range specs {
 		at := path.Root("nodes").AtListIndex(i)
+		if !s.Name.IsUnknown() && !s.Name.IsNull() && s.Name.ValueString() == "" {
+			resp.Diagnostics.AddAttributeError(at.AtName("name"), "Empty node name",
+				fmt.Sprintf("nodes[%d].name is empty; every node needs a name, used in state, errors and APIGW_NODE_NAME.", i))
+		}
+		for field, v := range map[string]types.String{"url": s.URL, "quiesce_url": s.QuiesceURL} {
+			if v.IsUnknown() || v.IsNull() {
+				continue
+			}
+			if err := checkURL(v.ValueString()); err != nil {
+				resp.Diagnostics.AddAttributeError(at.AtName(field), "Invalid URL",
+					fmt.Sprintf("nodes[%d].%s: %s; it must be %s.", i, field, err, urlValidator{}.Description(ctx)))
+			}
+		}
 		if n := s.Name.ValueString(); !s.Name.IsUnknown() {
 			if j, dup := names[n]; dup {
 				resp.Diagnostics.AddAttributeError(at.AtName("name"), "Duplicate node name",

@@ -115,6 +115,9 @@ func (r *rollingUpgradeResource) Schema(ctx context.Context, _ resource.SchemaRe
 			},
 			"nodes": schema.ListNestedAttribute{
 				Required:            true,
+				// The nodes' names and URLs are checked in ValidateConfig, in one
+				// pass, rather than by per-element validators: with hundreds of
+				// nodes the framework's per-element calls dominated plan time.
 				MarkdownDescription: "The cluster's nodes, upgraded in this order. Names and URLs must be unique.",
 				Validators:          []validator.List{listvalidator.SizeAtLeast(1)},
 				NestedObject: schema.NestedAttributeObject{
@@ -122,18 +125,15 @@ func (r *rollingUpgradeResource) Schema(ctx context.Context, _ resource.SchemaRe
 						"name": schema.StringAttribute{
 							Required:            true,
 							MarkdownDescription: "Node name, used in state, errors and `APIGW_NODE_NAME`.",
-							Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
 						},
 						"url": schema.StringAttribute{
 							Required:            true,
 							MarkdownDescription: "Primary (admin) URL, e.g. `https://gw-1:5555`.",
-							Validators:          []validator.String{urlValidator{}},
 						},
 						"quiesce_url": schema.StringAttribute{
 							Optional: true,
 							MarkdownDescription: "The node's quiesce-port URL, e.g. `apigw_quiesce_port.gw1.quiesce_url`. Required with " +
 								"`strategy = \"quiesce_all\"`: the node has drained when health stops answering 200 there.",
-							Validators: []validator.String{urlValidator{}},
 						},
 					},
 				},
