@@ -114,7 +114,7 @@ func (r *rollingUpgradeResource) Schema(ctx context.Context, _ resource.SchemaRe
 				Validators: []validator.String{versionValidator{}},
 			},
 			"nodes": schema.ListNestedAttribute{
-				Required:            true,
+				Required: true,
 				// The nodes' names and URLs are checked in ValidateConfig, in one
 				// pass, rather than by per-element validators: with hundreds of
 				// nodes the framework's per-element calls dominated plan time.
