@@ -18,10 +18,11 @@ type TrafficReport struct {
 	P99    time.Duration
 }
 
-// trafficRun sends API requests like clients behind a load balancer: each
-// request goes to the next node in turn and, when that node does not
-// answer 200, to the following ones. A request fails only when no node
-// served it.
+// trafficRun sends API requests like clients behind a load balancer with
+// retries: each request goes to the next node in turn and, when that node
+// does not answer 200, to the following ones, for up to trafficRounds
+// rounds a short pause apart. A request fails only when no node served it.
+// (make e2e proves the same with a real HAProxy.)
 type trafficRun struct {
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
@@ -34,6 +35,8 @@ const (
 	trafficWorkers = 4
 	trafficSpacing = 20 * time.Millisecond // per worker: about 200 requests a second in all
 	trafficLimit   = 100000                // per worker, so the loop is bounded even if stop is never called
+	trafficRounds  = 3
+	trafficPause   = 20 * time.Millisecond // between rounds
 )
 
 func startTraffic(cluster *gwsim.Cluster) *trafficRun {
@@ -48,7 +51,10 @@ func startTraffic(cluster *gwsim.Cluster) *trafficRun {
 			for i := 0; i < trafficLimit && ctx.Err() == nil; i++ {
 				start := time.Now()
 				ok := false
-				for try := 0; try < len(nodes) && !ok; try++ {
+				for try := 0; try < trafficRounds*len(nodes) && !ok && ctx.Err() == nil; try++ {
+					if try > 0 && try%len(nodes) == 0 {
+						time.Sleep(trafficPause)
+					}
 					n := nodes[(w+i+try)%len(nodes)]
 					req, _ := http.NewRequestWithContext(ctx, http.MethodGet, n.URL()+"/gateway/orders?delay=2ms", http.NoBody)
 					resp, err := client.Do(req)
@@ -56,6 +62,9 @@ func startTraffic(cluster *gwsim.Cluster) *trafficRun {
 						ok = resp.StatusCode == http.StatusOK
 						resp.Body.Close()
 					}
+				}
+				if !ok && ctx.Err() != nil {
+					return // cut short by stop, not failed by the cluster
 				}
 				t.record(time.Since(start), ok)
 				select {
