@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -185,7 +186,8 @@ func (r *quiescePortResource) Create(ctx context.Context, req resource.CreateReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	resp.Diagnostics.Append(r.read(ctx, &plan)...)
+	diags, _ := r.read(ctx, &plan)
+	resp.Diagnostics.Append(diags...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -242,7 +244,8 @@ func (r *quiescePortResource) apply(ctx context.Context, plan *quiescePortModel,
 }
 
 // read refreshes m from the node. It sets ID to null when the port is gone.
-func (r *quiescePortResource) read(ctx context.Context, m *quiescePortModel) diag.Diagnostics {
+// A failed call comes back as diagnostics and as the error itself.
+func (r *quiescePortResource) read(ctx context.Context, m *quiescePortModel) (diag.Diagnostics, error) {
 	var diags diag.Diagnostics
 	c := r.data.client
 	node := m.NodeURL.ValueString()
@@ -253,11 +256,11 @@ func (r *quiescePortResource) read(ctx context.Context, m *quiescePortModel) dia
 	p, err := c.GetPort(ctx, node, key)
 	if apigw.IsNotFound(err) {
 		m.ID = types.StringNull()
-		return diags
+		return diags, nil
 	}
 	if err != nil {
 		diags.AddError("Cannot read the quiesce port", err.Error())
-		return diags
+		return diags, err
 	}
 	m.ID = types.StringValue(portID(node, m.Port.ValueInt64()))
 	m.ListenerKey = types.StringValue(p.ListenerKey)
@@ -268,19 +271,19 @@ func (r *quiescePortResource) read(ctx context.Context, m *quiescePortModel) dia
 	qp, err := c.GetQuiescePort(ctx, node)
 	if err != nil {
 		diags.AddError("Cannot read the node's quiesce port setting", err.Error())
-		return diags
+		return diags, err
 	}
 	if qp.PortAlias == p.PortAlias {
 		qurl, err := quiesceURLOf(node, m.Port.ValueInt64())
 		if err != nil {
 			diags.AddAttributeError(path.Root("node_url"), "Invalid node_url", err.Error())
-			return diags
+			return diags, err
 		}
 		m.QuiesceURL = types.StringValue(qurl)
 	} else {
 		m.QuiesceURL = types.StringValue("")
 	}
-	return diags
+	return diags, nil
 }
 
 func (r *quiescePortResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -289,7 +292,20 @@ func (r *quiescePortResource) Read(ctx context.Context, req resource.ReadRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	resp.Diagnostics.Append(r.read(ctx, &state)...)
+	// A node that is quiesced (its admin port closed) or down cannot be
+	// read, and that is exactly the node a resumed rolling upgrade must
+	// finish: failing the refresh would block that plan. Keep the last
+	// known state and say so; only an answer that the port is gone
+	// removes it.
+	diags, err := r.read(ctx, &state)
+	if err != nil && nodeOutOfService(err) {
+		resp.Diagnostics.AddWarning("Node unreachable during refresh",
+			fmt.Sprintf("The quiesce port on %s could not be read: %s. Its last known state is kept; "+
+				"a node left quiesced or down by a rolling upgrade is finished by the next apply of apigw_rolling_upgrade.",
+				state.NodeURL.ValueString(), err))
+		return
+	}
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -313,7 +329,8 @@ func (r *quiescePortResource) Update(ctx context.Context, req resource.UpdateReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	resp.Diagnostics.Append(r.read(ctx, &plan)...)
+	diags, _ := r.read(ctx, &plan)
+	resp.Diagnostics.Append(diags...)
 	if plan.ID.IsNull() {
 		resp.Diagnostics.AddError("Quiesce port vanished during update",
 			"The port was deleted on the node while Terraform updated it. Run terraform apply again to re-create it.")
@@ -355,6 +372,14 @@ func (r *quiescePortResource) ImportState(ctx context.Context, req resource.Impo
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), portID(node, port))...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("node_url"), node)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("port"), port)...)
+}
+
+// nodeOutOfService tells a node that is not serving (no answer, or a 5xx
+// such as the disabled API Gateway package of a quiesced node) from one
+// that answered and refused (401, 403, 4xx), which stays an error.
+func nodeOutOfService(err error) bool {
+	var te *apigw.TransportError
+	return errors.As(err, &te) || apigw.StatusCode(err) >= 500
 }
 
 // portID is the resource ID and import ID: "<node_url>,<port>".

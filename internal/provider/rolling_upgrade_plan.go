@@ -146,13 +146,19 @@ func (r *rollingUpgradeResource) ModifyPlan(ctx context.Context, req resource.Mo
 	// not turn unknown then: a node that was still quiescing at plan time
 	// (left by an interrupted apply) has often stopped answering by apply.
 	versions := map[string]string{}
+	allReady := true
 	for _, s := range r.data.cachedSurvey(ctx, nodes) {
-		if s.Err != nil {
+		allReady = allReady && s.Ready
+		if s.Version == "" {
 			resp.Diagnostics.AddWarning("Node unreachable at plan time",
 				fmt.Sprintf("Node %q (%s) could not be read: %s. Its version is unknown until apply, which finishes or upgrades it first; it is listed in pending_nodes.", s.Node.Name, s.Node.URL, s.Err))
 			continue
 		}
 		versions[s.Node.Name] = s.Version
+		if !s.Ready && rollout.OnTarget(s.Version, target) {
+			resp.Diagnostics.AddWarning("Node on target but not ready",
+				fmt.Sprintf("Node %q (%s) reports %s but does not answer health 200. The apply waits until it is ready and finishes it (soak, after_node_command).", s.Node.Name, s.Node.URL, s.Version))
+		}
 	}
 	for _, err := range rollout.CheckVersions(nodes, versions, target, plan.AllowDowngrade.ValueBool()) {
 		resp.Diagnostics.AddAttributeError(path.Root("target_version"), "Target not reachable by a rolling upgrade", err.Error())
@@ -164,8 +170,10 @@ func (r *rollingUpgradeResource) ModifyPlan(ctx context.Context, req resource.Mo
 	pending, diags := pendingValue(ctx, nodes, versions, target)
 	resp.Diagnostics.Append(diags...)
 	switch {
-	case creating || len(pending.Elements()) > 0:
-		// Work to do: an apply rolls the pending nodes.
+	case creating || len(pending.Elements()) > 0 || !allReady:
+		// Work to do: an apply rolls the pending nodes and finishes any
+		// node on target that is not ready yet (left starting by an
+		// earlier run).
 		plan.PendingNodes = pending
 		plan.NodeVersions = types.MapUnknown(types.StringType)
 		plan.LastRollout = types.ListUnknown(rolloutEntryType)

@@ -358,7 +358,7 @@ func (r *rollingUpgradeResource) Read(ctx context.Context, req resource.ReadRequ
 	}
 	versions := map[string]string{}
 	for _, s := range r.data.survey(ctx, nodes) {
-		if s.Err != nil {
+		if s.Version == "" {
 			resp.Diagnostics.AddWarning("Node unreachable during refresh",
 				fmt.Sprintf("Node %q (%s) could not be read: %s. node_versions keeps its last known value for it.", s.Node.Name, s.Node.URL, s.Err))
 			continue

@@ -1,0 +1,97 @@
+package provider
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+
+	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
+)
+
+// TestAccRollingUpgrade_resumeQuiescedNode: the upgrade command fails and
+// leaves gw-2 quiesced (its admin port closed). The next plan must not fail
+// refreshing gw-2's quiesce port, and the apply finishes gw-2 first
+// without quiescing it again.
+func TestAccRollingUpgrade_resumeQuiescedNode(t *testing.T) {
+	u := newUpgradeTest(t, gwsim.Options{Nodes: 3})
+	marker := t.TempDir() + "/broken"
+	upgrade := []string{"sh", "-c", `if [ "$APIGW_NODE_NAME" = gw-2 ] && [ -e ` + marker + ` ]; then echo "fix archive missing" >&2; exit 4; fi; ` +
+		u.restartCommand(toVersion)[2]}
+	cfg := func(target string) string {
+		return regexp.MustCompile(`upgrade_command = \[.*\]`).ReplaceAllLiteralString(u.config(target, ""), "upgrade_command = "+hclList(upgrade))
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Providers,
+		Steps: []resource.TestStep{
+			{Config: cfg("10.15.0.5")},
+			{
+				PreConfig:   func() { writeFile(t, marker, "") },
+				Config:      cfg(target),
+				ExpectError: regexp.MustCompile(`(?s)node "gw-2".*fix archive missing`),
+			},
+			{
+				PreConfig: func() {
+					if s := u.cluster.Node("gw-2").State(); s != gwsim.StateQuiesced {
+						t.Fatalf("gw-2 is %s after the failed command, want quiesced", s)
+					}
+					removeFile(t, marker)
+				},
+				Config: cfg(target),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(upgradeAddr, plancheck.ResourceActionUpdate),
+				}},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					allOnTarget(u.cluster),
+					checkSim(func() error {
+						if q := countEvents(u.cluster, gwsim.EventQuiesceRequested); q["gw-2"] != 1 {
+							return errorf("gw-2 quiesced %d times, want once", q["gw-2"])
+						}
+						return nil
+					}),
+				),
+			},
+		},
+	})
+}
+
+// TestAccRollingUpgrade_finishesNodeLeftStarting: a node that already runs
+// the target but is not ready (left starting) is still work: the plan shows
+// an update and the apply waits for it and runs after_node_command for it.
+func TestAccRollingUpgrade_finishesNodeLeftStarting(t *testing.T) {
+	u := newUpgradeTest(t, gwsim.Options{Nodes: 3, RestartTime: 3 * time.Second})
+	log := t.TempDir() + "/after.log"
+	extra := "after_node_command = " + hclList([]string{"sh", "-c", `echo "$APIGW_NODE_NAME" >> ` + log})
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Providers,
+		Steps: []resource.TestStep{
+			{Config: u.config(target, extra)},
+			{
+				PreConfig: func() {
+					removeFile(t, log)
+					if err := u.cluster.Node("gw-2").Restart(gwsim.RestartOptions{Version: toVersion}); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: u.config(target, extra),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(upgradeAddr, plancheck.ResourceActionUpdate),
+					pendingIs(),
+				}},
+				Check: checkSim(func() error {
+					if s := u.cluster.Node("gw-2").State(); s != gwsim.StateReady {
+						return errorf("gw-2 is %s after apply, want ready", s)
+					}
+					got := strings.Fields(readFile(t, log))
+					if len(got) != 1 || got[0] != "gw-2" {
+						return errorf("after_node_command ran for %v, want only gw-2", got)
+					}
+					return nil
+				}),
+			},
+		},
+	})
+}
