@@ -45,17 +45,16 @@ func (j *job) needsRollback() bool {
 }
 
 // rollback runs rollback_command and waits until the node is ready on its
-// old version. After a cancellation it still runs, on a fresh context bounded
-// by ready_timeout + command_timeout, so the node is not left down silently.
+// old version. It always runs on a fresh context bounded by ready_timeout +
+// command_timeout, so neither a cancellation nor an apply deadline that is
+// nearly spent leaves the node down silently.
 func (r *run) rollback(ctx context.Context, j *job) rollbackResult {
 	if len(r.cfg.RollbackCommand) == 0 || !j.needsRollback() {
 		return rollbackResult{}
 	}
-	if ctx.Err() != nil {
-		fresh, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.ReadyTimeout+r.cfg.CommandTimeout)
-		defer cancel()
-		ctx = fresh
-	}
+	fresh, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.ReadyTimeout+r.cfg.CommandTimeout)
+	defer cancel()
+	ctx = fresh
 	rb := rollbackResult{ran: true}
 	r.ev.emit(j.node.Name, EventRollbackStarted, "running rollback_command to bring the node back on %s", orUnknown(j.from))
 	if _, err := r.runCommand(ctx, j, "rollback", r.cfg.RollbackCommand); err != nil {
