@@ -59,6 +59,9 @@ type providerData struct {
 	client     *apigw.Client
 	maxRetries int // max_retries: also bounds the verified repeats of quiesce and shutdown requests
 	cache      surveyCache
+	// password is only kept to be redacted from command output: commands
+	// inherit the environment, APIGW_PASSWORD included.
+	password string
 }
 
 func (p *apigwProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -166,7 +169,7 @@ func (p *apigwProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		resp.Diagnostics.AddError("Invalid provider configuration", err.Error())
 		return
 	}
-	data := &providerData{client: client, maxRetries: conf.MaxRetries}
+	data := &providerData{client: client, maxRetries: conf.MaxRetries, password: conf.Password}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 }

@@ -348,18 +348,31 @@ func (r *quiescePortResource) Delete(ctx context.Context, req resource.DeleteReq
 	c := r.data.client
 	node := state.NodeURL.ValueString()
 	ref := apigw.PortRef{ListenerKey: state.ListenerKey.ValueString(), Pkg: state.Package.ValueString()}
-	const why = " The gateway refuses to disable or delete the quiesce port while the node is in quiesce mode; " +
-		"finish or roll back the node's upgrade (restart it), then run terraform destroy again."
 	if _, err := c.GetPort(ctx, node, ref.ListenerKey); apigw.IsNotFound(err) {
 		return // already gone: nothing to delete
+	} else if err != nil {
+		resp.Diagnostics.AddError("Cannot read the quiesce port before deleting it", err.Error())
+		return
 	}
 	if err := c.DisablePort(ctx, node, ref); err != nil && !apigw.IsNotFound(err) {
-		resp.Diagnostics.AddError("Cannot disable the quiesce port", err.Error()+"."+why)
+		resp.Diagnostics.AddError("Cannot disable the quiesce port", err.Error()+whyRefused(err))
 		return
 	}
 	if err := c.DeletePort(ctx, node, ref); err != nil && !apigw.IsNotFound(err) {
-		resp.Diagnostics.AddError("Cannot delete the quiesce port", err.Error()+"."+why)
+		resp.Diagnostics.AddError("Cannot delete the quiesce port", err.Error()+whyRefused(err))
 	}
+}
+
+// whyRefused explains a refusal to disable or delete the port: when the
+// gateway answered with an error of its own (not about credentials), the
+// likely cause is a node in quiesce mode.
+func whyRefused(err error) string {
+	switch apigw.StatusCode(err) {
+	case 0, 401, 403, 404:
+		return ""
+	}
+	return ". The gateway refuses to disable or delete the quiesce port while the node is in quiesce mode; " +
+		"finish or roll back the node's upgrade (restart it), then run terraform destroy again."
 }
 
 // ImportState takes "<node_url>,<port>".

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -281,6 +282,9 @@ func (r *rollingUpgradeResource) roll(ctx context.Context, plan *rollingUpgradeM
 	for _, v := range cfg.CommandEnv {
 		secrets = append(secrets, v)
 	}
+	if r.data.password != "" {
+		secrets = append(secrets, r.data.password)
+	}
 	engine := rollout.Engine{
 		Gateway: gateway.NewWithRetries(r.data.client, r.data.maxRetries),
 		Runner:  &rollout.ExecRunner{Redact: secrets},
@@ -313,7 +317,18 @@ func (r *rollingUpgradeResource) roll(ctx context.Context, plan *rollingUpgradeM
 	out.TargetVersion = oldTarget
 	out.PendingNodes, d = pendingValue(ctx, cfg.Nodes, versions, cfg.Target)
 	out.diags.Append(d...)
-	out.diags.AddError("Rolling upgrade stopped", err.Error()+"\n\n"+progressSummary(report, cfg.Nodes, cfg.Target))
+	var step *rollout.StepError
+	if !errors.As(err, &step) {
+		// Refused before anything was touched (validation, versions,
+		// too many unready nodes): no progress to report, nothing to resume.
+		out.diags.AddError("Rolling upgrade refused: no node was touched", err.Error())
+		return out
+	}
+	resume := "target_version keeps its previous value in state; run terraform apply again to resume: nodes on target are skipped."
+	if oldTarget.IsNull() {
+		resume = "The resource is tainted, as after any failed create; the next terraform apply replaces it, which touches no node, and resumes: nodes on target are skipped."
+	}
+	out.diags.AddError("Rolling upgrade stopped", err.Error()+"\n\n"+progressSummary(report, cfg.Nodes, cfg.Target)+resume)
 	return out
 }
 
@@ -341,7 +356,6 @@ func progressSummary(report *rollout.Report, nodes []rollout.Node, target string
 		}
 		fmt.Fprintf(&b, "  - %s: %s (reports %s)\n", n.Name, state, v)
 	}
-	b.WriteString("target_version keeps its previous value in state; run terraform apply again to resume: nodes on target are skipped.")
 	return b.String()
 }
 
