@@ -8,13 +8,12 @@ import (
 	"github.com/gwops/terraform-provider-apigw/internal/rollout"
 )
 
-// surveyCache keeps what one Terraform command read of each node. Read
-// (the refresh) always asks the nodes and fills it; ModifyPlan reuses it.
-// That halves the reads of a plan, and it keeps the plan Terraform makes
-// again at apply time identical to the first one even when a node changes
-// in between (Terraform refuses a final plan that differs); the engine
-// reads the nodes afresh when it runs. The cache lives as long as the
-// provider's configuration, i.e. one Terraform command.
+// surveyCache keeps what the refresh read of each node. Read always asks
+// the nodes and fills it; ModifyPlan, which Terraform calls right after
+// in the same plan walk, reuses it: that halves the reads of a plan. It
+// lives as long as the provider's configuration, which Terraform makes
+// anew for each walk (the apply walk plans again with fresh reads), so it
+// never outlives one plan; the engine reads the nodes afresh when it runs.
 type surveyCache struct {
 	mu    sync.Mutex
 	nodes map[string]rollout.NodeStatus // by node URL
