@@ -817,7 +817,7 @@ func TestAccHardening_upgradeRefusals(t *testing.T) {
     { name = "gw-2", url = %q, quiesce_url = "http://127.0.0.1:2" },
   ]`, n[0].URL(), n[1].URL())
 	cases := []struct{ name, attrs, want string }{
-		{"empty target", `target_version = ""`, `target_version: .*it must be a dotted numeric version such as "10.15.0.7"`},
+		{"empty target", `target_version = ""`, `target_version: .*empty version; it must be a dotted numeric version`},
 		{"empty node name", `nodes = [{ name = "", url = "http://gw-1:5555", quiesce_url = "http://gw-1:4444" }, { name = "b", url = "http://gw-2:5555", quiesce_url = "http://gw-2:4444" }]`,
 			`nodes\[0\]\.name is empty`},
 		{"invalid quiesce_url", `nodes = [{ name = "a", url = "http://gw-1:5555", quiesce_url = "gw-1:4444" }, { name = "b", url = "http://gw-2:5555", quiesce_url = "http://gw-2:4444" }]`,

@@ -241,7 +241,7 @@ type versionValidator struct{}
 var _ validator.String = versionValidator{}
 
 func (versionValidator) Description(context.Context) string {
-	return `a dotted numeric version such as "10.15.0.7"`
+	return `a dotted numeric version of at least two segments, such as "10.15.0.7"`
 }
 
 func (v versionValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
@@ -250,7 +250,12 @@ func (v versionValidator) ValidateString(ctx context.Context, req validator.Stri
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	if err := rollout.ValidateVersion(req.ConfigValue.ValueString()); err != nil {
+	s := req.ConfigValue.ValueString()
+	err := rollout.ValidateVersion(s)
+	if err == nil && !strings.Contains(s, ".") {
+		err = fmt.Errorf("%q names no release (like 10.15)", s)
+	}
+	if err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid version",
 			fmt.Sprintf("%s: %s; it must be %s.", req.Path, err, v.Description(ctx)))
 	}

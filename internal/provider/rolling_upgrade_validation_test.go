@@ -54,6 +54,7 @@ func TestAccRollingUpgrade_planRefusals(t *testing.T) {
 		{"target in another release", "10.11.0.5.1", "10.15.0.7", nil, `(?s)gw-1.*(release|blue/green)`},
 		{"downgrade", "10.15.0.7.1", "10.15.0.5", nil, `(?s)gw-1.*allow_downgrade`},
 		{"invalid target", fromVersion, "10.15.x", nil, `(?s)target_version.*dotted`},
+		{"target without release", fromVersion, "10", nil, `(?s)target_version.*names no release`},
 		{"duplicate names", fromVersion, target, map[string]string{"nodes": `[
     { name = "gw-1", url = "http://127.0.0.1:10001", quiesce_url = "http://127.0.0.1:1" },
     { name = "gw-1", url = "http://127.0.0.1:10002", quiesce_url = "http://127.0.0.1:2" },
