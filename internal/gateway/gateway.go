@@ -103,20 +103,25 @@ func (g gateway) DrainShutdown(ctx context.Context, nodeURL string, timeout time
 // effect, or the node went down) and gone(err) says how the engine takes
 // that; a node that still serves gets the request again, at most
 // g.retries times. For quiesce the gateway's 409 then tells that an earlier
-// attempt took effect. A final HTTP error answer means the gateway did
-// nothing: it is marked rollout.Refused.
+// attempt took effect. A final HTTP error answer is marked rollout.Refused
+// (the gateway did nothing) only when no attempt's outcome was left open:
+// after a lost answer, or a 502/504 from a proxy whose upstream may have
+// acted, the node may already be on its way down.
 func (g gateway) notBlind(ctx context.Context, nodeURL string, send func() error, gone func(error) error) error {
+	open := false
 	for attempt := 0; ; attempt++ {
 		err := send()
+		status := apigw.StatusCode(err)
 		switch {
 		case err == nil || errors.Is(err, rollout.ErrAlreadyQuiesced) || ctx.Err() != nil:
 			return err
 		case !Transient(err) || attempt >= g.retries:
-			if apigw.StatusCode(err) != 0 {
+			if status != 0 && status != http.StatusBadGateway && status != http.StatusGatewayTimeout && !open {
 				return rollout.Refused(err)
 			}
 			return err
 		}
+		open = open || status == 0 || status == http.StatusBadGateway || status == http.StatusGatewayTimeout
 		if Backoff(ctx, attempt) != nil {
 			return err
 		}

@@ -75,6 +75,7 @@ func TestQuiesceAll(t *testing.T) {
 		{"503 and the node left service: not repeated", []int{503}, 503, 1, func(err error) bool { return errors.Is(err, rollout.ErrAlreadyQuiesced) }},
 		{"500 is a refusal, never repeated", []int{500}, 200, 1, func(err error) bool { return rollout.IsRefused(err) && apigw.StatusCode(err) == 500 }},
 		{"repeats are bounded", []int{503, 503, 503, 503}, 200, 3, func(err error) bool { return rollout.IsRefused(err) && apigw.StatusCode(err) == 503 }},
+		{"a 504 may have reached the node: not a refusal", []int{504, 500}, 200, 2, func(err error) bool { return !rollout.IsRefused(err) && apigw.StatusCode(err) == 500 }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
