@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -170,9 +171,14 @@ func TestAccRollingUpgrade_soak(t *testing.T) {
 	})
 }
 
-// terraformChildren returns the PIDs of terraform processes this test
-// process started (terraform-plugin-testing runs the CLI as a child).
+// terraformChildren returns the PIDs of the Terraform (or OpenTofu) CLI
+// processes this test process started (terraform-plugin-testing runs the
+// CLI as a child).
 func terraformChildren() []int {
+	cli := "(" + filepath.Base(os.Getenv("TF_ACC_TERRAFORM_PATH"))
+	if cli == "(." {
+		cli = "(terraform"
+	}
 	entries, _ := os.ReadDir("/proc")
 	var pids []int
 	for _, e := range entries {
@@ -187,7 +193,7 @@ func terraformChildren() []int {
 		// pid (comm) state ppid ...
 		s := string(stat)
 		end := strings.LastIndex(s, ")")
-		if end < 0 || !strings.Contains(s[:end], "(terraform") {
+		if end < 0 || !strings.Contains(s[:end], cli) {
 			continue
 		}
 		fields := strings.Fields(s[end+1:])
