@@ -277,24 +277,12 @@ func TestAccHardening_admin503(t *testing.T) {
 func TestAccHardening_admin503DrainShutdown(t *testing.T) {
 	u := newUpgradeTest(t, gwsim.Options{Nodes: 3})
 	proxies := map[string]*recorder{}
-	var nodes strings.Builder
 	for _, n := range u.cluster.Nodes() {
 		n.SetFaults(gwsim.Faults{Admin503Rate: 0.3})
-		p := newRecorder(t, n.URL())
-		proxies[n.Name()] = p
-		fmt.Fprintf(&nodes, "    { name = %q, url = %q },\n", n.Name(), p.URL())
+		proxies[n.Name()] = newRecorder(t, n.URL())
 	}
 	proxies["gw-2"].refuseNext(http.MethodPost, "/rest/apigateway/shutdown", 1)
-	config := providerConfig("") + fmt.Sprintf(`
-resource "apigw_rolling_upgrade" "u" {
-  target_version  = %q
-  strategy        = "drain_shutdown"
-  nodes = [
-%s  ]
-  upgrade_command = %s
-  poll_interval   = "50ms"
-}
-`, target, nodes.String(), hclList(u.restartCommand(toVersion)))
+	config := u.drainShutdownConfig(func(n *gwsim.Node) string { return proxies[n.Name()].URL() })
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Providers,
 		Steps: []resource.TestStep{{

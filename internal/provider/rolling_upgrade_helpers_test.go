@@ -109,6 +109,26 @@ resource "apigw_rolling_upgrade" "u" {
 `, targetVersion, nodes.String(), hclList(u.restartCommand(toVersion)), extra)
 }
 
+// drainShutdownConfig renders the upgrade resource with strategy
+// drain_shutdown (no quiesce ports); urlOf gives each node's URL, e.g. a
+// proxy in front of it.
+func (u *upgradeTest) drainShutdownConfig(urlOf func(*gwsim.Node) string) string {
+	var nodes strings.Builder
+	for _, n := range u.cluster.Nodes() {
+		fmt.Fprintf(&nodes, "    { name = %q, url = %q },\n", n.Name(), urlOf(n))
+	}
+	return providerConfig("") + fmt.Sprintf(`
+resource "apigw_rolling_upgrade" "u" {
+  target_version  = %q
+  strategy        = "drain_shutdown"
+  nodes = [
+%s  ]
+  upgrade_command = %s
+  poll_interval   = "50ms"
+}
+`, target, nodes.String(), hclList(u.restartCommand(toVersion)))
+}
+
 // hclList renders argv as an HCL list of strings.
 func hclList(argv []string) string {
 	q := make([]string, len(argv))

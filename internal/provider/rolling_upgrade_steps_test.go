@@ -3,7 +3,6 @@ package provider
 import (
 	"bufio"
 	"context"
-	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -26,20 +25,7 @@ import (
 // down with option drain instead of quiescing it.
 func TestAccRollingUpgrade_drainShutdown(t *testing.T) {
 	u := newUpgradeTest(t, gwsim.Options{Nodes: 3})
-	var nodes strings.Builder
-	for _, n := range u.cluster.Nodes() {
-		fmt.Fprintf(&nodes, "    { name = %q, url = %q },\n", n.Name(), n.URL())
-	}
-	config := providerConfig("") + fmt.Sprintf(`
-resource "apigw_rolling_upgrade" "u" {
-  target_version  = %q
-  strategy        = "drain_shutdown"
-  nodes = [
-%s  ]
-  upgrade_command = %s
-  poll_interval   = "50ms"
-}
-`, target, nodes.String(), hclList(u.restartCommand(toVersion)))
+	config := u.drainShutdownConfig(func(n *gwsim.Node) string { return n.URL() })
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Providers,
 		Steps: []resource.TestStep{{
