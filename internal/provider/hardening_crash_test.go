@@ -358,7 +358,8 @@ func planAfterStop(t *testing.T, w *tfWorkdir) {
 	for _, re := range []string{
 		`apigw_rolling_upgrade\.u will be updated in-place`,
 		`target_version\s+= "10\.15\.0\.5" -> "10\.15\.0\.7"`,
-		`(?s)pending_nodes\s+= \[.*"gw-2",.*"gw-3",`,
+		// pending_nodes is checked in the JSON plan below: after Ctrl-C the
+		// refreshed state already lists gw-2 and gw-3, so the text shows no diff.
 	} {
 		if !regexp.MustCompile(re).MatchString(out) {
 			t.Errorf("the plan after the stop does not show %s:\n%s", re, out)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -259,7 +260,19 @@ func (r *rollingUpgradeResource) Update(ctx context.Context, req resource.Update
 	out := r.roll(ctx, &plan, state.TargetVersion, state.NodeVersions)
 	resp.Diagnostics.Append(out.diags...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &out.rollingUpgradeModel)...)
+	// A stopped rollout keeps the old target_version; remember the target
+	// it was rolling to, so that refreshes list what is still pending
+	// towards it rather than towards the old one.
+	attempted := []byte(nil)
+	if out.diags.HasError() {
+		attempted, _ = json.Marshal(plan.TargetVersion.ValueString())
+	}
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, attemptedTargetKey, attempted)...)
 }
+
+// attemptedTargetKey names the private state entry holding the target of a
+// rollout that stopped before every node reached it.
+const attemptedTargetKey = "attempted_target"
 
 // rolledModel is a model on its way to state, with the diagnostics of the
 // rollout that produced it.
@@ -383,8 +396,12 @@ func (r *rollingUpgradeResource) Read(ctx context.Context, req resource.ReadRequ
 	resp.Diagnostics.Append(diags...)
 	known := map[string]string{}
 	state.NodeVersions.ElementsAs(ctx, &known, false)
-	if !state.TargetVersion.IsNull() {
-		state.PendingNodes, diags = pendingValue(ctx, nodes, known, state.TargetVersion.ValueString())
+	pendingTowards := state.TargetVersion.ValueString()
+	if b, d := req.Private.GetKey(ctx, attemptedTargetKey); !d.HasError() && len(b) > 0 {
+		_ = json.Unmarshal(b, &pendingTowards)
+	}
+	if pendingTowards != "" {
+		state.PendingNodes, diags = pendingValue(ctx, nodes, known, pendingTowards)
 		resp.Diagnostics.Append(diags...)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)

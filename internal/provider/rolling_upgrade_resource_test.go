@@ -149,6 +149,9 @@ func TestAccRollingUpgrade_drainTimeout(t *testing.T) {
 				Config: u.config(target, `drain_timeout = "1s"`),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					expectPrior{upgradeAddr, "target_version", "10.15.0.5"},
+					// The refreshed state lists what is pending towards the
+					// target the stopped rollout was rolling to.
+					expectPrior{upgradeAddr, "pending_nodes", []any{"gw-2", "gw-3"}},
 					expectPriorOutcomes{upgradeAddr, []string{"gw-1=upgraded", "gw-2=failed"}},
 					pendingIs("gw-2", "gw-3"),
 				}},
