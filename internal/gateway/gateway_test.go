@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -20,6 +21,7 @@ type fakeNode struct {
 	quiesce      []int
 	healthStatus int
 	quiesceCalls int
+	shutdownBody string
 }
 
 func (f *fakeNode) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -41,6 +43,10 @@ func (f *fakeNode) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		} else {
 			_, _ = w.Write([]byte(`{"errorDetails":" no"}`))
 		}
+	case "/rest/apigateway/shutdown":
+		body, _ := io.ReadAll(r.Body)
+		f.shutdownBody = string(body)
+		_, _ = w.Write([]byte(`{"message":"Server shutdown is in progress."}`))
 	case "/invoke/wm.server.quiesce/getQuiescePortDetails":
 		_, _ = w.Write([]byte(`{"portAlias":"QuiescePort","portKey":"HTTPListener@4444","portPackage":"WmRoot"}`))
 	default:
@@ -109,5 +115,19 @@ func TestTransient(t *testing.T) {
 	}
 	if !Transient(&apigw.TransportError{Err: errors.New("connection reset")}) {
 		t.Error("a request without an answer must count as transient")
+	}
+}
+
+// TestDrainShutdownBody: the engine passes drain_timeout as it is; the API
+// takes whole minutes, so 90s becomes 2, with the body the contract gives.
+func TestDrainShutdownBody(t *testing.T) {
+	f := &fakeNode{healthStatus: 200}
+	gw, url := newGateway(t, f)
+	if err := gw.DrainShutdown(context.Background(), url, 90*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	want := `{"bounce":false,"option":"drain","timeout":2,"quiesce":false}`
+	if f.shutdownBody != want {
+		t.Fatalf("shutdown body = %s, want %s", f.shutdownBody, want)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 )
 
 // upgradeNode brings one node to target; on failure it rolls back (when
@@ -97,14 +96,14 @@ func (r *run) takeOut(ctx context.Context, j *job) error {
 	}
 	switch r.cfg.Strategy {
 	case StrategyDrainShutdown:
-		minutes := (r.cfg.DrainTimeout + time.Minute - 1) / time.Minute
-		if err := r.gw.DrainShutdown(ctx, j.node.URL, minutes*time.Minute); err != nil {
+		// The Gateway rounds to whatever unit its API takes.
+		if err := r.gw.DrainShutdown(ctx, j.node.URL, r.cfg.DrainTimeout); err != nil {
 			if IsRefused(err) && ctx.Err() == nil {
 				return refused(StepDrainShutdown, err)
 			}
 			return fail(StepDrainShutdown, ctxOr(ctx, err))
 		}
-		r.ev.emit(j.node.Name, EventQuiesceRequested, "shutdown with option drain requested (timeout %d min)", minutes)
+		r.ev.emit(j.node.Name, EventQuiesceRequested, "shutdown with option drain requested (drain_timeout %s)", r.cfg.DrainTimeout)
 	default:
 		err := r.gw.QuiesceAll(ctx, j.node.URL, r.cfg.Flush)
 		switch {

@@ -11,8 +11,6 @@ import (
 // were waiting for.
 var errWaitTimeout = errors.New("wait timed out")
 
-// minPoll is the fastest the engine ever polls.
-const minPoll = 10 * time.Millisecond
 
 // backoff spaces polls: fast at first, since a drain or a restart may end
 // soon, then doubling up to PollInterval so that a long wait costs one
@@ -22,7 +20,7 @@ type backoff struct {
 }
 
 func newBackoff(poll time.Duration) *backoff {
-	first := max(poll/10, minPoll)
+	first := max(poll/10, MinPollInterval)
 	first = min(first, poll)
 	return &backoff{first: first, next: first, max: poll}
 }
