@@ -11,7 +11,6 @@ import (
 // were waiting for.
 var errWaitTimeout = errors.New("wait timed out")
 
-
 // backoff spaces polls: fast at first, since a drain or a restart may end
 // soon, then doubling up to PollInterval so that a long wait costs one
 // request per interval.
