@@ -186,9 +186,25 @@ func (r *quiescePortResource) Create(ctx context.Context, req resource.CreateReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	diags, _ := r.read(ctx, &plan)
-	resp.Diagnostics.Append(diags...)
+	resp.Diagnostics.Append(r.readBack(ctx, &plan)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// readBack refreshes m after a create or update and checks that the node
+// now reports this port as its quiesce port. The shape of the read-back
+// answer is only inferred from the vendor's material; a gateway that
+// answers otherwise gets an error that says so, instead of Terraform's
+// "inconsistent result after apply" about quiesce_url.
+func (r *quiescePortResource) readBack(ctx context.Context, m *quiescePortModel) diag.Diagnostics {
+	diags, _ := r.read(ctx, m)
+	if !diags.HasError() && !m.ID.IsNull() && m.QuiesceURL.ValueString() == "" {
+		diags.AddError("Quiesce port not confirmed by the node",
+			fmt.Sprintf("setQuiescePort with alias %q succeeded on %s, but getQuiescePortDetails does not report that alias afterwards. "+
+				"Check the node's quiesce-port setting by hand; if it shows %q, please report the answer of "+
+				"GET /invoke/wm.server.quiesce/getQuiescePortDetails so the provider can read it.",
+				m.Alias.ValueString(), m.NodeURL.ValueString(), m.Alias.ValueString()))
+	}
+	return diags
 }
 
 // createPort creates the port. Creating is not idempotent (a second create
@@ -329,8 +345,7 @@ func (r *quiescePortResource) Update(ctx context.Context, req resource.UpdateReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	diags, _ := r.read(ctx, &plan)
-	resp.Diagnostics.Append(diags...)
+	resp.Diagnostics.Append(r.readBack(ctx, &plan)...)
 	if plan.ID.IsNull() {
 		resp.Diagnostics.AddError("Quiesce port vanished during update",
 			"The port was deleted on the node while Terraform updated it. Run terraform apply again to re-create it.")
