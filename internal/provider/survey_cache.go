@@ -21,7 +21,7 @@ type surveyCache struct {
 
 // survey asks every node, concurrently, and remembers the answers.
 func (d *providerData) survey(ctx context.Context, nodes []rollout.Node) []rollout.NodeStatus {
-	out := rollout.Survey(ctx, gateway.New(d.client), nodes, surveyConcurrency)
+	out := rollout.Survey(ctx, gateway.New(d.client), nodes)
 	d.cache.mu.Lock()
 	defer d.cache.mu.Unlock()
 	if d.cache.nodes == nil {

@@ -161,9 +161,14 @@ func (g *slowGateway) Version(ctx context.Context, url string) (string, error) {
 	return g.fakeCluster.Version(ctx, url)
 }
 
+func (g *slowGateway) Health(ctx context.Context, url string) (int, error) {
+	time.Sleep(time.Second)
+	return g.fakeCluster.Health(ctx, url)
+}
+
 func TestSurveyKeepsOrderAndBoundsConcurrency(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		versions := make([]string, 40)
+		versions := make([]string, SurveyConcurrency+44)
 		for i := range versions {
 			versions[i] = oldV
 		}
@@ -171,15 +176,17 @@ func TestSurveyKeepsOrderAndBoundsConcurrency(t *testing.T) {
 		c.node("gw-7").ph = phDown
 		c.node("gw-9").ph = phStarting
 		c.node("gw-9").until = time.Now().Add(time.Hour)
-		c.node("gw-9").startTime = 2 * time.Hour // past half of its start: serverinfo up, health 500
+		c.node("gw-9").startTime = 4 * time.Hour // past half of its start: serverinfo up, health 500
 		g := &slowGateway{fakeCluster: c}
 		start := time.Now()
-		st := Survey(t.Context(), g, c.Nodes(), 8)
-		if g.max != 8 {
-			t.Errorf("max concurrent reads %d, want 8", g.max)
+		st := Survey(t.Context(), g, c.Nodes())
+		if g.max != SurveyConcurrency {
+			t.Errorf("max nodes read at once %d, want %d", g.max, SurveyConcurrency)
 		}
-		if took := time.Since(start); took != 5*time.Second {
-			t.Errorf("40 nodes, 8 at a time, 1s each took %s", took)
+		// Two rounds; a node's version read and health probe (1s each)
+		// run side by side.
+		if took := time.Since(start); took != 2*time.Second {
+			t.Errorf("%d nodes, %d at a time, two 1s reads each took %s, want 2s", len(versions), SurveyConcurrency, took)
 		}
 		for i, s := range st {
 			if s.Node.Name != c.nodes[i].Name {

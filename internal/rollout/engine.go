@@ -119,7 +119,7 @@ func (e *Engine) Run(ctx context.Context, cfg Config) (*Report, error) {
 // nodes and returns the work in order: nodes that are already out of service
 // first (they cost no further capacity), then the serving ones in node order.
 func (r *run) plan(ctx context.Context) ([]*job, error) {
-	statuses := Survey(ctx, r.gw, r.cfg.Nodes, DefaultSurveyConcurrency)
+	statuses := Survey(ctx, r.gw, r.cfg.Nodes)
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("rollout interrupted while reading the nodes, before any node was touched: %w", err)
 	}

@@ -152,7 +152,7 @@ func (r *run) unreadyPeers(ctx context.Context, peers []Node) []string {
 	}
 	r.mu.Unlock()
 	why := make([]string, len(stale))
-	forEach(len(stale), DefaultSurveyConcurrency, func(i int) {
+	forEach(len(stale), SurveyConcurrency, func(i int) {
 		code, err := r.gw.Health(ctx, stale[i].URL)
 		ok := err == nil && code == 200
 		r.markReady(stale[i].Name, ok)
