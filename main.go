@@ -6,6 +6,7 @@ import (
 	"context"
 	"flag"
 	"log"
+	"os"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
@@ -20,6 +21,13 @@ func main() {
 	flag.BoolVar(&debug, "debug", false, "start the provider with support for debuggers like delve")
 	flag.Parse()
 
+	if !debug {
+		// Under a debugger the logs go to this process's own stderr, where
+		// the user reads them; otherwise only Terraform can keep them.
+		if _, err := provider.SilenceUncollectedLogs(os.LookupEnv, os.Setenv); err != nil {
+			log.Printf("[WARN] %s", err)
+		}
+	}
 	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
 		Address: provider.Address,
 		Debug:   debug,
