@@ -48,11 +48,6 @@ const (
 	defaultSoakDuration   = "0s"
 	defaultPollInterval   = "2s"
 	defaultApplyTimeout   = 2 * time.Hour
-	// surveyConcurrency bounds the nodes read at once by refresh and plan.
-	// Each node still gets one request at a time; 64 keeps a 200-node
-	// plan from waiting through 13 rounds of admin-call latency twice
-	// (refresh, then ModifyPlan): make bench, plan section.
-	surveyConcurrency = 64
 )
 
 // flushValues are the only values the quiesce API accepts in flush.
@@ -199,22 +194,13 @@ func (r *rollingUpgradeResource) Schema(ctx context.Context, _ resource.SchemaRe
 				MarkdownDescription: "Nodes not on target, known at plan time. After a successful apply it keeps the planned value " +
 					"(Terraform requires it); the next refresh shows what is still pending.",
 			},
-			"last_rollout": schema.ListNestedAttribute{
-				Computed:            true,
-				MarkdownDescription: "One object a node touched by the last apply, in the order they started.",
-				NestedObject: schema.NestedAttributeObject{
-					Attributes: map[string]schema.Attribute{
-						"node":            schema.StringAttribute{Computed: true, MarkdownDescription: "Node name."},
-						"from_version":    schema.StringAttribute{Computed: true, MarkdownDescription: "Version before."},
-						"to_version":      schema.StringAttribute{Computed: true, MarkdownDescription: "Version after."},
-						"outcome":         schema.StringAttribute{Computed: true, MarkdownDescription: "`upgraded`, `skipped`, `failed` or `rolled_back`."},
-						"started_at":      schema.StringAttribute{Computed: true, MarkdownDescription: "RFC 3339."},
-						"finished_at":     schema.StringAttribute{Computed: true, MarkdownDescription: "RFC 3339."},
-						"drain_seconds":   schema.Float64Attribute{Computed: true, MarkdownDescription: "Quiesce (or drain) request until drained."},
-						"command_seconds": schema.Float64Attribute{Computed: true, MarkdownDescription: "Run time of `upgrade_command`."},
-						"ready_seconds":   schema.Float64Attribute{Computed: true, MarkdownDescription: "Command end until ready on target."},
-					},
-				},
+			"last_rollout": schema.ListAttribute{
+				Computed:    true,
+				ElementType: rolloutEntryType,
+				MarkdownDescription: "One object a node touched by the last apply, in the order they started: `node`; `from_version` and " +
+					"`to_version`; `outcome` (`upgraded`, `skipped`, `failed` or `rolled_back`); `started_at` and `finished_at` (RFC 3339); " +
+					"`drain_seconds` (quiesce or drain request until drained), `command_seconds` (run time of `upgrade_command`) and " +
+					"`ready_seconds` (command end until ready on target).",
 			},
 		},
 	}
