@@ -27,11 +27,7 @@ func (r *rollingUpgradeResource) ValidateConfig(ctx context.Context, req resourc
 	if resp.Diagnostics.HasError() || cfg.Nodes.IsNull() || cfg.Nodes.IsUnknown() {
 		return
 	}
-	var specs []nodeSpecModel
-	resp.Diagnostics.Append(cfg.Nodes.ElementsAs(ctx, &specs, false)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
+	specs := nodeSpecs(cfg.Nodes)
 	strategy := cfg.Strategy.ValueString()
 	quiesce := cfg.Strategy.IsNull() || strategy == string(rollout.StrategyQuiesceAll)
 	names, urls := map[string]int{}, map[string]int{}
@@ -124,8 +120,7 @@ func (r *rollingUpgradeResource) ModifyPlan(ctx context.Context, req resource.Mo
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 	}
 
-	nodes, known, diags := plan.knownNodes(ctx)
-	resp.Diagnostics.Append(diags...)
+	nodes, known := plan.knownNodes()
 	if !known || plan.TargetVersion.IsUnknown() {
 		unknownRollout()
 		return
@@ -211,8 +206,7 @@ func (r *rollingUpgradeResource) validateWithEngine(ctx context.Context, plan *r
 	if diags.HasError() {
 		return diags
 	}
-	var specs []nodeSpecModel
-	diags.Append(plan.Nodes.ElementsAs(ctx, &specs, false)...)
+	specs := nodeSpecs(plan.Nodes)
 	for _, e := range rollout.AttrErrors(cfg.Validate()) {
 		p, index, field := attrPath(e.Attribute)
 		if field == "quiesce_url" && index < len(specs) && specs[index].QuiesceURL.IsUnknown() {

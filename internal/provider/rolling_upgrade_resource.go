@@ -217,7 +217,7 @@ func (r *rollingUpgradeResource) Create(ctx context.Context, req resource.Create
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 
-	plan.ID = types.StringValue(clusterID(ctx, &plan))
+	plan.ID = types.StringValue(clusterID(&plan))
 	// A failed Create has no previous target: target_version is left null
 	// and Terraform taints the resource; its replacement resumes.
 	out := r.roll(ctx, &plan, types.StringNull(), types.MapNull(types.StringType))
@@ -302,7 +302,7 @@ func (r *rollingUpgradeResource) roll(ctx context.Context, plan *rollingUpgradeM
 	nv, d := versionsValue(ctx, cfg.Nodes, versions, oldVersions)
 	out.diags.Append(d...)
 	out.NodeVersions = nv
-	lr, d := rolloutValue(ctx, report)
+	lr, d := rolloutValue(report)
 	out.diags.Append(d...)
 	out.LastRollout = lr
 	if err == nil {
@@ -364,8 +364,7 @@ func (r *rollingUpgradeResource) Read(ctx context.Context, req resource.ReadRequ
 	if resp.Diagnostics.HasError() || r.data == nil {
 		return
 	}
-	nodes, ok, diags := state.knownNodes(ctx)
-	resp.Diagnostics.Append(diags...)
+	nodes, ok := state.knownNodes()
 	if !ok {
 		return
 	}
@@ -378,6 +377,7 @@ func (r *rollingUpgradeResource) Read(ctx context.Context, req resource.ReadRequ
 		}
 		versions[s.Node.Name] = s.Version
 	}
+	var diags diag.Diagnostics
 	state.NodeVersions, diags = versionsValue(ctx, nodes, versions, state.NodeVersions)
 	resp.Diagnostics.Append(diags...)
 	known := map[string]string{}
@@ -399,8 +399,8 @@ func (r *rollingUpgradeResource) Delete(ctx context.Context, _ resource.DeleteRe
 }
 
 // clusterID derives a stable ID from the node URLs.
-func clusterID(ctx context.Context, m *rollingUpgradeModel) string {
-	nodes, _, _ := m.knownNodes(ctx)
+func clusterID(m *rollingUpgradeModel) string {
+	nodes, _ := m.knownNodes()
 	h := sha256.New()
 	for _, n := range nodes {
 		h.Write([]byte(n.URL + "\n"))
