@@ -410,6 +410,29 @@ func TestAccHardening_refuseMidDrain(t *testing.T) {
 	})
 }
 
+// TestAccHardening_refuseMidDrainWarns: the same crash through the real CLI
+// with the provider as its own process, to read what the user sees: the
+// apply succeeds with a warning that names gw-2, its quiesce port and the
+// metrics at risk; the nodes that drained cleanly get none.
+func TestAccHardening_refuseMidDrainWarns(t *testing.T) {
+	u := newUpgradeTest(t, gwsim.Options{Nodes: 3, DrainTime: 600 * time.Millisecond})
+	w := newTFWorkdir(t)
+	w.setConfig(u.config("10.15.0.5", ""))
+	w.mustRun(applyArgs...)
+	u.cluster.Node("gw-2").SetFaults(gwsim.Faults{RefuseMidDrain: true})
+	w.setConfig(u.config(target, ""))
+	out := w.mustRun(applyArgs...)
+	if !strings.Contains(out, "Warning: Node gw-2: check its metrics") || !strings.Contains(out, fmt.Sprintf(":%d", u.ports["gw-2"])) ||
+		!strings.Contains(out, "flushing") {
+		t.Fatalf("apply output lacks the warning about gw-2's drain:\n%s", out)
+	}
+	for _, clean := range []string{"gw-1", "gw-3"} {
+		if strings.Contains(out, "Node "+clean+": check") {
+			t.Errorf("%s drained cleanly but got a warning:\n%s", clean, out)
+		}
+	}
+}
+
 // TestAccHardening_healthFlaps: after its restart gw-1's health answers 200, 500,
 // 200, ... before it settles. One 200 is not readiness: gw-2 is not taken
 // out of service until gw-1 has settled.

@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
@@ -294,6 +295,13 @@ func (r *rollingUpgradeResource) roll(ctx context.Context, plan *rollingUpgradeM
 	}
 	report, err := engine.Run(ctx, cfg)
 	r.data.forget(cfg.Nodes)
+	if report != nil {
+		for _, res := range report.Results {
+			if res.Warning != "" {
+				out.diags.AddAttributeWarning(path.Root("nodes"), fmt.Sprintf("Node %s: check its metrics", res.Node), fmt.Sprintf("Node %s: %s", res.Node, res.Warning))
+			}
+		}
+	}
 
 	versions := map[string]string{}
 	if report != nil {

@@ -54,8 +54,11 @@ type job struct {
 	// refused: the gateway refused to quiesce (or shut down) the node and
 	// did nothing; state is what it was before the request.
 	refused bool
-	res     NodeResult
-	slot    int // index in Report.Results
+	// silent is the transport error that ended the drain wait: the node
+	// stopped answering rather than answering "not 200".
+	silent error
+	res    NodeResult
+	slot   int // index in Report.Results
 }
 
 // run is the state of one Engine.Run.

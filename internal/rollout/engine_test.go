@@ -130,6 +130,52 @@ func TestHappyPathThreeNodes(t *testing.T) {
 	})
 }
 
+// TestDrainEndingInSilenceWarns: gw-2 stops answering on every port at the
+// end of its quiesce (a crash) instead of answering an error status on the
+// quiesce port as a quiesced node does. The tutorial's rule counts that as
+// drained, so the rollout goes on, but gw-2's result and its drained event
+// say that its metrics may not have been flushed. Clean drains, and
+// drain_shutdown (whose normal end is silence), carry no warning.
+func TestDrainEndingInSilenceWarns(t *testing.T) {
+	for _, strategy := range []Strategy{StrategyQuiesceAll, StrategyDrainShutdown} {
+		t.Run(string(strategy), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				h := newHarness(t, oldV, oldV, oldV)
+				h.cfg.Strategy = strategy
+				h.c.node("gw-2").crashed = true
+				rep, _, err := h.run(t.Context())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := outcomes(rep); got != "gw-1:upgraded gw-2:upgraded gw-3:upgraded" {
+					t.Fatalf("outcomes: %s", got)
+				}
+				warns := strategy == StrategyQuiesceAll
+				for _, r := range rep.Results {
+					switch {
+					case r.Node == "gw-2" && warns:
+						if !strings.Contains(r.Warning, "http://gw-2:4444") || !strings.Contains(r.Warning, "connection refused") ||
+							!strings.Contains(r.Warning, "metrics") {
+							t.Errorf("gw-2 warning %q: want the quiesce URL, the error and the metrics risk", r.Warning)
+						}
+					case r.Warning != "":
+						t.Errorf("%s: unexpected warning %q", r.Node, r.Warning)
+					}
+				}
+				var drained string
+				for _, e := range h.ev.all() {
+					if e.Node == "gw-2" && e.Kind == EventDrained {
+						drained = e.Message
+					}
+				}
+				if got := strings.Contains(drained, "may not have been flushed"); got != warns {
+					t.Errorf("gw-2 drained event %q: warning shown %v, want %v", drained, got, warns)
+				}
+			})
+		})
+	}
+}
+
 func TestSkipsNodesOnTarget(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, oldV, "10.15.0.7.999", oldV)

@@ -39,6 +39,7 @@ type fakeNode struct {
 	quiesceErr     error
 	neverDrains    bool
 	primaryClosed  bool          // while quiescing, the primary port is already closed
+	crashed        bool          // stops answering on every port once quiesced
 	unhealthyAfter time.Duration // after an upgrade, health 500 once running this long
 	runningSince   time.Time
 	upgraded       bool
@@ -162,8 +163,12 @@ func (c *fakeCluster) Health(ctx context.Context, url string) (int, error) {
 	c.health[url] = append(c.health[url], now)
 	if n := c.byQURL[url]; n != nil {
 		n.advance(now)
-		if !n.noQuiescePort && (n.ph == phRunning || n.ph == phQuiescing) {
+		switch {
+		case n.noQuiescePort:
+		case n.ph == phRunning || n.ph == phQuiescing:
 			return 200, nil
+		case n.ph == phQuiesced && !n.crashed:
+			return 503, nil // the package is disabled; the port stays open
 		}
 		return 0, errRefused
 	}

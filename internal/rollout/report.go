@@ -27,6 +27,10 @@ type NodeResult struct {
 	// Command is the upgrade command; Ready from command end until ready.
 	// Zero for steps that did not run.
 	Drain, Command, Ready time.Duration
+	// Warning, when set, is something the operator should check although
+	// the node was upgraded, e.g. a drain that ended with the node going
+	// silent instead of reporting that quiescing had finished.
+	Warning string
 }
 
 // Report is what a Run did, returned even when it fails.
