@@ -135,16 +135,32 @@ func (r *rollingUpgradeResource) ModifyPlan(ctx context.Context, req resource.Mo
 		return
 	}
 
-	// An unreachable node counts as pending (its version is unknown): apply
-	// finishes or upgrades it first. pending_nodes stays known, because
-	// Terraform plans again during apply and a value known at plan time must
-	// not turn unknown then: a node that was still quiescing at plan time
-	// (left by an interrupted apply) has often stopped answering by apply.
+	// An unreachable node counts with its last known version, as refresh
+	// does, and as pending when it has none. pending_nodes stays known,
+	// because Terraform plans again during apply, and a value known at plan
+	// time must come out the same then: a node that was still quiescing at
+	// plan time (left by an interrupted apply) has often stopped answering
+	// by apply, and one that was down at plan time may be back.
+	lastKnown := map[string]string{}
+	if !creating {
+		var prior types.Map
+		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("node_versions"), &prior)...)
+		if !prior.IsNull() && !prior.IsUnknown() {
+			resp.Diagnostics.Append(prior.ElementsAs(ctx, &lastKnown, false)...)
+		}
+	}
 	versions := map[string]string{}
 	allReady := true
 	for _, s := range r.data.cachedSurvey(ctx, nodes) {
 		allReady = allReady && s.Ready
 		if s.Version == "" {
+			if last := lastKnown[s.Node.Name]; last != "" {
+				versions[s.Node.Name] = last
+				resp.Diagnostics.AddWarning("Node unreachable at plan time",
+					fmt.Sprintf("Node %q (%s) could not be read: %s. It counts with its last known version, %s, so it is in pending_nodes only if that is not on target; apply reads it again, finishes it if it is down or left quiescing, and upgrades it if it is not on target.",
+						s.Node.Name, s.Node.URL, s.Err, last))
+				continue
+			}
 			resp.Diagnostics.AddWarning("Node unreachable at plan time",
 				fmt.Sprintf("Node %q (%s) could not be read: %s. Its version is unknown until apply, which finishes or upgrades it first; it is listed in pending_nodes.", s.Node.Name, s.Node.URL, s.Err))
 			continue

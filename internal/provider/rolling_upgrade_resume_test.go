@@ -95,3 +95,34 @@ func TestAccRollingUpgrade_finishesNodeLeftStarting(t *testing.T) {
 		},
 	})
 }
+
+// TestAccRollingUpgrade_nodeBackBetweenPlanAndApply: gw-3 is down when the
+// plan is saved and back, on target, when it is applied. Terraform plans
+// again during apply and refuses a final plan whose known values differ
+// from the saved one, so an unreachable node counts with its last known
+// version (as refresh does) rather than as pending: the saved plan applies,
+// finishes gw-3 and leaves nothing to do.
+func TestAccRollingUpgrade_nodeBackBetweenPlanAndApply(t *testing.T) {
+	u := newUpgradeTest(t, gwsim.Options{Nodes: 3})
+	w := newTFWorkdir(t)
+	w.setConfig(u.config(target, ""))
+	w.mustRun(applyArgs...)
+	gw3 := u.cluster.Node("gw-3")
+	if err := gw3.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	out := w.mustRun("plan", "-input=false", "-no-color", "-out=tfplan")
+	if !strings.Contains(out, "Node unreachable at plan time") || !strings.Contains(out, toVersion) {
+		t.Fatalf("plan with gw-3 down: want the unreachable warning naming its last known version %s:\n%s", toVersion, out)
+	}
+	if err := gw3.Restart(gwsim.RestartOptions{Version: toVersion}); err != nil {
+		t.Fatal(err)
+	}
+	w.mustRun("apply", "-input=false", "-no-color", "tfplan")
+	if s := gw3.State(); s != gwsim.StateReady {
+		t.Errorf("gw-3 is %s after the apply, want ready", s)
+	}
+	if out, code := w.run("plan", "-input=false", "-no-color", "-detailed-exitcode"); code != 0 {
+		t.Fatalf("plan after the apply: exit %d, want an empty plan:\n%s", code, out)
+	}
+}
