@@ -51,10 +51,15 @@ func assertNoSecrets(t *testing.T, what, text string, secrets ...string) {
 
 // secretsConfig is the usual configuration with the provider block and
 // command_env given, and an upgrade command that prints both command_env
-// values and the inherited APIGW_PASSWORD on every node and fails on gw-2.
+// values, APIGW_PASSWORD (not passed on from the provider's environment)
+// and the admin password read from a file (as a script might) on every
+// node, and fails on gw-2.
 func secretsConfig(u *upgradeTest, providerBlock string) string {
 	restart := u.restartCommand(toVersion)[2]
-	upgrade := []string{"sh", "-c", `echo "token is $API_TOKEN"; echo "db password is $DB_PASS" >&2; echo "gw password is $APIGW_PASSWORD" >&2; ` +
+	pwFile := filepath.Join(u.t.TempDir(), "admin-password")
+	writeFile(u.t, pwFile, secretPassword)
+	upgrade := []string{"sh", "-c", `echo "token is $API_TOKEN"; echo "db password is $DB_PASS" >&2; echo "gw password is [$APIGW_PASSWORD]" >&2; ` +
+		`echo "password file holds $(cat ` + pwFile + `)" >&2; ` +
 		`if [ "$APIGW_NODE_NAME" = gw-2 ]; then echo "cannot reach the registry with token $API_TOKEN" >&2; exit 3; fi; ` + restart}
 	cfg := u.config(target, fmt.Sprintf("command_env = { API_TOKEN = %q, DB_PASS = %q }", secretToken, secretDBPass))
 	cfg = regexp.MustCompile(`upgrade_command = \[.*\]`).ReplaceAllLiteralString(cfg, "upgrade_command = "+hclList(upgrade))
@@ -126,7 +131,8 @@ func TestAccHardening_secrets(t *testing.T) {
 		`node "gw-2": upgrade_command failed`,
 		`token is (sensitive)`,
 		`db password is (sensitive)`,
-		`gw password is (sensitive)`,
+		`gw password is []`, // the password in the environment is not passed on
+		`password file holds (sensitive)`,
 		`cannot reach the registry with token (sensitive)`,
 	} {
 		if !wrapped(regexp.QuoteMeta(want)).MatchString(applyOut) {

@@ -60,7 +60,8 @@ type providerData struct {
 	maxRetries int // max_retries: also bounds the verified repeats of quiesce and shutdown requests
 	cache      surveyCache
 	// password is only kept to be redacted from command output: commands
-	// inherit the environment, APIGW_PASSWORD included.
+	// do not inherit APIGW_PASSWORD, but a script may read the password
+	// from elsewhere or be handed it through command_env.
 	password string
 }
 

@@ -141,7 +141,8 @@ func (r *rollingUpgradeResource) Schema(ctx context.Context, _ resource.SchemaRe
 				Optional:            true,
 				Sensitive:           true,
 				ElementType:         types.StringType,
-				MarkdownDescription: "Added to every command's environment. Sensitive: values are redacted from errors and logs.",
+				MarkdownDescription: "Added to every command's environment. Sensitive: values are redacted from errors and logs. " +
+					"Commands inherit the environment Terraform runs in, except `APIGW_PASSWORD`: a command that needs the gateway password gets it here.",
 			},
 			"strategy": schema.StringAttribute{
 				Optional: true,
@@ -287,7 +288,9 @@ func (r *rollingUpgradeResource) roll(ctx context.Context, plan *rollingUpgradeM
 	}
 	engine := rollout.Engine{
 		Gateway: gateway.NewWithRetries(r.data.client, r.data.maxRetries),
-		Runner:  &rollout.ExecRunner{Redact: secrets},
+		// The admin password stays with the provider: commands get it
+		// only when command_env hands it to them.
+		Runner: &rollout.ExecRunner{Redact: secrets, Unset: []string{"APIGW_PASSWORD"}},
 		OnEvent: func(ev rollout.Event) {
 			tflog.Info(ctx, fmt.Sprintf("rolling upgrade: %s: %s", ev.Node, ev.Message),
 				map[string]any{"node": ev.Node, "event": string(ev.Kind)})

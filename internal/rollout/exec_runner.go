@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -23,6 +24,9 @@ type ExecRunner struct {
 	// KillGrace is how long the group gets between SIGTERM and SIGKILL on a
 	// timeout or cancellation; default 5s.
 	KillGrace time.Duration
+	// Unset names variables of the provider's own environment that commands
+	// do not inherit; Command.Env may still set them.
+	Unset []string
 }
 
 // Run implements Runner.
@@ -54,7 +58,7 @@ func (r ExecRunner) Run(ctx context.Context, c Command) (CommandResult, error) {
 	// still whole when redacted.
 	out := &tailBuffer{max: tailBytes + red.maxLen}
 	cmd := exec.CommandContext(runCtx, c.Argv[0], c.Argv[1:]...)
-	cmd.Env = append(os.Environ(), c.Env...)
+	cmd.Env = append(inherited(r.Unset), c.Env...)
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return signalGroup(cmd.Process.Pid, syscall.SIGTERM) }
@@ -150,4 +154,20 @@ func lastBytes(s string, n int) string {
 		}
 	}
 	return strings.ToValidUTF8(s, "\uFFFD")
+}
+
+// inherited is the provider's environment without the variables in unset.
+func inherited(unset []string) []string {
+	env := os.Environ()
+	if len(unset) == 0 {
+		return env
+	}
+	out := env[:0:0]
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		if !slices.Contains(unset, k) {
+			out = append(out, kv)
+		}
+	}
+	return out
 }

@@ -67,6 +67,25 @@ func TestExecRunnerEnvironment(t *testing.T) {
 	}
 }
 
+func TestExecRunnerUnsetsInheritedVariables(t *testing.T) {
+	t.Setenv("ROLLOUT_TEST_SECRET", "provider-only")
+	t.Setenv("ROLLOUT_TEST_KEPT", "kept")
+	c := sh("upgrade", `echo "[$ROLLOUT_TEST_SECRET] [$ROLLOUT_TEST_KEPT]"`)
+	runner := ExecRunner{Unset: []string{"ROLLOUT_TEST_SECRET"}}
+	res, err := runner.Run(t.Context(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Tail != "[] [kept]\n" {
+		t.Errorf("tail %q: want the unset variable gone and the others inherited", res.Tail)
+	}
+	// Given explicitly (command_env), the command sees it.
+	c.Env = []string{"ROLLOUT_TEST_SECRET=given"}
+	if res, err = runner.Run(t.Context(), c); err != nil || res.Tail != "[given] [kept]\n" {
+		t.Errorf("with Env: tail %q, err %v", res.Tail, err)
+	}
+}
+
 func TestExecRunnerRedactsSecrets(t *testing.T) {
 	const secret = "hunter2-very-secret"
 	c := sh("upgrade", `echo "logging in with $TOKEN"; exit 1`)
