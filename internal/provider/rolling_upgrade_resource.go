@@ -138,9 +138,9 @@ func (r *rollingUpgradeResource) Schema(ctx context.Context, _ resource.SchemaRe
 			},
 			"upgrade_command": argv("Shuts the node down, applies the fix and starts it (a new container in Docker set-ups).", true),
 			"command_env": schema.MapAttribute{
-				Optional:            true,
-				Sensitive:           true,
-				ElementType:         types.StringType,
+				Optional:    true,
+				Sensitive:   true,
+				ElementType: types.StringType,
 				MarkdownDescription: "Added to every command's environment. Sensitive: values are redacted from errors and logs. " +
 					"Commands inherit the environment Terraform runs in, except `APIGW_PASSWORD`: a command that needs the gateway password gets it here.",
 			},

@@ -122,17 +122,17 @@ func (r *run) takeOut(ctx context.Context, j *job) error {
 	if err != nil {
 		return err
 	}
-	if r.cfg.Strategy == StrategyQuiesceAll && j.silent != nil {
+	if r.cfg.Strategy == StrategyQuiesceAll && j.silent != "" {
 		// A quiesced node keeps its quiesce port open and answers health
 		// there with an error status; a node that stops answering
 		// altogether may have crashed before its metrics were flushed.
 		// The tutorial's rule counts both as drained, so the upgrade
 		// goes on, but the operator should know.
-		j.res.Warning = fmt.Sprintf("quiescing counted as finished after %s because the quiesce port (%s) stopped answering (%v), "+
+		j.res.Warning = fmt.Sprintf("quiescing counted as finished after %s because the quiesce port (%s) stopped answering (%s), "+
 			"where a quiesced node answers health there with an error status: the node may have stopped before quiesce finished "+
 			"flushing its metrics to the shared data store. The upgrade went on; check the node's logs and its license and "+
 			"performance metrics for this period.", j.res.Drain, j.node.QuiesceURL, j.silent)
-		r.ev.emit(j.node.Name, EventDrained, "drained after %s, but the quiesce port stopped answering (%v) instead of reporting that quiescing had finished: metrics may not have been flushed", j.res.Drain, j.silent)
+		r.ev.emit(j.node.Name, EventDrained, "drained after %s, but the quiesce port stopped answering (%s) instead of reporting that quiescing had finished: metrics may not have been flushed", j.res.Drain, j.silent)
 		return nil
 	}
 	r.ev.emit(j.node.Name, EventDrained, "drained after %s", j.res.Drain)
@@ -150,11 +150,11 @@ func (r *run) waitDrained(ctx context.Context, j *job, exp *expectation) error {
 		url, port = j.node.URL, "primary URL"
 	}
 	last := ""
-	j.silent = nil
+	j.silent = ""
 	err := r.waitUntil(ctx, r.cfg.DrainTimeout, exp, func() pollResult {
 		code, err := r.gw.Health(ctx, url)
 		if err != nil {
-			j.silent = err
+			j.silent = err.Error()
 			return pollDone
 		}
 		if r.cfg.Strategy == StrategyQuiesceAll && code != 200 {
