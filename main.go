@@ -21,14 +21,16 @@ func main() {
 	flag.BoolVar(&debug, "debug", false, "start the provider with support for debuggers like delve")
 	flag.Parse()
 
+	var ownEnv []string
 	if !debug {
 		// Under a debugger the logs go to this process's own stderr, where
 		// the user reads them; otherwise only Terraform can keep them.
-		if _, err := provider.SilenceUncollectedLogs(os.LookupEnv, os.Setenv); err != nil {
+		var err error
+		if ownEnv, err = provider.SilenceUncollectedLogs(os.LookupEnv, os.Setenv); err != nil {
 			log.Printf("[WARN] %s", err)
 		}
 	}
-	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
+	err := providerserver.Serve(context.Background(), provider.New(version, ownEnv...), providerserver.ServeOpts{
 		Address: provider.Address,
 		Debug:   debug,
 	})

@@ -27,7 +27,7 @@ var uncollectedLogSettings = []string{"TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_
 // away. The framework writes several lines per attribute value, so on a
 // 200-node cluster that was most of the CPU of a plan, in both processes
 // (make bench, plan section). A level the user set is kept. It returns the
-// variables it set.
+// variables it set, for New: commands the provider runs do not inherit them.
 func SilenceUncollectedLogs(lookup func(string) (string, bool), set func(key, value string) error) ([]string, error) {
 	for _, collected := range []string{"TF_LOG", "TF_LOG_PROVIDER"} {
 		if v, ok := lookup(collected); ok && v != "" {

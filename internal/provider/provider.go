@@ -38,11 +38,15 @@ var _ provider.Provider = (*apigwProvider)(nil)
 // ProviderData.
 type apigwProvider struct {
 	version string
+	// ownEnv names variables the provider set in its own environment (see
+	// SilenceUncollectedLogs); the commands it runs do not inherit them.
+	ownEnv []string
 }
 
 // New returns a constructor of the provider for providerserver.Serve.
-func New(version string) func() provider.Provider {
-	return func() provider.Provider { return &apigwProvider{version: version} }
+// ownEnv names variables main set for the provider process alone.
+func New(version string, ownEnv ...string) func() provider.Provider {
+	return func() provider.Provider { return &apigwProvider{version: version, ownEnv: ownEnv} }
 }
 
 type providerModel struct {
@@ -63,6 +67,9 @@ type providerData struct {
 	// do not inherit APIGW_PASSWORD, but a script may read the password
 	// from elsewhere or be handed it through command_env.
 	password string
+	// commandUnset lists the provider's environment variables commands do
+	// not inherit.
+	commandUnset []string
 }
 
 func (p *apigwProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -170,7 +177,10 @@ func (p *apigwProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		resp.Diagnostics.AddError("Invalid provider configuration", err.Error())
 		return
 	}
-	data := &providerData{client: client, maxRetries: conf.MaxRetries, password: conf.Password}
+	data := &providerData{client: client, maxRetries: conf.MaxRetries, password: conf.Password,
+		// The admin password stays with the provider: a command that
+		// needs it gets it through command_env.
+		commandUnset: append([]string{"APIGW_PASSWORD"}, p.ownEnv...)}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 }

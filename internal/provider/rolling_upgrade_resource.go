@@ -288,9 +288,7 @@ func (r *rollingUpgradeResource) roll(ctx context.Context, plan *rollingUpgradeM
 	}
 	engine := rollout.Engine{
 		Gateway: gateway.NewWithRetries(r.data.client, r.data.maxRetries),
-		// The admin password stays with the provider: commands get it
-		// only when command_env hands it to them.
-		Runner: &rollout.ExecRunner{Redact: secrets, Unset: []string{"APIGW_PASSWORD"}},
+		Runner:  &rollout.ExecRunner{Redact: secrets, Unset: r.data.commandUnset},
 		OnEvent: func(ev rollout.Event) {
 			tflog.Info(ctx, fmt.Sprintf("rolling upgrade: %s: %s", ev.Node, ev.Message),
 				map[string]any{"node": ev.Node, "event": string(ev.Kind)})

@@ -1,6 +1,8 @@
 package provider
 
 import (
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -112,7 +114,7 @@ func TestAccRollingUpgrade_nodeBackBetweenPlanAndApply(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := w.mustRun("plan", "-input=false", "-no-color", "-out=tfplan")
-	if !strings.Contains(out, "Node unreachable at plan time") || !strings.Contains(out, toVersion) {
+	if !wrapped(regexp.QuoteMeta("It counts with its last known version, " + toVersion)).MatchString(out) {
 		t.Fatalf("plan with gw-3 down: want the unreachable warning naming its last known version %s:\n%s", toVersion, out)
 	}
 	if err := gw3.Restart(gwsim.RestartOptions{Version: toVersion}); err != nil {
@@ -124,5 +126,26 @@ func TestAccRollingUpgrade_nodeBackBetweenPlanAndApply(t *testing.T) {
 	}
 	if out, code := w.run("plan", "-input=false", "-no-color", "-detailed-exitcode"); code != 0 {
 		t.Fatalf("plan after the apply: exit %d, want an empty plan:\n%s", code, out)
+	}
+}
+
+// TestAccRollingUpgrade_commandEnvironment: with the password in
+// APIGW_PASSWORD and TF_LOG unset (so the provider turned its own log
+// settings off), a command sees neither the password nor those settings,
+// but does get its node's variables and command_env.
+func TestAccRollingUpgrade_commandEnvironment(t *testing.T) {
+	u := newUpgradeTest(t, gwsim.Options{Nodes: 2})
+	w := newTFWorkdir(t, "APIGW_USERNAME="+testUser, "APIGW_PASSWORD="+testPassword)
+	seen := filepath.Join(t.TempDir(), "env")
+	hook := hclList([]string{"sh", "-c", `echo "[$APIGW_PASSWORD][$TF_LOG_SDK_FRAMEWORK][$APIGW_NODE_NAME][$EXTRA]" >> ` + seen})
+	cfg := u.config(target, "after_node_command = "+hook+"\n  command_env = { EXTRA = \"x\" }")
+	w.setConfig(strings.Replace(cfg, providerConfig(""), "provider \"apigw\" {}\n", 1))
+	w.mustRun(applyArgs...)
+	got, err := os.ReadFile(seen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "[][][gw-1][x]\n[][][gw-2][x]\n"; string(got) != want {
+		t.Errorf("the after_node_command saw %q, want %q", got, want)
 	}
 }
