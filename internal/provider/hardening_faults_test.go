@@ -829,6 +829,8 @@ func TestAccHardening_upgradeRefusals(t *testing.T) {
   ]`, n[0].URL(), n[1].URL())
 	cases := []struct{ name, attrs, want string }{
 		{"empty target", `target_version = ""`, `target_version: .*empty version; it must be a dotted numeric version`},
+		{"null node", `nodes = [null, { name = "b", url = "http://gw-2:5555", quiesce_url = "http://gw-2:4444" }]`,
+			`nodes\[0\] is null; every element of nodes needs a name and a url`},
 		{"empty node name", `nodes = [{ name = "", url = "http://gw-1:5555", quiesce_url = "http://gw-1:4444" }, { name = "b", url = "http://gw-2:5555", quiesce_url = "http://gw-2:4444" }]`,
 			`nodes\[0\]\.name is empty`},
 		{"invalid quiesce_url", `nodes = [{ name = "a", url = "http://gw-1:5555", quiesce_url = "gw-1:4444" }, { name = "b", url = "http://gw-2:5555", quiesce_url = "http://gw-2:4444" }]`,

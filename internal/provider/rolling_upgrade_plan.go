@@ -27,6 +27,15 @@ func (r *rollingUpgradeResource) ValidateConfig(ctx context.Context, req resourc
 	if resp.Diagnostics.HasError() || cfg.Nodes.IsNull() || cfg.Nodes.IsUnknown() {
 		return
 	}
+	for i, e := range cfg.Nodes.Elements() {
+		if e.IsNull() {
+			resp.Diagnostics.AddAttributeError(path.Root("nodes").AtListIndex(i), "Null node",
+				fmt.Sprintf("nodes[%d] is null; every element of nodes needs a name and a url.", i))
+		}
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	specs := nodeSpecs(cfg.Nodes)
 	strategy := cfg.Strategy.ValueString()
 	quiesce := cfg.Strategy.IsNull() || strategy == string(rollout.StrategyQuiesceAll)
@@ -135,12 +144,14 @@ func (r *rollingUpgradeResource) ModifyPlan(ctx context.Context, req resource.Mo
 		return
 	}
 
-	// An unreachable node counts with its last known version, as refresh
-	// does, and as pending when it has none. pending_nodes stays known,
-	// because Terraform plans again during apply, and a value known at plan
-	// time must come out the same then: a node that was still quiescing at
-	// plan time (left by an interrupted apply) has often stopped answering
-	// by apply, and one that was down at plan time may be back.
+	// pending_nodes stays known, and Terraform plans again during apply: a
+	// known value must come out the same then, whether a node that answered
+	// at plan time has stopped answering (still quiescing after an
+	// interrupted apply, say) or one that was down is back. So an
+	// unreachable node counts with its last known version, as refresh does
+	// (pending when it has none): both plans agree as long as no node's
+	// version changes between them. The release and downgrade checks judge
+	// only what the nodes report now.
 	lastKnown := map[string]string{}
 	if !creating {
 		var prior types.Map
@@ -149,7 +160,7 @@ func (r *rollingUpgradeResource) ModifyPlan(ctx context.Context, req resource.Mo
 			resp.Diagnostics.Append(prior.ElementsAs(ctx, &lastKnown, false)...)
 		}
 	}
-	versions := map[string]string{}
+	versions, live := map[string]string{}, map[string]string{}
 	allReady := true
 	for _, s := range r.data.cachedSurvey(ctx, nodes) {
 		allReady = allReady && s.Ready
@@ -165,13 +176,13 @@ func (r *rollingUpgradeResource) ModifyPlan(ctx context.Context, req resource.Mo
 				fmt.Sprintf("Node %q (%s) could not be read: %s. Its version is unknown until apply, which finishes or upgrades it first; it is listed in pending_nodes.", s.Node.Name, s.Node.URL, s.Err))
 			continue
 		}
-		versions[s.Node.Name] = s.Version
+		versions[s.Node.Name], live[s.Node.Name] = s.Version, s.Version
 		if !s.Ready && rollout.OnTarget(s.Version, target) {
 			resp.Diagnostics.AddWarning("Node on target but not ready",
 				fmt.Sprintf("Node %q (%s) reports %s but does not answer health 200. The apply waits until it is ready and finishes it (soak, after_node_command).", s.Node.Name, s.Node.URL, s.Version))
 		}
 	}
-	for _, err := range rollout.CheckVersions(nodes, versions, target, plan.AllowDowngrade.ValueBool()) {
+	for _, err := range rollout.CheckVersions(nodes, live, target, plan.AllowDowngrade.ValueBool()) {
 		resp.Diagnostics.AddAttributeError(path.Root("target_version"), "Target not reachable by a rolling upgrade", err.Error())
 	}
 	if resp.Diagnostics.HasError() {
