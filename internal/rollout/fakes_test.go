@@ -39,7 +39,7 @@ type fakeNode struct {
 	quiesceErr     error
 	neverDrains    bool
 	primaryClosed  bool          // while quiescing, the primary port is already closed
-	crashed        bool          // stops answering on every port once quiesced
+	crashed        bool          // once quiesced, the quiesce port stops answering instead of answering 503
 	unhealthyAfter time.Duration // after an upgrade, health 500 once running this long
 	runningSince   time.Time
 	upgraded       bool

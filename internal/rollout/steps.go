@@ -55,6 +55,8 @@ func (r *run) finishLeftBehind(ctx context.Context, j *job) error {
 		r.cfg.Target, orUnknown(j.from))
 	j.state = stDown
 	if r.cfg.Strategy == StrategyQuiesceAll && j.node.QuiesceURL != "" {
+		// No warning when this wait ends in silence: an earlier run left
+		// the node quiesced or down, and it may have been stopped since.
 		start := r.clock.Now()
 		err := r.waitDrained(ctx, j, nil)
 		j.res.Drain = r.since(start)

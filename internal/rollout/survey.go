@@ -6,9 +6,9 @@ import (
 )
 
 // SurveyConcurrency bounds the nodes read at once by a survey and by the
-// peer checks before a node is touched. Every node gets at most one
-// version read and one health probe at a time whatever the bound, so it
-// only limits the provider's own connections (two per node read); 256
+// peer checks before a node is touched. Within one survey a node gets at
+// most one version read and one health probe at a time whatever the bound,
+// so it only limits the provider's own connections (two per node); 256
 // reads clusters of up to 256 nodes in one round trip, which keeps a
 // 200-node plan as quick as a 3-node one on that part (make bench, plan).
 const SurveyConcurrency = 256
