@@ -28,10 +28,9 @@ resource "apigw_rolling_upgrade" "cluster" {
   upgrade_command  = ["${path.module}/upgrade-systemd.sh"]
   rollback_command = ["${path.module}/rollback-systemd.sh"]
 
-  # Take each node out of the load balancer while it is upgraded: see
-  # examples/haproxy/haproxy-node-state.sh for HAProxy's runtime API.
-  before_node_command = ["${path.module}/haproxy-node-state.sh", "drain"]
-  after_node_command  = ["${path.module}/haproxy-node-state.sh", "ready"]
+  # To take each node out of the load balancer while it is upgraded, add
+  # before_node_command and after_node_command: examples/haproxy has a
+  # complete configuration with a script for HAProxy's runtime API.
 
   command_env = {
     SSH_USER = "sag"
