@@ -42,6 +42,7 @@ const (
 	stCommandDone             // upgrade command succeeded, not ready on target yet
 	stUpgraded                // ready on target; soak next
 	stAfterCommand            // after_node_command started
+	stRollingBack             // rollback_command started: the node is down until it is ready again
 )
 
 // job is one node that needs work in this run.
@@ -271,9 +272,7 @@ func (r *run) finish(j *job, o Outcome) {
 	defer r.mu.Unlock()
 	j.res.Outcome = o
 	j.res.FinishedAt = now
-	if j.res.ToVersion == "" {
-		j.res.ToVersion = r.report.Versions[j.node.Name]
-	}
+	j.res.ToVersion = r.report.Versions[j.node.Name]
 	r.report.Results[j.slot] = j.res
 }
 

@@ -414,6 +414,34 @@ func TestRollbackThatFailsIsReported(t *testing.T) {
 	})
 }
 
+// TestFailedRollbackAfterSoakIsNotReportedOnTarget: gw-1 was ready on the
+// target, failed its soak, and rollback_command failed after stopping it.
+// The node is down: the report must not claim the target version and the
+// hint must not say the node runs it.
+func TestFailedRollbackAfterSoakIsNotReportedOnTarget(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, oldV, oldV)
+		h.cfg.SoakDuration = 30 * time.Second
+		h.cfg.RollbackCommand = []string{"/opt/rollback.sh"}
+		h.c.node("gw-1").unhealthyAfter = 10 * time.Second
+		h.r.exit["rollback/gw-1"] = CommandResult{ExitCode: 4, Tail: "no backup"}
+		rep, _, err := h.run(t.Context())
+		if got := outcomes(rep); got != "gw-1:failed" {
+			t.Fatalf("outcomes: %s (err %v)", got, err)
+		}
+		se := stepError(t, err)
+		if se.Step != StepSoak {
+			t.Errorf("failed step %s, want %s", se.Step, StepSoak)
+		}
+		if strings.Contains(se.Hint, "runs target_version") || !strings.Contains(se.Hint, "half rolled back") {
+			t.Errorf("hint %q: want the node described as down or half rolled back", se.Hint)
+		}
+		if r := rep.Results[0]; r.ToVersion != "" || rep.Versions["gw-1"] != "" {
+			t.Errorf("gw-1 reported on %q (versions %q) after a failed rollback; want unknown", r.ToVersion, rep.Versions["gw-1"])
+		}
+	})
+}
+
 func TestWrongVersionAfterRestart(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, oldV, oldV)

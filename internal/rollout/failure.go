@@ -28,9 +28,6 @@ func (r *run) handleFailure(ctx context.Context, j *job, err error) error {
 	outcome := OutcomeFailed
 	if rb.ok {
 		outcome = OutcomeRolledBack
-		j.res.ToVersion = rb.version
-	} else {
-		j.res.ToVersion = "" // finish fills in the last version known
 	}
 	r.finish(j, outcome)
 	return &StepError{Node: j.node.Name, Step: f.step, Err: f.err, Hint: r.hint(j, rb)}
@@ -56,6 +53,11 @@ func (r *run) rollback(ctx context.Context, j *job) rollbackResult {
 	defer cancel()
 	ctx = fresh
 	rb := rollbackResult{ran: true}
+	// From here the node is neither where the failure left it nor back:
+	// the hint and the report must not describe it as before.
+	j.state = stRollingBack
+	r.markReady(j.node.Name, false)
+	r.setVersion(j.node.Name, "")
 	r.ev.emit(j.node.Name, EventRollbackStarted, "running rollback_command to bring the node back on %s", orUnknown(j.from))
 	if _, err := r.runCommand(ctx, j, "rollback", r.cfg.RollbackCommand); err != nil {
 		rb.err = fmt.Errorf("rollback_command failed: %w", err)
@@ -150,7 +152,9 @@ func (r *run) stateHint(j *job) string {
 		return "The upgrade command ran but the node is not ready on target_version: check the node and its logs (and that upgrade_command installs target_version), then re-run terraform apply."
 	case stUpgraded:
 		return "The node runs target_version but failed its health check during soak_duration and after_node_command has not run: check its logs and roll it back by hand if needed; a node that is ready on target is skipped by the next apply."
-	default: // stAfterCommand
+	case stAfterCommand:
 		return "The node is upgraded and ready, but after_node_command failed: run it by hand (e.g. to put the node back into the load balancer); the next apply skips this node."
+	default: // stRollingBack
+		return "The node is down, half-upgraded or half rolled back: bring it back on its old version by hand, or " + resume + " (it upgrades the node to target_version)."
 	}
 }
