@@ -55,11 +55,8 @@ type job struct {
 	// refused: the gateway refused to quiesce (or shut down) the node and
 	// did nothing; state is what it was before the request.
 	refused bool
-	// silent is the transport error that ended the drain wait, when the
-	// node stopped answering rather than answering "not 200".
-	silent string
-	res    NodeResult
-	slot   int // index in Report.Results
+	res     NodeResult
+	slot    int // index in Report.Results
 }
 
 // run is the state of one Engine.Run.

@@ -53,6 +53,8 @@ type stepFailure struct {
 
 func (f *stepFailure) Error() string { return f.step + ": " + f.err.Error() }
 
+func (f *stepFailure) Unwrap() error { return f.err }
+
 func fail(step string, err error) error { return &stepFailure{step: step, err: err} }
 
 // interrupted marks a step that stopped because the apply was cancelled or

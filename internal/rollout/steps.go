@@ -58,18 +58,16 @@ func (r *run) finishLeftBehind(ctx context.Context, j *job) error {
 		// No warning when this wait ends in silence: an earlier run left
 		// the node quiesced or down, and it may have been stopped since.
 		start := r.clock.Now()
-		err := r.waitDrained(ctx, j, nil)
+		_, err := r.waitDrained(ctx, j, nil)
 		j.res.Drain = r.since(start)
-		var f *stepFailure
 		switch {
-		case errors.As(err, &f) && errors.Is(f.err, errStillAnswering):
+		case errors.Is(err, errStillAnswering):
 			r.ev.emit(j.node.Name, EventDrained, "still quiescing after drain_timeout %s; running the upgrade command anyway", formatDuration(r.cfg.DrainTimeout))
 		case err != nil:
 			return err
 		case j.res.Drain > 0:
 			r.ev.emit(j.node.Name, EventDrained, "quiescing finished after %s more", j.res.Drain)
 		}
-		j.state = stDown
 	}
 	return r.upgradeAndVerify(ctx, j)
 }
@@ -119,12 +117,12 @@ func (r *run) takeOut(ctx context.Context, j *job) error {
 			r.ev.emit(j.node.Name, EventQuiesceRequested, "quiesce mode for all requested (flush %s)", strings.Join(r.cfg.Flush, ", "))
 		}
 	}
-	err := r.waitDrained(ctx, j, &r.drained)
+	silent, err := r.waitDrained(ctx, j, &r.drained)
 	j.res.Drain = r.since(start)
 	if err != nil {
 		return err
 	}
-	if r.cfg.Strategy == StrategyQuiesceAll && j.silent != "" {
+	if r.cfg.Strategy == StrategyQuiesceAll && silent != "" {
 		// A quiesced node keeps its quiesce port open and answers health
 		// there with an error status; a node that stops answering
 		// altogether may have crashed before its metrics were flushed.
@@ -133,8 +131,8 @@ func (r *run) takeOut(ctx context.Context, j *job) error {
 		j.res.Warning = fmt.Sprintf("quiescing counted as finished after %s because the quiesce port (%s) stopped answering (%s), "+
 			"where a quiesced node answers health there with an error status: the node may have stopped before quiesce finished "+
 			"flushing its metrics to the shared data store. The upgrade went on; check the node's logs and its license and "+
-			"performance metrics for this period.", j.res.Drain, j.node.QuiesceURL, j.silent)
-		r.ev.emit(j.node.Name, EventDrained, "drained after %s, but the quiesce port stopped answering (%s) instead of reporting that quiescing had finished: metrics may not have been flushed", j.res.Drain, j.silent)
+			"performance metrics for this period.", j.res.Drain, j.node.QuiesceURL, silent)
+		r.ev.emit(j.node.Name, EventDrained, "drained after %s, but the quiesce port stopped answering (%s) instead of reporting that quiescing had finished: metrics may not have been flushed", j.res.Drain, silent)
 		return nil
 	}
 	r.ev.emit(j.node.Name, EventDrained, "drained after %s", j.res.Drain)
@@ -146,17 +144,18 @@ var errStillAnswering = errors.New("the node still answers")
 
 // waitDrained polls until quiescing has finished (the quiesce port stops
 // answering 200) or, for drain_shutdown, the primary URL stops answering.
-func (r *run) waitDrained(ctx context.Context, j *job, exp *expectation) error {
+// silent is the transport error that ended the wait when the node stopped
+// answering altogether rather than answering "not 200".
+func (r *run) waitDrained(ctx context.Context, j *job, exp *expectation) (silent string, err error) {
 	url, port := j.node.QuiesceURL, "quiesce port"
 	if r.cfg.Strategy == StrategyDrainShutdown {
 		url, port = j.node.URL, "primary URL"
 	}
 	last := ""
-	j.silent = ""
-	err := r.waitUntil(ctx, r.cfg.DrainTimeout, exp, func() pollResult {
-		code, err := r.gw.Health(ctx, url)
-		if err != nil {
-			j.silent = err.Error()
+	err = r.waitUntil(ctx, r.cfg.DrainTimeout, exp, func() pollResult {
+		code, herr := r.gw.Health(ctx, url)
+		if herr != nil {
+			silent = herr.Error()
 			return pollDone
 		}
 		if r.cfg.Strategy == StrategyQuiesceAll && code != 200 {
@@ -167,14 +166,14 @@ func (r *run) waitDrained(ctx context.Context, j *job, exp *expectation) error {
 	})
 	switch {
 	case errors.Is(err, errWaitTimeout):
-		return fail(StepDrain, fmt.Errorf("%w on its %s (%s) after drain_timeout %s", errStillAnswering, port, last, formatDuration(r.cfg.DrainTimeout)))
+		return "", fail(StepDrain, fmt.Errorf("%w on its %s (%s) after drain_timeout %s", errStillAnswering, port, last, formatDuration(r.cfg.DrainTimeout)))
 	case err != nil:
-		return fail(StepDrain, interrupted(err))
+		return "", fail(StepDrain, interrupted(err))
 	}
 	j.state = stDown
 	r.markReady(j.node.Name, false)
 	r.setVersion(j.node.Name, "")
-	return nil
+	return silent, nil
 }
 
 // upgradeAndVerify runs the upgrade command on a node that is out of
