@@ -234,6 +234,9 @@ func (r *rollingUpgradeResource) Update(ctx context.Context, req resource.Update
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	// A target an earlier stopped rollout was rolling to is forgotten here
+	// and set again below if this rollout stops too.
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, attemptedTargetKey, nil)...)
 	// Nothing was pending at plan time: only settings changed. Keep what
 	// the plan promised; no node is touched.
 	if !plan.LastRollout.IsUnknown() {
@@ -251,11 +254,10 @@ func (r *rollingUpgradeResource) Update(ctx context.Context, req resource.Update
 	// A stopped rollout keeps the old target_version; remember the target
 	// it was rolling to, so that refreshes list what is still pending
 	// towards it rather than towards the old one.
-	attempted := []byte(nil)
 	if out.diags.HasError() {
-		attempted, _ = json.Marshal(plan.TargetVersion.ValueString())
+		attempted, _ := json.Marshal(plan.TargetVersion.ValueString())
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, attemptedTargetKey, attempted)...)
 	}
-	resp.Diagnostics.Append(resp.Private.SetKey(ctx, attemptedTargetKey, attempted)...)
 }
 
 // attemptedTargetKey names the private state entry holding the target of a

@@ -149,3 +149,35 @@ func TestAccRollingUpgrade_commandEnvironment(t *testing.T) {
 		t.Errorf("the after_node_command saw %q, want %q", got, want)
 	}
 }
+
+// TestAccRollingUpgrade_abandonedTargetIsForgotten: a rollout to target
+// stops at gw-2 (its before_node_command fails; gw-2 is not touched). The
+// operator then settles for "10.15", which every node already runs: the
+// apply touches no node, and the refresh after it lists nothing as
+// pending, not what was pending towards the abandoned target.
+func TestAccRollingUpgrade_abandonedTargetIsForgotten(t *testing.T) {
+	u := newUpgradeTest(t, gwsim.Options{Nodes: 3})
+	before := `before_node_command = ["sh", "-c", "[ \"$APIGW_NODE_NAME\" != gw-2 ]"]`
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Providers,
+		Steps: []resource.TestStep{
+			{Config: u.config("10.15.0.5", before)},
+			{Config: u.config(target, before), ExpectError: wrapped(regexp.QuoteMeta(`node "gw-2": before_node_command failed`))},
+			{
+				Config: u.config("10.15", before),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					// Refreshed towards the stopped rollout's target.
+					expectPrior{upgradeAddr, "pending_nodes", []any{"gw-2", "gw-3"}},
+					pendingIs(),
+				}},
+			},
+			{
+				Config: u.config("10.15", before),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					expectPrior{upgradeAddr, "pending_nodes", []any{}},
+					plancheck.ExpectEmptyPlan(),
+				}},
+			},
+		},
+	})
+}
