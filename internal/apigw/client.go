@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -178,6 +179,11 @@ func (c *Client) do(ctx context.Context, nodeURL string, cl call) (*reply, error
 		return nil, c.transportError(ctx, cl, shown, st.attemptCount(), err)
 	}
 	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
+	// Integration Server services (/invoke/...) may report a failure inside
+	// a 2xx answer.
+	if ok && strings.HasPrefix(cl.path, "/invoke/") && hasField(data, "$error") {
+		return nil, newAPIError(cl.op, cl.method, shown, resp.StatusCode, data)
+	}
 	if !ok && (cl.answer == nil || !cl.answer(resp.StatusCode, data)) {
 		return nil, newAPIError(cl.op, cl.method, shown, resp.StatusCode, data)
 	}

@@ -3,6 +3,7 @@ package apigw
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -60,6 +61,11 @@ func TestGetQuiescePort(t *testing.T) {
 	g := newFakeGateway(t, answer(200, `not json`))
 	if _, err := newTestClient(t).GetQuiescePort(ctxT(t), g.URL); err == nil {
 		t.Error("want decode error")
+	}
+	// A service failure inside a 200 is an error, not "no quiesce port set".
+	g = newFakeGateway(t, answer(200, `{"$error":"Access denied"}`))
+	if got, err := newTestClient(t).GetQuiescePort(ctxT(t), g.URL); err == nil || !strings.Contains(err.Error(), "Access denied") {
+		t.Errorf("$error in a 200: got %+v, %v; want an error carrying the message", got, err)
 	}
 }
 
