@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 )
@@ -32,6 +33,36 @@ func TestTLSWithCustomCA(t *testing.T) {
 	}
 	if status, err := c.Health(ctxT(t), srv.URL); err != nil || status != 200 {
 		t.Errorf("health over TLS: %d %v", status, err)
+	}
+}
+
+// TestHealthProbesResumeTLSSessions: every probe opens a new connection
+// (drain detection must not ride on a pooled one), but after the first the
+// TLS session is resumed rather than negotiated in full.
+func TestHealthProbesResumeTLSSessions(t *testing.T) {
+	var (
+		mu      sync.Mutex
+		conns   = map[string]bool{} // client address: one per connection
+		resumed int
+	)
+	srv, caPEM := newTLSGateway(t, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		conns[r.RemoteAddr] = true
+		if r.TLS.DidResume {
+			resumed++
+		}
+	})
+	c := newTestClient(t, func(c *Config) { c.CACertPEM = caPEM })
+	for range 3 {
+		if status, err := c.Health(ctxT(t), srv.URL); err != nil || status != 200 {
+			t.Fatalf("health over TLS: %d %v", status, err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(conns) != 3 || resumed != 2 {
+		t.Errorf("3 probes: %d connections, %d resumed sessions; want 3 and 2", len(conns), resumed)
 	}
 }
 
