@@ -10,7 +10,8 @@ const (
 	EventQuiesceFailed     = "quiesce_failed"
 	EventDesigntimeBlocked = "designtime_blocked"
 	EventDesigntimeLifted  = "designtime_lifted"
-	EventShutdownRequested = "shutdown_requested"
+	EventShutdownRequested = "shutdown_requested" // through the shutdown API
+	EventRestartRequested  = "restart_requested"  // by Restart: what an upgrade command does
 	EventStopped           = "stopped"
 	EventStarted           = "started"
 	EventReady             = "ready"
@@ -50,8 +51,8 @@ func (c *Cluster) Events() []Event {
 }
 
 // MaxOutOfService is the largest number of nodes that were out of service at
-// the same time. A node leaves service when a quiesce or shutdown is requested
-// or when it stops (crash, Stop, Restart) and comes back when its health
+// the same time. A node leaves service when a quiesce, shutdown or restart is
+// requested or when it stops (crash, Stop) and comes back when its health
 // answers 200 again (the "ready" event).
 func (c *Cluster) MaxOutOfService() int {
 	return maxOutOfService(c.Events())
@@ -65,7 +66,7 @@ func maxOutOfService(events []Event) int {
 			continue
 		}
 		switch e.Kind {
-		case EventQuiesceRequested, EventShutdownRequested, EventStopped:
+		case EventQuiesceRequested, EventShutdownRequested, EventRestartRequested, EventStopped:
 			out[e.Node] = true
 		case EventReady:
 			delete(out, e.Node)

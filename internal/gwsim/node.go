@@ -385,7 +385,7 @@ func (n *Node) Restart(opts RestartOptions) error {
 		return ErrClosed
 	}
 	if n.State() != StateStopped {
-		n.c.emit(n.name, EventShutdownRequested, "restart")
+		n.c.emit(n.name, EventRestartRequested, "restart of a running node")
 		n.stopGracefully(restartStopBound, "restart", false)
 	}
 	if !n.c.sleep(opts.Downtime, nil) {

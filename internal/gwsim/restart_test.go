@@ -43,7 +43,7 @@ func TestRestartOnSamePortNewVersion(t *testing.T) {
 		t.Fatalf("served %d unflushed %d lost %d", n.Served(), n.Unflushed(), n.Lost())
 	}
 	got := kinds(c.Events(), n.Name())
-	want := []string{EventShutdownRequested, EventStopped, EventMetricsLost, EventStarted, EventReady}
+	want := []string{EventRestartRequested, EventStopped, EventMetricsLost, EventStarted, EventReady}
 	if tail := got[len(got)-len(want):]; !equal(tail, want) {
 		t.Fatalf("events %v, want tail %v", got, want)
 	}
