@@ -18,6 +18,9 @@ import (
 // runtime API) is missing.
 func requireHAProxy(t *testing.T) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("end-to-end test: runs a real HAProxy (skipped with -short, as by make unit)")
+	}
 	for _, tool := range []string{"haproxy", "socat"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("%s is not on PATH: the HAProxy end-to-end tests need HAProxy and socat (Debian: apt-get install haproxy socat; .ci/run installs them)", tool)
