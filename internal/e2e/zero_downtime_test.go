@@ -81,6 +81,18 @@ func TestE2E_ZeroDowntimeBehindHAProxy(t *testing.T) {
 		if withHooks.MaxOutOfService > 1 {
 			t.Errorf("%d nodes were out of service at once, want at most 1", withHooks.MaxOutOfService)
 		}
+		// The hooks took each node out before it went away, so HAProxy
+		// never had to retry a request (what examples/haproxy/README.md
+		// promises).
+		if withHooks.Retries != 0 || withHooks.Redispatches != 0 {
+			t.Errorf("HAProxy retried %d and redispatched %d requests with the hooks, want none", withHooks.Retries, withHooks.Redispatches)
+		}
+		changes := strings.Join(r.hap.serverStateChanges(), "\n")
+		for _, n := range r.cluster.Nodes() {
+			if !strings.Contains(changes, "/"+n.Name()+" enters drain state") {
+				t.Errorf("HAProxy never put %s in drain: did before_node_command run? Its state changes:\n%s", n.Name(), changes)
+			}
+		}
 		checkMetrics(t, r.cluster)
 	})
 	t.Run("without_hooks", func(t *testing.T) {
