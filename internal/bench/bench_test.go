@@ -86,6 +86,20 @@ func TestRunTerraformSections(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
 	}
+
+	// The titles print even when every figure is zero: measure one plan
+	// directly and check that its figures were taken.
+	tools, err := BuildTools(context.Background(), t.TempDir(), tf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plans, err := runPlans(context.Background(), tools, t.TempDir(), []int{2}, 5*time.Millisecond, 1, func(string) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := plans[0]; p.Wall <= 0 || p.AdminPerNode == 0 || p.HealthPerNode == 0 || p.TerraformCPU <= 0 {
+		t.Errorf("plan figures %+v: wall, calls per node and Terraform's CPU must be measured", p)
+	}
 }
 
 func TestPollWindows(t *testing.T) {
