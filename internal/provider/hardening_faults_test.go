@@ -757,9 +757,9 @@ func TestAccHardening_providerRefusals(t *testing.T) {
 		env         map[string]string
 		want        string
 	}{
-		{"request_timeout unparsable", `request_timeout = "soon"`, nil, `request_timeout: "soon" is not a duration; it must be a non-negative Go duration such as`},
+		{"request_timeout unparsable", `request_timeout = "soon"`, nil, `request_timeout: "soon" is not a duration; it must be a positive Go duration such as`},
 		{"request_timeout negative", `request_timeout = "-5s"`, nil, `request_timeout: "-5s" is negative`},
-		{"request_timeout zero", `request_timeout = "0s"`, nil, `request_timeout must be a positive Go duration such as "30s"`},
+		{"request_timeout zero", `request_timeout = "0s"`, nil, `request_timeout: "0s" is zero; it must be a positive Go duration such as`},
 		{"max_retries negative", `max_retries = -1`, nil, `max_retries value must be between 0 and 20, got: -1`},
 		{"max_retries too high", `max_retries = 21`, nil, `max_retries value must be between 0 and 20, got: 21`},
 		{"ca_cert_pem not PEM", `ca_cert_pem = "my-ca.crt"`, nil, `ca_cert_pem: no PEM certificate found`},

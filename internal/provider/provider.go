@@ -19,6 +19,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/gwops/terraform-provider-apigw/internal/apigw"
+	"github.com/gwops/terraform-provider-apigw/internal/gateway"
+	"github.com/gwops/terraform-provider-apigw/internal/rollout"
 )
 
 // Address is the provider's source address, written once here and used by
@@ -62,7 +64,9 @@ type providerModel struct {
 type providerData struct {
 	client     *apigw.Client
 	maxRetries int // max_retries: also bounds the verified repeats of quiesce and shutdown requests
-	cache      surveyCache
+	// gw is the client as the engine sees it, for surveys and rollouts.
+	gw    rollout.Gateway
+	cache surveyCache
 	// password is only kept to be redacted from command output: commands
 	// do not inherit APIGW_PASSWORD, but a script may read the password
 	// from elsewhere or be handed it through command_env.
@@ -103,7 +107,7 @@ func (p *apigwProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 			"request_timeout": schema.StringAttribute{
 				Optional:            true,
 				MarkdownDescription: "Timeout of one HTTP request, as a Go duration (default `\"30s\"`).",
-				Validators:          []validator.String{durationValidator{}},
+				Validators:          []validator.String{durationValidator{positive: true}},
 			},
 			"max_retries": schema.Int64Attribute{
 				Optional: true,
@@ -113,6 +117,12 @@ func (p *apigwProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 			},
 		},
 	}
+}
+
+// providerEnv names the environment variable that can stand in for a
+// provider attribute.
+var providerEnv = map[string]string{
+	"username": "APIGW_USERNAME", "password": "APIGW_PASSWORD", "insecure_skip_verify": "APIGW_INSECURE_SKIP_VERIFY",
 }
 
 func (p *apigwProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
@@ -126,8 +136,12 @@ func (p *apigwProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		"ca_cert_pem": cfg.CACertPEM, "request_timeout": cfg.RequestTimeout, "max_retries": cfg.MaxRetries,
 	} {
 		if v.IsUnknown() {
+			fix := "Set it to a value known at plan time"
+			if env := providerEnv[name]; env != "" {
+				fix += ", or leave it out and set " + env
+			}
 			resp.Diagnostics.AddAttributeError(path.Root(name), "Unknown provider attribute",
-				"The provider cannot connect to the gateways while "+name+" is unknown. Set it to a value known at plan time, or use its environment variable.")
+				"The provider cannot connect to the gateways while "+name+" is unknown. "+fix+".")
 		}
 	}
 	if resp.Diagnostics.HasError() {
@@ -147,13 +161,7 @@ func (p *apigwProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		conf.MaxRetries = int(cfg.MaxRetries.ValueInt64())
 	}
 	if !cfg.RequestTimeout.IsNull() {
-		d, err := time.ParseDuration(cfg.RequestTimeout.ValueString())
-		if err != nil || d <= 0 {
-			resp.Diagnostics.AddAttributeError(path.Root("request_timeout"), "Invalid request_timeout",
-				`request_timeout must be a positive Go duration such as "30s" or "2m".`)
-			return
-		}
-		conf.RequestTimeout = d
+		conf.RequestTimeout = mustDuration(cfg.RequestTimeout) // checked by its validator
 	}
 	switch {
 	case !cfg.InsecureSkipVerify.IsNull():
@@ -178,6 +186,7 @@ func (p *apigwProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		return
 	}
 	data := &providerData{client: client, maxRetries: conf.MaxRetries, password: conf.Password,
+		gw: gateway.NewWithRetries(client, conf.MaxRetries),
 		// The admin password stays with the provider: a command that
 		// needs it gets it through command_env.
 		commandUnset: append([]string{"APIGW_PASSWORD"}, p.ownEnv...)}

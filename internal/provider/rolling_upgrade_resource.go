@@ -30,7 +30,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
-	"github.com/gwops/terraform-provider-apigw/internal/gateway"
 	"github.com/gwops/terraform-provider-apigw/internal/rollout"
 )
 
@@ -50,9 +49,6 @@ const (
 	defaultPollInterval   = "2s"
 	defaultApplyTimeout   = 2 * time.Hour
 )
-
-// flushValues are the only values the quiesce API accepts in flush.
-var flushValues = []string{"license_metrics", "performance_metrics", "subscription_quota"}
 
 // rollingUpgradeResource brings every node of one cluster to target_version,
 // one node (or max_unavailable nodes) at a time.
@@ -156,11 +152,11 @@ func (r *rollingUpgradeResource) Schema(ctx context.Context, _ resource.SchemaRe
 				Optional:            true,
 				Computed:            true,
 				ElementType:         types.StringType,
-				Default:             setdefault.StaticValue(stringSet(flushValues)),
+				Default:             setdefault.StaticValue(stringSet(rollout.AllFlush())),
 				MarkdownDescription: "In-memory data flushed to the data store on quiesce: any of `license_metrics`, `performance_metrics`, `subscription_quota`; default all three. An empty set is refused (the API reads it as all).",
 				Validators: []validator.Set{
 					setvalidator.SizeAtLeast(1),
-					setvalidator.ValueStringsAre(stringvalidator.OneOf(flushValues...)),
+					setvalidator.ValueStringsAre(stringvalidator.OneOf(rollout.AllFlush()...)),
 				},
 			},
 			"max_unavailable": schema.Int64Attribute{
@@ -289,7 +285,7 @@ func (r *rollingUpgradeResource) roll(ctx context.Context, plan *rollingUpgradeM
 		secrets = append(secrets, r.data.password)
 	}
 	engine := rollout.Engine{
-		Gateway: gateway.NewWithRetries(r.data.client, r.data.maxRetries),
+		Gateway: r.data.gw,
 		Runner:  &rollout.ExecRunner{Redact: secrets, Unset: r.data.commandUnset},
 		OnEvent: func(ev rollout.Event) {
 			tflog.Info(ctx, fmt.Sprintf("rolling upgrade: %s: %s", ev.Node, ev.Message),

@@ -4,7 +4,6 @@ import (
 	"context"
 	"sync"
 
-	"github.com/gwops/terraform-provider-apigw/internal/gateway"
 	"github.com/gwops/terraform-provider-apigw/internal/rollout"
 )
 
@@ -21,7 +20,7 @@ type surveyCache struct {
 
 // survey asks every node, concurrently, and remembers the answers.
 func (d *providerData) survey(ctx context.Context, nodes []rollout.Node) []rollout.NodeStatus {
-	out := rollout.Survey(ctx, gateway.New(d.client), nodes)
+	out := rollout.Survey(ctx, d.gw, nodes)
 	d.cache.mu.Lock()
 	defer d.cache.mu.Unlock()
 	if d.cache.nodes == nil {
