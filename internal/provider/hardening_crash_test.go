@@ -221,8 +221,12 @@ func awaitEvent(t *testing.T, c *gwsim.Cluster, node, kind string, p *tfProc) {
 	}
 }
 
-// processesRunning lists the PIDs whose executable is exe.
+// processesRunning lists the PIDs whose executable is exe. /proc shows the
+// resolved path, so exe is resolved too (TMPDIR may be a symlink).
 func processesRunning(exe string) []int {
+	if resolved, err := filepath.EvalSymlinks(exe); err == nil {
+		exe = resolved
+	}
 	entries, _ := os.ReadDir("/proc")
 	var pids []int
 	for _, e := range entries {
@@ -380,6 +384,11 @@ func planAfterStop(t *testing.T, w *tfWorkdir) {
 func TestAccHardening_sigkill(t *testing.T) {
 	exe := filepath.Join(providerBinary(t), "terraform-provider-apigw")
 	u, w, out, code := stopTest(t, func(p *tfProc) {
+		// Without a provider process to outlive terraform, the check below
+		// could not fail.
+		if len(processesRunning(exe)) == 0 {
+			t.Fatalf("no %s process is running mid-apply", exe)
+		}
 		if err := syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL); err != nil {
 			t.Fatalf("kill the process group: %v", err)
 		}
@@ -445,10 +454,12 @@ func TestAccHardening_sigint(t *testing.T) {
 	if err := json.Unmarshal([]byte(w.mustRun("show", "-json", "-no-color")), &state); err != nil {
 		t.Fatal(err)
 	}
+	found := false
 	for _, r := range state.Values.RootModule.Resources {
 		if r.Address != upgradeAddr {
 			continue
 		}
+		found = true
 		var outcomes []string
 		entries, _ := r.Values["last_rollout"].([]any)
 		for _, e := range entries {
@@ -458,6 +469,9 @@ func TestAccHardening_sigint(t *testing.T) {
 		if r.Values["target_version"] != "10.15.0.5" || strings.Join(outcomes, ",") != "gw-1=upgraded,gw-2=failed" {
 			t.Errorf("state after Ctrl-C: target_version %v, last_rollout %v; want 10.15.0.5 and gw-1=upgraded,gw-2=failed", r.Values["target_version"], outcomes)
 		}
+	}
+	if !found {
+		t.Fatalf("no %s in the state after Ctrl-C", upgradeAddr)
 	}
 	resumeAfterStop(t, u, w)
 }

@@ -392,8 +392,9 @@ func TestAccHardening_refuseMidDrain(t *testing.T) {
 						if q < 0 || stopped < 0 || lost < 0 || started < stopped || (completed >= 0 && completed < stopped) {
 							return errorf("gw-2 timeline: quiesce %d, stopped %d, metrics lost %d, quiesce completed %d, restarted %d; want a crash mid-drain with metrics lost, then the upgrade", q, stopped, lost, completed, started)
 						}
-						if next := eventIndex(ev, 0, "gw-3", gwsim.EventQuiesceRequested); next < eventIndex(ev, started, "gw-2", gwsim.EventReady) {
-							return errorf("gw-3 was quiesced before gw-2 was ready again")
+						ready := eventIndex(ev, started, "gw-2", gwsim.EventReady)
+						if next := eventIndex(ev, 0, "gw-3", gwsim.EventQuiesceRequested); ready < 0 || next < ready {
+							return errorf("gw-3 quiesced at event %d, gw-2 ready again at event %d: want gw-2 ready first", next, ready)
 						}
 						totals := u.cluster.StoreTotals()
 						if totals.Lost["gw-2"] == 0 || totals.Lost["gw-1"] != 0 || totals.Lost["gw-3"] != 0 {
@@ -839,7 +840,7 @@ func TestAccHardening_upgradeRefusals(t *testing.T) {
 			`nodes\[0\]\.quiesce_url: "http://admin:xxxxx@gw-1:4444" contains user information`},
 		{"quiesce_url is the primary URL", `nodes = [{ name = "a", url = "http://gw-1:5555", quiesce_url = "http://gw-1:5555" }, { name = "b", url = "http://gw-2:5555", quiesce_url = "http://gw-2:4444" }]`,
 			`nodes\[0\]\.quiesce_url must point at the quiesce port, not at the primary port`},
-		{"reserved command_env name", `command_env = { APIGW_NODE_NAME = "x" }`, `command_env.*APIGW_NODE_NAME`},
+		{"reserved command_env name", `command_env = { APIGW_NODE_NAME = "x" }`, `command_env: APIGW_NODE_NAME is set by the provider for every command and cannot be overridden`},
 		{"zero command_timeout", `command_timeout = "0s"`, `command_timeout: "0s" is zero`},
 		{"negative soak_duration", `soak_duration = "-1s"`, `soak_duration: "-1s" is negative`},
 		{"poll_interval below the floor", `poll_interval = "1ms"`, `poll_interval.*at least 10ms`},
@@ -851,7 +852,7 @@ func TestAccHardening_upgradeRefusals(t *testing.T) {
 		{"negative timeouts.create", `timeouts = { create = "-1h" }`, `timeouts.create is -1h0m0s: .*must be a positive Go duration such as "2h"`},
 		{"zero timeouts.update", `timeouts = { update = "0s" }`, `timeouts.update is 0s: .*must be a positive Go duration such as "2h"`},
 		{"max_unavailable on one node", `nodes = [{ name = "a", url = "http://gw-1:5555", quiesce_url = "http://gw-1:4444" }]
-  max_unavailable = 2`, `max_unavailable.*1`},
+  max_unavailable = 2`, `max_unavailable: must be 1 for a single-node cluster, got 2`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

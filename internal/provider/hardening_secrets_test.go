@@ -141,7 +141,7 @@ func TestAccHardening_secrets(t *testing.T) {
 	}
 
 	// A later plan and a refresh-only run log through the same file.
-	w.run("plan", "-input=false", "-no-color", "-refresh-only")
+	w.mustRun("plan", "-input=false", "-no-color", "-refresh-only")
 
 	logText, err := os.ReadFile(logPath)
 	if err != nil {
@@ -182,6 +182,9 @@ func TestAccHardening_secrets(t *testing.T) {
 	if err := json.Unmarshal([]byte(w.mustRun("providers", "schema", "-json")), &schemas); err != nil {
 		t.Fatal(err)
 	}
+	if len(schemas.ProviderSchemas) == 0 {
+		t.Fatal("terraform providers schema -json listed no provider")
+	}
 	for addr, ps := range schemas.ProviderSchemas {
 		if a := ps.ResourceSchemas["apigw_rolling_upgrade"].Block.Attributes["command_env"]; !a.Sensitive {
 			t.Errorf("%s: apigw_rolling_upgrade.command_env is not marked sensitive in the schema", addr)
@@ -192,6 +195,7 @@ func TestAccHardening_secrets(t *testing.T) {
 	if !regexp.MustCompile(`command_env\s+= \(sensitive value\)`).MatchString(showOut) {
 		t.Errorf("terraform show does not hide command_env:\n%s", showOut)
 	}
+	upgrades := 0
 	for _, r := range state.Resources {
 		for _, inst := range r.Instances {
 			attrs, _ := json.Marshal(inst.Attributes)
@@ -204,10 +208,14 @@ func TestAccHardening_secrets(t *testing.T) {
 			if env, _ := inst.Attributes["command_env"].(map[string]any); env["API_TOKEN"] != secretToken {
 				t.Errorf("command_env in state = %v; Terraform was expected to store it as configured", inst.Attributes["command_env"])
 			}
+			upgrades++
 			delete(inst.Attributes, "command_env")
 			rest, _ := json.Marshal(inst.Attributes)
 			assertNoSecrets(t, "apigw_rolling_upgrade in state (command_env aside)", string(rest), secretToken, secretDBPass)
 		}
+	}
+	if upgrades != 1 {
+		t.Errorf("state holds %d apigw_rolling_upgrade instances, want 1 to check", upgrades)
 	}
 }
 
