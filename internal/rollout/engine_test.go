@@ -511,6 +511,36 @@ func TestQuiesceRefused(t *testing.T) {
 	})
 }
 
+// TestQuiesceRefusedByTheGateway: the gateway answered that it did nothing
+// (Refused). The node was not touched, so rollback_command must not run,
+// and the hint says so and what to check; before_node_command ran and must
+// be undone by hand.
+func TestQuiesceRefusedByTheGateway(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, oldV, oldV)
+		h.cfg.BeforeNodeCommand = []string{"/opt/lb-out.sh"}
+		h.cfg.RollbackCommand = []string{"/opt/rollback.sh"}
+		h.c.node("gw-1").quiesceErr = Refused(errors.New("500: no valid quiesce port"))
+		rep, _, err := h.run(t.Context())
+		se := stepError(t, err)
+		if se.Node != "gw-1" || se.Step != StepQuiesce {
+			t.Fatalf("error: %v", err)
+		}
+		for _, want := range []string{"refused quiesce mode for all and did nothing", "still serves its old version",
+			"before_node_command ran", "apigw_quiesce_port"} {
+			if !strings.Contains(se.Hint, want) {
+				t.Errorf("hint %q lacks %q", se.Hint, want)
+			}
+		}
+		if got := h.commandsFor("gw-1"); !slices.Equal(got, []string{"before_node"}) {
+			t.Errorf("commands for gw-1: %v, want before_node only (no rollback of an untouched node)", got)
+		}
+		if outcomes(rep) != "gw-1:failed" || rep.Versions["gw-1"] != oldV {
+			t.Errorf("outcomes %s, gw-1 version %q; want failed and still %s", outcomes(rep), rep.Versions["gw-1"], oldV)
+		}
+	})
+}
+
 func TestDrainShutdownStrategy(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, oldV, oldV)
