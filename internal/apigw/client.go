@@ -126,9 +126,9 @@ type call struct {
 	// events say what each wait saw.
 	quiet bool
 
-	// answer, when set, accepts a non-2xx status as a real answer rather than
-	// an error (the engine health endpoint answers "red" with a 500).
-	answer func(status int, body []byte) bool
+	// anyStatus takes every HTTP status as the answer rather than an error
+	// (health: 500 means not ready).
+	anyStatus bool
 }
 
 // reply is a successful (or accepted) answer.
@@ -153,7 +153,7 @@ func (c *Client) do(ctx context.Context, nodeURL string, cl call) (*reply, error
 		}
 		body = b
 	}
-	st := &callState{op: cl.op, retry: cl.retry, answer: cl.answer, quiet: cl.quiet}
+	st := &callState{op: cl.op, retry: cl.retry, quiet: cl.quiet}
 	req, err := retryablehttp.NewRequestWithContext(withState(ctx, st), cl.method, target, body)
 	if err != nil {
 		return nil, fmt.Errorf("%s: building request for %s: %w", cl.op, shown, err)
@@ -184,7 +184,7 @@ func (c *Client) do(ctx context.Context, nodeURL string, cl call) (*reply, error
 	if ok && strings.HasPrefix(cl.path, "/invoke/") && hasField(data, "$error") {
 		return nil, newAPIError(cl.op, cl.method, shown, resp.StatusCode, data)
 	}
-	if !ok && (cl.answer == nil || !cl.answer(resp.StatusCode, data)) {
+	if !ok && !cl.anyStatus {
 		return nil, newAPIError(cl.op, cl.method, shown, resp.StatusCode, data)
 	}
 	return &reply{status: resp.StatusCode, body: bytes.TrimSpace(data), url: shown}, nil

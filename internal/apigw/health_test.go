@@ -52,56 +52,6 @@ func TestHealthNoAnswer(t *testing.T) {
 	checkErrorStyle(t, err)
 }
 
-func TestEngineHealth(t *testing.T) {
-	g := newFakeGateway(t, answer(200, `{"status":"green","elasticsearch":{"status":"green"},"is":{"status":"green"},"terracotta":{"nodes":"3","healthy_nodes":"3"}}`))
-	h, err := newTestClient(t).EngineHealth(ctxT(t), g.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if h.Status != "green" || h.TerracottaNodes != 3 || h.TerracottaHealthy != 3 || h.Raw["elasticsearch"] == nil {
-		t.Errorf("%+v", h)
-	}
-	s := g.only(t)
-	if s.Path != "/rest/apigateway/health/engine" || s.Method != "GET" {
-		t.Errorf("%s %s", s.Method, s.Path)
-	}
-	wantAdminHeaders(t, s, false)
-}
-
-func TestEngineHealthRedIsAnAnswerNotRetried(t *testing.T) {
-	g := newFakeGateway(t, answer(500, `{"status":"RED","terracotta":{"nodes":3,"healthy_nodes":1}}`))
-	h, err := newTestClient(t).EngineHealth(ctxT(t), g.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if h.Status != "red" || h.TerracottaNodes != 3 || h.TerracottaHealthy != 1 {
-		t.Errorf("%+v", h)
-	}
-	if n := len(g.requests()); n != 1 {
-		t.Errorf("red engine health was retried: %d requests", n)
-	}
-}
-
-func TestEngineHealthOddAnswers(t *testing.T) {
-	// A 500 without a status body is a real failure, retried then reported.
-	g := newFakeGateway(t, answer(500, `Internal error`))
-	_, err := newTestClient(t).EngineHealth(ctxT(t), g.URL)
-	if StatusCode(err) != 500 || len(g.requests()) != 4 {
-		t.Errorf("%v after %d requests", err, len(g.requests()))
-	}
-	// Terracotta counts that are not numbers do not hide the status.
-	g2 := newFakeGateway(t, answer(200, `{"status":"yellow","terracotta":{"nodes":"many"}}`))
-	h, err := newTestClient(t).EngineHealth(ctxT(t), g2.URL)
-	if err != nil || h.Status != "yellow" || h.TerracottaNodes != 0 {
-		t.Errorf("%+v %v", h, err)
-	}
-	// A 200 without any status is not an engine health answer.
-	g3 := newFakeGateway(t, answer(200, `{"foo":1}`))
-	if _, err := newTestClient(t).EngineHealth(ctxT(t), g3.URL); err == nil {
-		t.Error("want error for a status-less answer")
-	}
-}
-
 // deadAddress returns a loopback address nothing listens on.
 func deadAddress(t *testing.T) string {
 	t.Helper()

@@ -1,9 +1,7 @@
 package apigw
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"sync/atomic"
 	"time"
@@ -16,7 +14,6 @@ import (
 type callState struct {
 	op       string
 	retry    bool
-	answer   func(status int, body []byte) bool
 	quiet    bool // not logged
 	attempts atomic.Int32
 }
@@ -48,20 +45,7 @@ func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, erro
 	if err != nil {
 		return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
 	}
-	if resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode < 500 {
-		return false, nil
-	}
-	if st.answer != nil {
-		// Peek at the body to see whether this status is a real answer, then
-		// put the body back for the caller.
-		data, rerr := io.ReadAll(io.LimitReader(resp.Body, maxBodySize))
-		resp.Body.Close()
-		resp.Body = io.NopCloser(bytes.NewReader(data))
-		if rerr == nil && st.answer(resp.StatusCode, data) {
-			return false, nil
-		}
-	}
-	return true, nil
+	return resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500, nil
 }
 
 // backoff is retryablehttp's exponential backoff, with a server's
