@@ -52,9 +52,8 @@ func (t *tracker) wait(timeout time.Duration) bool {
 
 // server is one real listener with its HTTP server.
 type server struct {
-	port int
-	srv  *http.Server
-	ln   net.Listener
+	srv *http.Server
+	ln  net.Listener
 }
 
 var quietLog = log.New(io.Discard, "", 0)
@@ -72,8 +71,7 @@ func (c *Cluster) serve(ln net.Listener, useTLS bool, h http.Handler) *server {
 		ln = tls.NewListener(ln, c.opts.TLS)
 	}
 	s := &server{
-		port: ln.Addr().(*net.TCPAddr).Port,
-		ln:   ln,
+		ln: ln,
 		srv: &http.Server{
 			Handler:           c.trackHandler(h),
 			ReadHeaderTimeout: 10 * time.Second,

@@ -45,7 +45,6 @@ type Node struct {
 	quiesceAlias  string
 	designBlocked bool
 	startQuiesced bool
-	quiesce       *quiesceOp     // quiesce for all in progress or done
 	lastOp        *quiesceStatus // what GET quiescemode reports
 	listeners     map[string]*server
 	gen           uint64        // bumped when an incarnation ends
@@ -113,8 +112,12 @@ func (n *Node) Served() int64 {
 func (n *Node) Unflushed() int64 {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return max(n.mem[0], n.mem[1], n.mem[2])
+	return n.unflushedLocked()
 }
+
+// unflushedLocked counts served requests whose metrics are only in memory:
+// each kind of metric is flushed on its own, so the most behind one counts.
+func (n *Node) unflushedLocked() int64 { return max(n.mem[0], n.mem[1], n.mem[2]) }
 
 // Lost counts served requests whose metrics died with an incarnation of the
 // node (stop, crash, restart or shutdown without a flush).
@@ -204,7 +207,6 @@ func (n *Node) start(version string, primary net.Listener) error {
 	n.version = version
 	n.gate, n.booted, n.inflight = false, false, 0
 	n.flapsLeft, n.flapIndex = 0, 0
-	n.quiesce = nil
 	if n.lastOp != nil && n.lastOp.Block == "all" {
 		n.lastOp = nil // a restart is how quiesce for all ends
 	}
@@ -302,13 +304,12 @@ func (n *Node) takeListenersLocked(keep func(key string) bool) []*server {
 func (n *Node) endLocked(reason string) {
 	close(n.life)
 	n.gen++
-	lost := max(n.mem[0], n.mem[1], n.mem[2])
+	lost := n.unflushedLocked()
 	n.mem = [3]int64{}
 	n.lost += lost
 	n.c.store.addLost(n.name, lost)
 	n.state = StateStopped
 	n.gate, n.booted, n.inflight = false, false, 0
-	n.quiesce = nil
 	n.c.emit(n.name, EventStopped, reason)
 	if lost > 0 {
 		n.c.emit(n.name, EventMetricsLost, fmt.Sprintf("%d requests' metrics were never flushed", lost))
@@ -458,7 +459,7 @@ func (n *Node) Status() NodeStatus {
 		Version:   n.version,
 		State:     n.state,
 		Served:    n.served,
-		Unflushed: max(n.mem[0], n.mem[1], n.mem[2]),
+		Unflushed: n.unflushedLocked(),
 		Lost:      n.lost,
 		Faults:    n.faults,
 	}

@@ -95,7 +95,6 @@ func (n *Node) putQuiesceMode(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	op := &quiesceOp{flush: flush, started: time.Now()}
-	n.quiesce = op
 	n.state = StateQuiescing
 	n.lastOp = &quiesceStatus{Block: "all", Enable: true, Flush: flush, Status: strPtr("in progress")}
 	n.c.emit(n.name, EventQuiesceRequested, "flush "+strings.Join(flush, ","))
