@@ -122,7 +122,7 @@ func (r *run) commandEnv(j *job) []string {
 // runCommand runs one of the user's commands for a node. A non-zero exit is
 // an error even from a Runner that does not report it as one, and every
 // error comes back with secrets redacted.
-func (r *run) runCommand(ctx context.Context, j *job, step string, argv []string) (CommandResult, error) {
+func (r *run) runCommand(ctx context.Context, j *job, step string, argv []string) error {
 	c := Command{Step: step, Argv: argv, Env: r.commandEnv(j), Timeout: r.cfg.CommandTimeout}
 	// The runner enforces the timeout; this only guards against one that doesn't.
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout+time.Minute)
@@ -132,5 +132,5 @@ func (r *run) runCommand(ctx context.Context, j *job, step string, argv []string
 	if err == nil && res.ExitCode != 0 {
 		err = &CommandError{Step: step, Program: argv[0], ExitCode: res.ExitCode, Tail: res.Tail}
 	}
-	return res, r.redact.Error(err)
+	return r.redact.Error(err)
 }

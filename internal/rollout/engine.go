@@ -233,7 +233,7 @@ func (r *run) roll(ctx context.Context, jobs []*job) error {
 			if err := r.upgradeNode(ctx, j); err != nil {
 				addFailure(err)
 			}
-			r.setInFlight(j, false)
+			r.done(j)
 			<-slots
 		}()
 	}
@@ -273,10 +273,11 @@ func (r *run) finish(j *job, o Outcome) {
 	r.report.Results[j.slot] = j.res
 }
 
-func (r *run) setInFlight(j *job, on bool) {
+// done takes j out of flight (start put it there).
+func (r *run) done(j *job) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.inFlight[j.node.Name] = on
+	delete(r.inFlight, j.node.Name)
 }
 
 func (r *run) setVersion(name, v string) {

@@ -59,7 +59,7 @@ func (r *run) rollback(ctx context.Context, j *job) rollbackResult {
 	r.markReady(j.node.Name, false)
 	r.setVersion(j.node.Name, "")
 	r.ev.emit(j.node.Name, EventRollbackStarted, "running rollback_command to bring the node back on %s", orUnknown(j.from))
-	if _, err := r.runCommand(ctx, j, "rollback", r.cfg.RollbackCommand); err != nil {
+	if err := r.runCommand(ctx, j, "rollback", r.cfg.RollbackCommand); err != nil {
 		rb.err = fmt.Errorf("rollback_command failed: %w", err)
 		r.ev.emit(j.node.Name, EventRollbackFailed, "%v", rb.err)
 		return rb
@@ -80,7 +80,7 @@ func (r *run) rollback(ctx context.Context, j *job) rollbackResult {
 	// that it serves again, put it back as after_node_command would have.
 	if j.kind == kindPending && len(r.cfg.BeforeNodeCommand) > 0 && len(r.cfg.AfterNodeCommand) > 0 {
 		rb.afterRan = true
-		if _, err := r.runCommand(ctx, j, "after_node", r.cfg.AfterNodeCommand); err != nil {
+		if err := r.runCommand(ctx, j, "after_node", r.cfg.AfterNodeCommand); err != nil {
 			rb.afterErr = err
 		} else {
 			r.ev.emit(j.node.Name, EventAfterCommandDone, "after_node_command ran after the rollback")

@@ -33,7 +33,7 @@ func (r *run) fullUpgrade(ctx context.Context, j *job) error {
 	if len(r.cfg.BeforeNodeCommand) > 0 {
 		j.state = stBeforeRan
 		start := r.clock.Now()
-		if _, err := r.runCommand(ctx, j, "before_node", r.cfg.BeforeNodeCommand); err != nil {
+		if err := r.runCommand(ctx, j, "before_node", r.cfg.BeforeNodeCommand); err != nil {
 			return fail(StepBeforeCommand, err)
 		}
 		r.ev.emit(j.node.Name, EventBeforeCommandDone, "before_node_command finished in %s", r.since(start))
@@ -181,7 +181,7 @@ func (r *run) waitDrained(ctx context.Context, j *job, exp *expectation) (silent
 func (r *run) upgradeAndVerify(ctx context.Context, j *job) error {
 	j.state = stCommandRunning
 	start := r.clock.Now()
-	_, err := r.runCommand(ctx, j, "upgrade", r.cfg.UpgradeCommand)
+	err := r.runCommand(ctx, j, "upgrade", r.cfg.UpgradeCommand)
 	j.res.Command = r.since(start)
 	if err != nil {
 		return fail(StepUpgradeCommand, err)
@@ -224,7 +224,7 @@ func (r *run) soakAndAfter(ctx context.Context, j *job) error {
 	if len(r.cfg.AfterNodeCommand) > 0 {
 		j.state = stAfterCommand
 		start := r.clock.Now()
-		if _, err := r.runCommand(ctx, j, "after_node", r.cfg.AfterNodeCommand); err != nil {
+		if err := r.runCommand(ctx, j, "after_node", r.cfg.AfterNodeCommand); err != nil {
 			return fail(StepAfterCommand, err)
 		}
 		r.ev.emit(j.node.Name, EventAfterCommandDone, "after_node_command finished in %s", r.since(start))
