@@ -144,9 +144,10 @@ func mustDuration(v types.String) time.Duration {
 	return d
 }
 
-// versionsValue turns the engine's versions into node_versions, keeping the
-// prior value of a node whose version is unknown now.
-func versionsValue(ctx context.Context, nodes []rollout.Node, now map[string]string, prior types.Map) (types.Map, diag.Diagnostics) {
+// lastKnownVersions is, for every node, what it reports now or else the
+// version prior (node_versions) last recorded for it; nodes never read are
+// absent. Refresh, plan and apply all judge an unreachable node this way.
+func lastKnownVersions(ctx context.Context, nodes []rollout.Node, now map[string]string, prior types.Map) map[string]string {
 	old := map[string]string{}
 	if !prior.IsNull() && !prior.IsUnknown() {
 		prior.ElementsAs(ctx, &old, false)
@@ -155,11 +156,17 @@ func versionsValue(ctx context.Context, nodes []rollout.Node, now map[string]str
 	for _, n := range nodes {
 		if v := now[n.Name]; v != "" {
 			out[n.Name] = v
-		} else if v, ok := old[n.Name]; ok {
+		} else if v, ok := old[n.Name]; ok && v != "" {
 			out[n.Name] = v
 		}
 	}
-	return types.MapValueFrom(ctx, types.StringType, out)
+	return out
+}
+
+// versionsValue turns the engine's versions into node_versions, keeping the
+// prior value of a node whose version is unknown now.
+func versionsValue(ctx context.Context, nodes []rollout.Node, now map[string]string, prior types.Map) (types.Map, diag.Diagnostics) {
+	return types.MapValueFrom(ctx, types.StringType, lastKnownVersions(ctx, nodes, now, prior))
 }
 
 // pendingValue lists, in node order, the nodes whose version is not on target

@@ -152,21 +152,23 @@ func (r *rollingUpgradeResource) ModifyPlan(ctx context.Context, req resource.Mo
 	// (pending when it has none): both plans agree as long as no node's
 	// version changes between them. The release and downgrade checks judge
 	// only what the nodes report now.
-	lastKnown := map[string]string{}
+	prior := types.MapNull(types.StringType)
 	if !creating {
-		var prior types.Map
 		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("node_versions"), &prior)...)
-		if !prior.IsNull() && !prior.IsUnknown() {
-			resp.Diagnostics.Append(prior.ElementsAs(ctx, &lastKnown, false)...)
+	}
+	survey := r.data.cachedSurvey(ctx, nodes)
+	live := map[string]string{}
+	for _, s := range survey {
+		if s.Version != "" {
+			live[s.Node.Name] = s.Version
 		}
 	}
-	versions, live := map[string]string{}, map[string]string{}
+	versions := lastKnownVersions(ctx, nodes, live, prior)
 	allReady := true
-	for _, s := range r.data.cachedSurvey(ctx, nodes) {
+	for _, s := range survey {
 		allReady = allReady && s.Ready
 		if s.Version == "" {
-			if last := lastKnown[s.Node.Name]; last != "" {
-				versions[s.Node.Name] = last
+			if last := versions[s.Node.Name]; last != "" {
 				resp.Diagnostics.AddWarning("Node unreachable at plan time",
 					fmt.Sprintf("Node %q (%s) could not be read: %s. It counts with its last known version, %s, so it is in pending_nodes only if that is not on target; apply reads it again, finishes it if it is down or left quiescing, and upgrades it if it is not on target.",
 						s.Node.Name, s.Node.URL, s.Err, last))
@@ -176,7 +178,6 @@ func (r *rollingUpgradeResource) ModifyPlan(ctx context.Context, req resource.Mo
 				fmt.Sprintf("Node %q (%s) could not be read: %s. Its version is unknown until apply, which finishes or upgrades it first; it is listed in pending_nodes.", s.Node.Name, s.Node.URL, s.Err))
 			continue
 		}
-		versions[s.Node.Name], live[s.Node.Name] = s.Version, s.Version
 		if !s.Ready && rollout.OnTarget(s.Version, target) {
 			resp.Diagnostics.AddWarning("Node on target but not ready",
 				fmt.Sprintf("Node %q (%s) reports %s but does not answer health 200. The apply waits until it is ready and finishes it (soak, after_node_command).", s.Node.Name, s.Node.URL, s.Version))

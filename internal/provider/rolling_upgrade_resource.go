@@ -379,16 +379,16 @@ func (r *rollingUpgradeResource) Read(ctx context.Context, req resource.ReadRequ
 	for _, s := range r.data.survey(ctx, nodes) {
 		if s.Version == "" {
 			resp.Diagnostics.AddWarning("Node unreachable during refresh",
-				fmt.Sprintf("Node %q (%s) could not be read: %s. node_versions keeps its last known value for it.", s.Node.Name, s.Node.URL, s.Err))
+				fmt.Sprintf("Node %q (%s) could not be read: %s. node_versions keeps its last known value for it. "+
+					"Check that the node is up and reachable from here; a node left quiesced or down by an earlier apply is finished by the next one.", s.Node.Name, s.Node.URL, s.Err))
 			continue
 		}
 		versions[s.Node.Name] = s.Version
 	}
+	known := lastKnownVersions(ctx, nodes, versions, state.NodeVersions)
 	var diags diag.Diagnostics
-	state.NodeVersions, diags = versionsValue(ctx, nodes, versions, state.NodeVersions)
+	state.NodeVersions, diags = types.MapValueFrom(ctx, types.StringType, known)
 	resp.Diagnostics.Append(diags...)
-	known := map[string]string{}
-	state.NodeVersions.ElementsAs(ctx, &known, false)
 	pendingTowards := state.TargetVersion.ValueString()
 	if b, d := req.Private.GetKey(ctx, attemptedTargetKey); !d.HasError() && len(b) > 0 {
 		_ = json.Unmarshal(b, &pendingTowards)
