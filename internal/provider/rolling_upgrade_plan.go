@@ -39,44 +39,57 @@ func (r *rollingUpgradeResource) ValidateConfig(ctx context.Context, req resourc
 	specs := nodeSpecs(cfg.Nodes)
 	strategy := cfg.Strategy.ValueString()
 	quiesce := cfg.Strategy.IsNull() || strategy == string(rollout.StrategyQuiesceAll)
-	names, urls := map[string]int{}, map[string]int{}
+	// The engine's rules (rollout.Config.Validate) apply here to what is
+	// known before plan, with messages that name the attribute: names
+	// unique and not blank, every URL (primary or quiesce) unique the way
+	// the engine compares them, a quiesce URL for quiesce_all.
+	names := map[string]int{}
+	urls := map[string]string{} // normalised URL → the attribute that holds it
 	for i, s := range specs {
 		at := path.Root("nodes").AtListIndex(i)
-		if !s.Name.IsUnknown() && !s.Name.IsNull() && s.Name.ValueString() == "" {
-			resp.Diagnostics.AddAttributeError(at.AtName("name"), "Empty node name",
-				fmt.Sprintf("nodes[%d].name is empty; every node needs a name, used in state, errors and APIGW_NODE_NAME.", i))
-		}
-		for field, v := range map[string]types.String{"url": s.URL, "quiesce_url": s.QuiesceURL} {
-			if v.IsUnknown() || v.IsNull() {
-				continue
-			}
-			if err := checkURL(v.ValueString()); err != nil {
-				resp.Diagnostics.AddAttributeError(at.AtName(field), "Invalid URL",
-					fmt.Sprintf("nodes[%d].%s: %s; it must be %s.", i, field, err, urlValidator{}.Description(ctx)))
-			}
-		}
-		if n := s.Name.ValueString(); !s.Name.IsUnknown() {
+		if !s.Name.IsUnknown() && !s.Name.IsNull() {
+			n := s.Name.ValueString()
 			if j, dup := names[n]; dup {
 				resp.Diagnostics.AddAttributeError(at.AtName("name"), "Duplicate node name",
 					fmt.Sprintf("nodes[%d].name %q is also nodes[%d].name; every node needs its own name.", i, n, j))
+			} else if strings.TrimSpace(n) == "" {
+				resp.Diagnostics.AddAttributeError(at.AtName("name"), "Empty node name",
+					fmt.Sprintf("nodes[%d].name is empty; every node needs a name, used in state, errors and APIGW_NODE_NAME.", i))
 			}
 			names[n] = i
 		}
-		if u := s.URL.ValueString(); !s.URL.IsUnknown() {
-			if j, dup := urls[u]; dup {
-				resp.Diagnostics.AddAttributeError(at.AtName("url"), "Duplicate node URL",
-					fmt.Sprintf("nodes[%d].url %q is also nodes[%d].url; list each node once.", i, u, j))
+		for _, f := range []struct {
+			name string
+			v    types.String
+		}{{"url", s.URL}, {"quiesce_url", s.QuiesceURL}} {
+			if f.v.IsUnknown() || f.v.IsNull() {
+				continue
 			}
-			urls[u] = i
+			attr := fmt.Sprintf("nodes[%d].%s", i, f.name)
+			if err := checkURL(f.v.ValueString()); err != nil {
+				resp.Diagnostics.AddAttributeError(at.AtName(f.name), "Invalid URL",
+					fmt.Sprintf("%s: %s; it must be %s.", attr, err, urlValidator{}.Description(ctx)))
+				continue
+			}
+			key, err := rollout.NormaliseURL(f.v.ValueString())
+			if err != nil {
+				continue // checkURL is the stricter of the two
+			}
+			switch other, dup := urls[key]; {
+			case dup && f.name == "quiesce_url" && other == fmt.Sprintf("nodes[%d].url", i):
+				resp.Diagnostics.AddAttributeError(at.AtName(f.name), "Quiesce URL equals the node URL",
+					fmt.Sprintf("%s must point at the quiesce port, not at the primary port %q.", attr, s.URL.ValueString()))
+			case dup:
+				resp.Diagnostics.AddAttributeError(at.AtName(f.name), "Duplicate node URL",
+					fmt.Sprintf("%s %q is also %s; list each node once, each with its own quiesce port.", attr, f.v.ValueString(), other))
+			default:
+				urls[key] = attr
+			}
 		}
 		if quiesce && s.QuiesceURL.IsNull() {
 			resp.Diagnostics.AddAttributeError(at.AtName("quiesce_url"), "Missing quiesce URL",
 				fmt.Sprintf(`nodes[%d].quiesce_url is required with strategy = "quiesce_all": the node has drained when health stops answering 200 there. `+
 					`Create the port with apigw_quiesce_port and use its quiesce_url, or set strategy = "drain_shutdown".`, i))
-		}
-		if !s.QuiesceURL.IsNull() && !s.QuiesceURL.IsUnknown() && s.QuiesceURL.ValueString() == s.URL.ValueString() {
-			resp.Diagnostics.AddAttributeError(at.AtName("quiesce_url"), "Quiesce URL equals the node URL",
-				fmt.Sprintf("nodes[%d].quiesce_url must point at the quiesce port, not at the primary port %q.", i, s.URL.ValueString()))
 		}
 	}
 	if !cfg.MaxUnavailable.IsNull() && !cfg.MaxUnavailable.IsUnknown() && len(specs) > 1 && cfg.MaxUnavailable.ValueInt64() >= int64(len(specs)) {
@@ -272,12 +285,7 @@ func (v versionValidator) ValidateString(ctx context.Context, req validator.Stri
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	s := req.ConfigValue.ValueString()
-	err := rollout.ValidateVersion(s)
-	if err == nil && !strings.Contains(s, ".") {
-		err = fmt.Errorf("%q names no release (like 10.15)", s)
-	}
-	if err != nil {
+	if err := rollout.ValidateTarget(req.ConfigValue.ValueString()); err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid version",
 			fmt.Sprintf("%s: %s; it must be %s.", req.Path, err, v.Description(ctx)))
 	}

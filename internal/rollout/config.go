@@ -157,10 +157,8 @@ func (c Config) Validate() error {
 
 	if c.Target == "" {
 		bad("target_version", "required: a dotted version such as 10.15.0.7")
-	} else if t, err := segments(c.Target); err != nil {
+	} else if err := ValidateTarget(c.Target); err != nil {
 		bad("target_version", "%v", err)
-	} else if len(t) < 2 {
-		bad("target_version", "%q must name at least the release (like 10.15) and should name the fix (like 10.15.0.7)", c.Target)
 	}
 
 	switch c.Strategy {
@@ -267,7 +265,7 @@ func validateNodes(nodes []Node, strategy Strategy) []error {
 			names[n.Name] = i
 		}
 		checkURL := func(attr, raw string) {
-			key, err := normaliseURL(raw)
+			key, err := NormaliseURL(raw)
 			if err != nil {
 				bad(attr, "%v", err)
 				return
@@ -293,9 +291,9 @@ func validateNodes(nodes []Node, strategy Strategy) []error {
 	return errs
 }
 
-// normaliseURL checks that raw is an absolute http(s) URL and returns a key
+// NormaliseURL checks that raw is an absolute http(s) URL and returns a key
 // under which two spellings of the same base URL compare equal.
-func normaliseURL(raw string) (string, error) {
+func NormaliseURL(raw string) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "", fmt.Errorf("%q is not a valid URL: %v", raw, err)

@@ -61,6 +61,20 @@ func ValidateVersion(s string) error {
 	return err
 }
 
+// ValidateTarget checks a target_version: a valid version that names at
+// least the release, since on-target, release and downgrade checks compare
+// only as many segments as the target has.
+func ValidateTarget(s string) error {
+	t, err := segments(s)
+	if err != nil {
+		return err
+	}
+	if len(t) < 2 {
+		return fmt.Errorf("%q names no release (like 10.15); name at least the release and preferably the fix (like 10.15.0.7)", s)
+	}
+	return nil
+}
+
 // OnTarget reports whether reported starts with the target's segments:
 // "10.15.0.7.1234" is on target "10.15.0.7", "10.15.0.70" and "10.15" are not.
 // Unparsable input is never on target.
