@@ -108,59 +108,34 @@ func (g gateway) DrainShutdown(ctx context.Context, nodeURL string, timeout time
 // after a lost answer, or a 502/504 from a proxy whose upstream may have
 // acted, the node may already be on its way down.
 func (g gateway) notBlind(ctx context.Context, nodeURL string, send func() error, gone func(error) error) error {
-	open := false
-	for attempt := 0; ; attempt++ {
-		err := send()
-		status := apigw.StatusCode(err)
-		switch {
-		case err == nil || errors.Is(err, rollout.ErrAlreadyQuiesced) || ctx.Err() != nil:
-			return err
-		case !Transient(err) || attempt >= g.retries:
-			if status != 0 && status != http.StatusBadGateway && status != http.StatusGatewayTimeout && !open {
-				return rollout.Refused(err)
-			}
-			return err
-		}
-		open = open || status == 0 || status == http.StatusBadGateway || status == http.StatusGatewayTimeout
-		if Backoff(ctx, attempt) != nil {
-			return err
-		}
+	open := false    // an attempt that was repeated left its outcome open
+	settled := false // the look at the node, not a send, decided the outcome
+	err := Repeat(ctx, g.retries, send, func(err error) (bool, error) {
+		open = open || outcomeOpen(err)
 		code, herr := g.c.Health(ctx, nodeURL)
 		if ctx.Err() != nil {
-			return err
+			return false, err
 		}
 		if herr != nil || code != http.StatusOK {
-			return gone(err)
+			settled = true
+			return false, gone(err)
 		}
+		return true, nil
+	})
+	// The last send's own HTTP error, with nothing left open: the gateway
+	// turned the request away and did nothing.
+	if err != nil && !settled && ctx.Err() == nil && !errors.Is(err, rollout.ErrAlreadyQuiesced) && !outcomeOpen(err) && !open {
+		return rollout.Refused(err)
 	}
+	return err
 }
 
-// Transient reports a failure after which a request that must take effect
-// once may be repeated, after a look at the node: no answer, or an answer
-// that turned the request away before any work (429, 502, 503, 504).
-func Transient(err error) bool {
-	var te *apigw.TransportError
-	if errors.As(err, &te) {
-		return true
-	}
+// outcomeOpen reports a failure after which the request may have taken
+// effect: no answer, or a proxy's 502/504 whose upstream may have acted.
+func outcomeOpen(err error) bool {
 	switch apigw.StatusCode(err) {
-	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+	case 0, http.StatusBadGateway, http.StatusGatewayTimeout:
 		return true
 	}
 	return false
-}
-
-// Backoff waits before repeat number attempt+1 of such a request: 200ms
-// doubling up to 3s, like the client's own retries.
-func Backoff(ctx context.Context, attempt int) error {
-	d := apigw.DefaultRetryWaitMin << min(attempt, 8)
-	d = min(d, apigw.DefaultRetryWaitMax)
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -14,14 +14,36 @@ import (
 	"github.com/gwops/terraform-provider-apigw/internal/rollout"
 )
 
-// fakeNode answers the quiesce PUT with the queued statuses (then 200) and
-// health with healthStatus; it counts quiesce requests.
+// fakeNode answers the quiesce PUT and the shutdown POST with the queued
+// statuses (then 200; noAnswer drops the connection) and health with
+// healthStatus; it counts both requests.
 type fakeNode struct {
-	mu           sync.Mutex
-	quiesce      []int
-	healthStatus int
-	quiesceCalls int
-	shutdownBody string
+	mu            sync.Mutex
+	quiesce       []int
+	shutdown      []int
+	healthStatus  int
+	quiesceCalls  int
+	shutdownCalls int
+	shutdownBody  string
+}
+
+// noAnswer in a queue closes the connection without an answer.
+const noAnswer = -1
+
+// next pops the next queued status, 200 when the queue is empty.
+func next(queue *[]int) int {
+	if len(*queue) == 0 {
+		return http.StatusOK
+	}
+	s := (*queue)[0]
+	*queue = (*queue)[1:]
+	return s
+}
+
+func dropConnection(w http.ResponseWriter) {
+	if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+		_ = conn.Close()
+	}
 }
 
 func (f *fakeNode) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -32,9 +54,10 @@ func (f *fakeNode) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(f.healthStatus)
 	case "/rest/apigateway/quiescemode":
 		f.quiesceCalls++
-		status := http.StatusOK
-		if len(f.quiesce) > 0 {
-			status, f.quiesce = f.quiesce[0], f.quiesce[1:]
+		status := next(&f.quiesce)
+		if status == noAnswer {
+			dropConnection(w)
+			return
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)
@@ -44,9 +67,18 @@ func (f *fakeNode) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			_, _ = w.Write([]byte(`{"errorDetails":" no"}`))
 		}
 	case "/rest/apigateway/shutdown":
+		f.shutdownCalls++
 		body, _ := io.ReadAll(r.Body)
 		f.shutdownBody = string(body)
-		_, _ = w.Write([]byte(`{"message":"Server shutdown is in progress."}`))
+		switch status := next(&f.shutdown); status {
+		case noAnswer:
+			dropConnection(w)
+		case http.StatusOK:
+			_, _ = w.Write([]byte(`{"message":"Server shutdown is in progress."}`))
+		default:
+			w.WriteHeader(status)
+			_, _ = w.Write([]byte(`{"message":"no"}`))
+		}
 	case "/invoke/wm.server.quiesce/getQuiescePortDetails":
 		_, _ = w.Write([]byte(`{"portAlias":"QuiescePort","portKey":"HTTPListener@4444","portPackage":"WmRoot"}`))
 	default:
@@ -82,6 +114,8 @@ func TestQuiesceAll(t *testing.T) {
 		{"500 is a refusal, never repeated", []int{500}, 200, 1, func(err error) bool { return rollout.IsRefused(err) && apigw.StatusCode(err) == 500 }},
 		{"repeats are bounded", []int{503, 503, 503, 503}, 200, 3, func(err error) bool { return rollout.IsRefused(err) && apigw.StatusCode(err) == 503 }},
 		{"a 504 may have reached the node: not a refusal", []int{504, 500}, 200, 2, func(err error) bool { return !rollout.IsRefused(err) && apigw.StatusCode(err) == 500 }},
+		{"a lost answer may have reached the node: not a refusal", []int{noAnswer, 500}, 200, 2, func(err error) bool { return !rollout.IsRefused(err) && apigw.StatusCode(err) == 500 }},
+		{"a lost answer and the node left service: taken as started", []int{noAnswer}, 503, 1, func(err error) bool { return errors.Is(err, rollout.ErrAlreadyQuiesced) }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -93,6 +127,36 @@ func TestQuiesceAll(t *testing.T) {
 			}
 			if f.quiesceCalls != tc.wantCalls {
 				t.Fatalf("quiesce requests = %d, want %d", f.quiesceCalls, tc.wantCalls)
+			}
+		})
+	}
+}
+
+func TestDrainShutdownRepeats(t *testing.T) {
+	cases := []struct {
+		name      string
+		answers   []int
+		health    int
+		wantCalls int
+		check     func(error) bool
+	}{
+		{"accepted", nil, 200, 1, func(err error) bool { return err == nil }},
+		{"503 repeated while the node still serves", []int{503}, 200, 2, func(err error) bool { return err == nil }},
+		{"503 and the node stopped answering: it is going down", []int{503}, 503, 1, func(err error) bool { return err == nil }},
+		{"a lost answer and the node stopped answering", []int{noAnswer}, 503, 1, func(err error) bool { return err == nil }},
+		{"500 is a refusal, never repeated", []int{500}, 200, 1, func(err error) bool { return rollout.IsRefused(err) && apigw.StatusCode(err) == 500 }},
+		{"repeats are bounded", []int{503, 503, 503, 503}, 200, 3, func(err error) bool { return rollout.IsRefused(err) && apigw.StatusCode(err) == 503 }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &fakeNode{shutdown: tc.answers, healthStatus: tc.health}
+			gw, url := newGateway(t, f)
+			err := gw.DrainShutdown(context.Background(), url, time.Minute)
+			if !tc.check(err) {
+				t.Fatalf("DrainShutdown error = %v", err)
+			}
+			if f.shutdownCalls != tc.wantCalls {
+				t.Fatalf("shutdown requests = %d, want %d", f.shutdownCalls, tc.wantCalls)
 			}
 		})
 	}

@@ -208,33 +208,34 @@ func (r *quiescePortResource) readBack(ctx context.Context, m *quiescePortModel)
 }
 
 // createPort creates the port. Creating is not idempotent (a second create
-// of the same port is refused), so the client never repeats it; here a
-// failure that left the outcome open or turned the request away before any
-// work (no answer, 429, 502, 503, 504) leads to a look at the node first:
-// the port is adopted when the lost request did create it, and the create
-// is sent again, at most max_retries times, only while the port is missing.
+// of the same port is refused), so it is repeated only as gateway.Repeat
+// allows, after a look at the node: the port is adopted when the lost
+// request did create it, and the create is sent again, at most max_retries
+// times, only while the port is missing.
 func (r *quiescePortResource) createPort(ctx context.Context, node string, np apigw.NewPort, key string) (string, error) {
 	c := r.data.client
-	for attempt := 0; ; attempt++ {
-		created, err := c.CreatePort(ctx, node, np)
-		if err == nil || !gateway.Transient(err) || attempt >= r.data.maxRetries || ctx.Err() != nil {
-			return created, err
-		}
-		if gateway.Backoff(ctx, attempt) != nil {
-			return "", err
-		}
+	var created string
+	err := gateway.Repeat(ctx, r.data.maxRetries, func() (err error) {
+		created, err = c.CreatePort(ctx, node, np)
+		return err
+	}, func(err error) (bool, error) {
 		existing, gerr := c.GetPort(ctx, node, key)
 		switch {
 		case apigw.IsNotFound(gerr):
-			continue // the failed create did nothing: send it again
+			return true, nil // the failed create did nothing: send it again
 		case gerr != nil:
-			return "", fmt.Errorf("%w; and the port could not be looked up afterwards to see whether it was created: %v", err, gerr)
+			return false, fmt.Errorf("%w; and the port could not be looked up afterwards to see whether it was created: %v", err, gerr)
 		case existing.PortAlias == np.Alias && existing.Pkg == np.Pkg:
-			return existing.ListenerKey, nil // the failed create did create it
+			created = existing.ListenerKey // the failed create did create it
+			return false, nil
 		default:
-			return "", fmt.Errorf("%w; meanwhile port %d appeared on the node with alias %q in package %q: something else created it", err, np.Port, existing.PortAlias, existing.Pkg)
+			return false, fmt.Errorf("%w; meanwhile port %d appeared on the node with alias %q in package %q: something else created it", err, np.Port, existing.PortAlias, existing.Pkg)
 		}
+	})
+	if err != nil {
+		return "", err
 	}
+	return created, nil
 }
 
 // apply brings the port's enabled flag and the node's quiesce-port setting
