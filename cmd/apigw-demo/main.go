@@ -8,9 +8,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"os/signal"
 
+	"github.com/gwops/terraform-provider-apigw/internal/bench"
 	"github.com/gwops/terraform-provider-apigw/internal/demo"
 )
 
@@ -18,15 +18,12 @@ func main() { os.Exit(run()) }
 
 // run is main without os.Exit, so that deferred calls run.
 func run() int {
-	terraform := flag.String("terraform", os.Getenv("TERRAFORM"), "Terraform CLI to run (default: $TERRAFORM, else terraform on PATH)")
+	terraform := flag.String("terraform", os.Getenv("TERRAFORM"),
+		"Terraform CLI to run (default: $TERRAFORM, $TF_ACC_TERRAFORM_PATH, terraform on PATH, then $(go env GOPATH)/bin/terraform)")
 	flag.Parse()
-	if *terraform == "" {
-		p, err := exec.LookPath("terraform")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "apigw-demo: no Terraform CLI: run `make demo`, which installs it, or pass -terraform PATH")
-			return 2
-		}
-		*terraform = p
+	if *terraform = bench.FindTerraform(*terraform); *terraform == "" {
+		fmt.Fprintln(os.Stderr, "apigw-demo: no Terraform CLI: run `make demo`, which installs it, or pass -terraform PATH")
+		return 2
 	}
 	repo, err := os.Getwd()
 	if err != nil {

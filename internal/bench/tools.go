@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"go/build"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -54,13 +55,23 @@ func FindTerraform(given string) string {
 	if p, err := exec.LookPath("terraform"); err == nil {
 		return p
 	}
-	if home, err := os.UserHomeDir(); err == nil {
-		p := filepath.Join(home, "go", "bin", "terraform")
+	// build.Default.GOPATH is $GOPATH, or its default: where `make
+	// terraform` installs the CLI ($(go env GOPATH)/bin).
+	for _, gopath := range filepath.SplitList(build.Default.GOPATH) {
+		p := filepath.Join(gopath, "bin", "terraform")
 		if _, err := os.Stat(p); err == nil {
 			return p
 		}
 	}
 	return ""
+}
+
+// WriteCLIConfig writes a Terraform CLI configuration that installs the
+// provider from providerDir through dev_overrides, so that it runs as its
+// own process exactly as for a user, without any registry.
+func WriteCLIConfig(path, providerDir string) error {
+	conf := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"gwops/apigw\" = %q\n  }\n  direct {}\n}\n", providerDir)
+	return os.WriteFile(path, []byte(conf), 0o644)
 }
 
 // tfDir is a Terraform working directory using the freshly built provider
@@ -77,8 +88,7 @@ func newTFDir(tools Tools, dir string) (*tfDir, error) {
 		return nil, err
 	}
 	rc := filepath.Join(dir, "cli.tfrc")
-	conf := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"gwops/apigw\" = %q\n  }\n  direct {}\n}\n", tools.ProviderDir)
-	if err := os.WriteFile(rc, []byte(conf), 0o644); err != nil {
+	if err := WriteCLIConfig(rc, tools.ProviderDir); err != nil {
 		return nil, err
 	}
 	env := append(os.Environ(),

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/gwops/terraform-provider-apigw/internal/bench"
 	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
 )
 
@@ -59,8 +60,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	defer os.RemoveAll(work)
 
 	say(o.Out, "Building the provider and the simulator")
-	bin := filepath.Join(work, "bin")
-	if err := buildBinaries(ctx, o.RepoDir, bin); err != nil {
+	tools, err := bench.BuildTools(ctx, filepath.Join(work, "bin"), o.Terraform)
+	if err != nil {
 		return nil, err
 	}
 	say(o.Out, "Starting a simulated %d-node cluster on %s", o.Nodes, fromVersion)
@@ -71,7 +72,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	defer cluster.Close()
 
-	tf, err := newTerraformDir(work, bin, o.RepoDir, cluster)
+	tf, err := newTerraformDir(work, tools, o.RepoDir, cluster)
 	if err != nil {
 		return nil, err
 	}

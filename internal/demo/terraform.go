@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 
+	"github.com/gwops/terraform-provider-apigw/internal/bench"
 	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
 )
 
@@ -21,7 +22,7 @@ type terraformDir struct {
 	env []string
 }
 
-func newTerraformDir(work, bin, repo string, cluster *gwsim.Cluster) (*terraformDir, error) {
+func newTerraformDir(work string, tools bench.Tools, repo string, cluster *gwsim.Cluster) (*terraformDir, error) {
 	dir := filepath.Join(work, "demo")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
@@ -51,8 +52,7 @@ func newTerraformDir(work, bin, repo string, cluster *gwsim.Cluster) (*terraform
 		return nil, err
 	}
 	cliConfig := filepath.Join(work, "terraform.rc")
-	rc := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n  }\n  direct {}\n}\n", "gwops/apigw", bin)
-	if err := os.WriteFile(cliConfig, []byte(rc), 0o644); err != nil {
+	if err := bench.WriteCLIConfig(cliConfig, tools.ProviderDir); err != nil {
 		return nil, err
 	}
 	env := append(os.Environ(),
@@ -62,7 +62,8 @@ func newTerraformDir(work, bin, repo string, cluster *gwsim.Cluster) (*terraform
 		"APIGW_USERNAME="+demoUser,
 		"APIGW_PASSWORD="+demoPassword,
 		"GWSIM_CONTROL_URL="+cluster.ControlURL(),
-		"PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"),
+		// upgrade.sh calls gwsim.
+		"PATH="+filepath.Dir(tools.Gwsim)+string(os.PathListSeparator)+os.Getenv("PATH"),
 	)
 	return &terraformDir{dir: dir, env: env}, nil
 }
