@@ -47,6 +47,7 @@ type Node struct {
 	startQuiesced bool
 	lastOp        *quiesceStatus // what GET quiescemode reports
 	listeners     map[string]*server
+	draining      map[*server]bool // taken from listeners, letting running requests finish
 	gen           uint64        // bumped when an incarnation ends
 	life          chan struct{} // closed when the current incarnation ends
 	gate          bool          // runtime traffic refused (quiesce done or stopping)
@@ -74,7 +75,7 @@ func newNode(c *Cluster, name, version string) *Node {
 	life := make(chan struct{})
 	close(life)
 	return &Node{c: c, name: name, version: version, state: StateStopped,
-		listeners: map[string]*server{}, life: life}
+		listeners: map[string]*server{}, draining: map[*server]bool{}, life: life}
 }
 
 // Name is the node's name, "gw-1" to "gw-N".
@@ -283,6 +284,10 @@ func (n *Node) abortAllLocked() {
 		s.abort()
 		delete(n.listeners, k)
 	}
+	for s := range n.draining {
+		s.abort()
+		delete(n.draining, s)
+	}
 }
 
 // takeListenersLocked removes and returns the open listeners that keep
@@ -295,8 +300,22 @@ func (n *Node) takeListenersLocked(keep func(key string) bool) []*server {
 		}
 		out = append(out, s)
 		delete(n.listeners, k)
+		n.draining[s] = true
 	}
 	return out
+}
+
+// drainServers lets the running requests of servers taken by
+// takeListenersLocked finish (until ctx ends); a crash meanwhile cuts them.
+func (n *Node) drainServers(ctx context.Context, ls []*server) {
+	for _, s := range ls {
+		s.drain(ctx)
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, s := range ls {
+		delete(n.draining, s)
+	}
 }
 
 // endLocked finishes the current incarnation: in-memory metrics are lost,
@@ -316,8 +335,9 @@ func (n *Node) endLocked(reason string) {
 	}
 }
 
-// crash closes every listener abruptly and loses unflushed metrics. The
-// caller holds opMu.
+// crash closes every listener abruptly, cutting running requests (also
+// those a drain is waiting for), and loses unflushed metrics. It needs no
+// opMu: work in progress sees the new incarnation and ends.
 func (n *Node) crash(reason string) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -343,9 +363,7 @@ func (n *Node) stopGracefully(bound time.Duration, reason string, flush bool) {
 	n.mu.Unlock()
 
 	ctx, cancel := context.WithTimeout(n.c.ctx, bound)
-	for _, s := range ls {
-		s.drain(ctx)
-	}
+	n.drainServers(ctx, ls)
 	cancel()
 
 	n.mu.Lock()
@@ -360,11 +378,11 @@ func (n *Node) stopGracefully(bound time.Duration, reason string, flush bool) {
 	n.endLocked(reason)
 }
 
-// Stop crashes the node: every listener closes at once and unflushed
-// metrics are lost, as when a real server dies.
+// Stop crashes the node: every listener closes at once, running requests
+// are cut and unflushed metrics are lost, as when a real server dies. It
+// does not wait for a quiesce or shutdown in progress (pulling the plug
+// does not); that work sees the crash and ends.
 func (n *Node) Stop() error {
-	n.opMu.Lock()
-	defer n.opMu.Unlock()
 	if n.c.ctx.Err() != nil {
 		return ErrClosed
 	}

@@ -218,9 +218,7 @@ func (n *Node) finishQuiesce(g uint64, op *quiesceOp) {
 	ls := n.takeListenersLocked(func(key string) bool { return qp != nil && key == qp.key })
 	n.mu.Unlock()
 
-	for _, s := range ls {
-		s.drain(n.c.ctx)
-	}
+	n.drainServers(n.c.ctx, ls)
 
 	n.mu.Lock()
 	if n.gen != g || n.state != StateQuiescing {

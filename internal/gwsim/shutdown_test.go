@@ -57,6 +57,32 @@ func TestShutdownForceCutsRequests(t *testing.T) {
 	waitFor(t, "stopped", func() bool { return n.State() == StateStopped })
 }
 
+// TestStopCutsADrain: Stop pulls the plug on a node that is draining for
+// a drain shutdown: it returns at once and the running request is cut
+// rather than finished.
+func TestStopCutsADrain(t *testing.T) {
+	c := startCluster(t, Options{Nodes: 1})
+	n := c.Nodes()[0]
+	res := make(chan answer, 1)
+	go func() { res <- do("GET", n.URL()+"/gateway/x?delay=5s", nil, false) }()
+	waitFor(t, "in flight", func() bool { n.mu.Lock(); defer n.mu.Unlock(); return n.inflight == 1 })
+	expectStatus(t, do("POST", n.URL()+"/rest/apigateway/shutdown", shutdownBody("drain", false), true), http.StatusOK)
+	waitFor(t, "primary closed", func() bool { return refused(health(n.URL())) })
+	start := time.Now()
+	if err := n.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("Stop waited %v for the drain", took)
+	}
+	if a := <-res; a.err == nil {
+		t.Errorf("the running request finished (%d) although the node was stopped", a.status)
+	}
+	if n.State() != StateStopped {
+		t.Errorf("state %s after Stop", n.State())
+	}
+}
+
 func TestShutdownBounce(t *testing.T) {
 	c := startCluster(t, Options{Nodes: 1, Version: "10.15.0.4.1"})
 	n := c.Nodes()[0]
