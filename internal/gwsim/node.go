@@ -48,10 +48,10 @@ type Node struct {
 	lastOp        *quiesceStatus // what GET quiescemode reports
 	listeners     map[string]*server
 	draining      map[*server]bool // taken from listeners, letting running requests finish
-	gen           uint64        // bumped when an incarnation ends
-	life          chan struct{} // closed when the current incarnation ends
-	gate          bool          // runtime traffic refused (quiesce done or stopping)
-	booted        bool          // RestartTime has elapsed in this incarnation
+	gen           uint64           // bumped when an incarnation ends
+	life          chan struct{}    // closed when the current incarnation ends
+	gate          bool             // runtime traffic refused (quiesce done or stopping)
+	booted        bool             // RestartTime has elapsed in this incarnation
 	flapsLeft     int
 	flapIndex     int
 	inflight      int

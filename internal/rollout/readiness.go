@@ -153,12 +153,21 @@ func (r *run) unreadyPeers(ctx context.Context, peers []Node) []string {
 	r.mu.Unlock()
 	why := make([]string, len(stale))
 	forEach(len(stale), SurveyConcurrency, func(i int) {
-		code, err := r.gw.Health(ctx, stale[i].URL)
-		ok := err == nil && code == 200
-		r.markReady(stale[i].Name, ok)
-		if !ok {
-			why[i] = fmt.Sprintf("%q (%s)", stale[i].Name, describeHealth(code, err))
+		if ok, failed := r.probe(ctx, stale[i]); !ok {
+			why[i] = fmt.Sprintf("%q (%s)", stale[i].Name, failed)
 		}
 	})
 	return slices.DeleteFunc(why, func(s string) bool { return s == "" })
+}
+
+// probe asks a node's primary health once and records the answer for the
+// pre-flight checks of other nodes; why describes a failed probe.
+func (r *run) probe(ctx context.Context, n Node) (ok bool, why string) {
+	code, err := r.gw.Health(ctx, n.URL)
+	ok = err == nil && code == 200
+	r.markReady(n.Name, ok)
+	if !ok {
+		why = describeHealth(code, err)
+	}
+	return ok, why
 }

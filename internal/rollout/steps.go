@@ -242,11 +242,8 @@ func (r *run) waitReady(ctx context.Context, j *job, want func(string) bool, wan
 		last, wrong string
 	)
 	err := r.waitUntil(ctx, r.cfg.ReadyTimeout, exp, func() pollResult {
-		code, err := r.gw.Health(ctx, j.node.URL)
-		ok := err == nil && code == 200
-		r.markReady(j.node.Name, ok)
-		if !ok {
-			streak, wrong, last = 0, "", describeHealth(code, err)
+		if ok, why := r.probe(ctx, j.node); !ok {
+			streak, wrong, last = 0, "", why
 			return pollAgain
 		}
 		v, err := r.gw.Version(ctx, j.node.URL)
@@ -291,14 +288,12 @@ func (r *run) soak(ctx context.Context, j *job) error {
 		if err := r.clock.Sleep(ctx, min(r.cfg.PollInterval, left)); err != nil {
 			return interrupted(err)
 		}
-		code, err := r.gw.Health(ctx, j.node.URL)
+		ok, why := r.probe(ctx, j.node)
 		if ctx.Err() != nil {
 			return interrupted(ctx.Err())
 		}
-		ok := err == nil && code == 200
-		r.markReady(j.node.Name, ok)
 		if !ok {
-			return fmt.Errorf("health check failed %s into soak_duration %s (%s)", r.since(start), formatDuration(r.cfg.SoakDuration), describeHealth(code, err))
+			return fmt.Errorf("health check failed %s into soak_duration %s (%s)", r.since(start), formatDuration(r.cfg.SoakDuration), why)
 		}
 	}
 }
