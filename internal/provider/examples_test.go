@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -52,20 +51,8 @@ func TestAccExamples(t *testing.T) {
 		checkExampleCoverage(t, dirs)
 	})
 
-	pluginDir := t.TempDir()
-	build := exec.CommandContext(t.Context(), "go", "build", "-o", filepath.Join(pluginDir, "terraform-provider-apigw"), ".")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build of the provider failed: %v\n%s", err, out)
-	}
 	cliConfig := filepath.Join(t.TempDir(), "terraformrc")
-	writeExampleFile(t, cliConfig, fmt.Sprintf(`provider_installation {
-  dev_overrides {
-    "gwops/apigw" = %q
-  }
-  direct {}
-}
-`, pluginDir))
+	writeDevOverrides(t, cliConfig, providerBinary(t))
 	env := append(os.Environ(),
 		"TF_CLI_CONFIG_FILE="+cliConfig,
 		"CHECKPOINT_DISABLE=1",
@@ -93,7 +80,7 @@ func TestAccExamples(t *testing.T) {
 
 			work := t.TempDir()
 			if standalone := copyExampleFiles(t, dir, work); !standalone {
-				writeExampleFile(t, filepath.Join(work, "provider.tf"), string(providerTF))
+				writeFile(t, filepath.Join(work, "provider.tf"), string(providerTF))
 			}
 			run(work, "validate", "-no-color")
 		})
@@ -161,17 +148,10 @@ func copyExampleFiles(t *testing.T, src, dst string) (standalone bool) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		writeExampleFile(t, filepath.Join(dst, e.Name()), string(b))
+		writeFile(t, filepath.Join(dst, e.Name()), string(b))
 		if filepath.Ext(e.Name()) == ".tf" && strings.Contains(string(b), "required_providers") {
 			standalone = true
 		}
 	}
 	return standalone
-}
-
-func writeExampleFile(t *testing.T, path, content string) {
-	t.Helper()
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
 }

@@ -55,6 +55,19 @@ func providerBinary(t *testing.T) string {
 	return providerBinDir
 }
 
+// writeDevOverrides writes a CLI configuration that installs the provider
+// in dir through dev_overrides.
+func writeDevOverrides(t *testing.T, path, dir string) {
+	t.Helper()
+	writeFile(t, path, fmt.Sprintf(`provider_installation {
+  dev_overrides {
+    "gwops/apigw" = %q
+  }
+  direct {}
+}
+`, dir))
+}
+
 // tfWorkdir is a Terraform working directory driven through the real CLI
 // with the provider binary installed by dev_overrides.
 type tfWorkdir struct {
@@ -72,13 +85,7 @@ func newTFWorkdir(t *testing.T, extraEnv ...string) *tfWorkdir {
 	bin := providerBinary(t)
 	dir := t.TempDir()
 	cliConfig := filepath.Join(dir, "cli.tfrc")
-	writeFile(t, cliConfig, fmt.Sprintf(`provider_installation {
-  dev_overrides {
-    "gwops/apigw" = %q
-  }
-  direct {}
-}
-`, bin))
+	writeDevOverrides(t, cliConfig, bin)
 	var env []string
 	for _, kv := range os.Environ() {
 		// The test process's own Terraform and provider settings stay out.
