@@ -77,7 +77,8 @@ func startSim(ctx context.Context, s simSpec) (*sim, error) {
 	if err != nil {
 		return nil, err
 	}
-	client, err := apigw.New(apigw.Config{Username: gwsim.DefaultUsername, Password: gwsim.DefaultPassword})
+	client, err := apigw.New(apigw.Config{Username: gwsim.DefaultUsername, Password: gwsim.DefaultPassword,
+		MaxRetries: 4}) // as the provider by default
 	if err != nil {
 		c.Close()
 		return nil, err

@@ -16,8 +16,7 @@ import (
 
 // gateway is the adapter; New makes one.
 type gateway struct {
-	c       *apigw.Client
-	retries int // repeats of a request that must take effect once; see notBlind
+	c *apigw.Client
 }
 
 var (
@@ -25,19 +24,10 @@ var (
 	_ rollout.QuiescePortReader = gateway{}
 )
 
-// DefaultRetries is how often New repeats a request that must take effect
-// once (quiesce, shutdown), and only after a look at the node: the
-// provider's default max_retries.
-const DefaultRetries = 4
-
-// New returns the engine's view of the gateways c talks to.
-func New(c *apigw.Client) rollout.Gateway { return gateway{c: c, retries: DefaultRetries} }
-
-// NewWithRetries is New with the number of verified repeats of quiesce and
-// shutdown requests (the provider passes max_retries); negative means 0.
-func NewWithRetries(c *apigw.Client, retries int) rollout.Gateway {
-	return gateway{c: c, retries: max(retries, 0)}
-}
+// New returns the engine's view of the gateways c talks to. Quiesce and
+// shutdown requests are repeated at most c.MaxRetries() times, each only
+// after a look at the node.
+func New(c *apigw.Client) rollout.Gateway { return gateway{c: c} }
 
 func (g gateway) Version(ctx context.Context, nodeURL string) (string, error) {
 	info, err := g.c.ServerInfo(ctx, nodeURL)
@@ -102,7 +92,7 @@ func (g gateway) DrainShutdown(ctx context.Context, nodeURL string, timeout time
 // answers health 200 on its primary port has left service (the request took
 // effect, or the node went down) and gone(err) says how the engine takes
 // that; a node that still serves gets the request again, at most
-// g.retries times. For quiesce the gateway's 409 then tells that an earlier
+// max_retries times. For quiesce the gateway's 409 then tells that an earlier
 // attempt took effect. A final HTTP error answer is marked rollout.Refused
 // (the gateway did nothing) only when no attempt's outcome was left open:
 // after a lost answer, or a 502/504 from a proxy whose upstream may have
@@ -110,7 +100,7 @@ func (g gateway) DrainShutdown(ctx context.Context, nodeURL string, timeout time
 func (g gateway) notBlind(ctx context.Context, nodeURL string, send func() error, gone func(error) error) error {
 	open := false    // an attempt that was repeated left its outcome open
 	settled := false // the look at the node, not a send, decided the outcome
-	err := Repeat(ctx, g.retries, send, func(err error) (bool, error) {
+	err := Repeat(ctx, g.c, send, func(err error) (bool, error) {
 		open = open || outcomeOpen(err)
 		code, herr := g.c.Health(ctx, nodeURL)
 		if ctx.Err() != nil {

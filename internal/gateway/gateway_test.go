@@ -91,11 +91,11 @@ func newGateway(t *testing.T, f *fakeNode) (rollout.Gateway, string) {
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
 	c, err := apigw.New(apigw.Config{Username: "u", Password: "p", RequestTimeout: 2 * time.Second,
-		RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
+		MaxRetries: 2, RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return NewWithRetries(c, 2), srv.URL
+	return New(c), srv.URL
 }
 
 func TestQuiesceAll(t *testing.T) {

@@ -4,25 +4,24 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"time"
 
 	"github.com/gwops/terraform-provider-apigw/internal/apigw"
 )
 
 // Repeat sends a request that must take effect once, which the client
 // therefore never repeats by itself (quiesce, shutdown, port creation).
-// After a Transient failure it waits (Backoff) and asks look what the node
-// shows: again when the failed request did nothing and may be sent again,
-// or else the outcome (nil when the lost request did take effect). It
-// sends at most retries more times. The error is the last send's own,
-// unchanged, when no repeat was left or allowed, or when ctx ended.
-func Repeat(ctx context.Context, retries int, send func() error, look func(sendErr error) (again bool, err error)) error {
+// After a Transient failure it waits (c.Backoff) and asks look what the
+// node shows: again when the failed request did nothing and may be sent
+// again, or else the outcome (nil when the lost request did take effect).
+// It sends at most c.MaxRetries() more times. The error is the last send's
+// own, unchanged, when no repeat was left or allowed, or when ctx ended.
+func Repeat(ctx context.Context, c *apigw.Client, send func() error, look func(sendErr error) (again bool, err error)) error {
 	for attempt := 0; ; attempt++ {
 		err := send()
-		if err == nil || !Transient(err) || attempt >= retries || ctx.Err() != nil {
+		if err == nil || !Transient(err) || attempt >= c.MaxRetries() || ctx.Err() != nil {
 			return err
 		}
-		if Backoff(ctx, attempt) != nil {
+		if c.Backoff(ctx, attempt) != nil {
 			return err
 		}
 		again, lerr := look(err)
@@ -45,19 +44,4 @@ func Transient(err error) bool {
 		return true
 	}
 	return false
-}
-
-// Backoff waits before repeat number attempt+1 of such a request: 200ms
-// doubling up to 3s, like the client's own retries.
-func Backoff(ctx context.Context, attempt int) error {
-	d := apigw.DefaultRetryWaitMin << min(attempt, 8)
-	d = min(d, apigw.DefaultRetryWaitMax)
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -62,8 +62,7 @@ type providerModel struct {
 
 // providerData is what resources and data sources receive from Configure.
 type providerData struct {
-	client     *apigw.Client
-	maxRetries int // max_retries: also bounds the verified repeats of quiesce and shutdown requests
+	client *apigw.Client
 	// gw is the client as the engine sees it, for surveys and rollouts.
 	gw    rollout.Gateway
 	cache surveyCache
@@ -185,8 +184,8 @@ func (p *apigwProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		resp.Diagnostics.AddError("Invalid provider configuration", err.Error())
 		return
 	}
-	data := &providerData{client: client, maxRetries: conf.MaxRetries, password: conf.Password,
-		gw: gateway.NewWithRetries(client, conf.MaxRetries),
+	data := &providerData{client: client, password: conf.Password,
+		gw: gateway.New(client),
 		// The admin password stays with the provider: a command that
 		// needs it gets it through command_env.
 		commandUnset: append([]string{"APIGW_PASSWORD"}, p.ownEnv...)}

@@ -215,7 +215,7 @@ func (r *quiescePortResource) readBack(ctx context.Context, m *quiescePortModel)
 func (r *quiescePortResource) createPort(ctx context.Context, node string, np apigw.NewPort, key string) (string, error) {
 	c := r.data.client
 	var created string
-	err := gateway.Repeat(ctx, r.data.maxRetries, func() (err error) {
+	err := gateway.Repeat(ctx, c, func() (err error) {
 		created, err = c.CreatePort(ctx, node, np)
 		return err
 	}, func(err error) (bool, error) {
