@@ -98,14 +98,19 @@ func newGateway(t *testing.T, f *fakeNode) (rollout.Gateway, string) {
 	return New(c), srv.URL
 }
 
+// repeatCase is one request that must take effect once: the node's
+// answers to it, its health in between, how many requests it should get
+// and what the caller should see.
+type repeatCase struct {
+	name      string
+	answers   []int
+	health    int
+	wantCalls int
+	check     func(error) bool
+}
+
 func TestQuiesceAll(t *testing.T) {
-	cases := []struct {
-		name      string
-		answers   []int
-		health    int
-		wantCalls int
-		check     func(error) bool
-	}{
+	cases := []repeatCase{
 		{"accepted", nil, 200, 1, func(err error) bool { return err == nil }},
 		{"409 means already in effect", []int{409}, 200, 1, func(err error) bool { return errors.Is(err, rollout.ErrAlreadyQuiesced) }},
 		{"503 repeated while the node still serves", []int{503}, 200, 2, func(err error) bool { return err == nil }},
@@ -133,13 +138,7 @@ func TestQuiesceAll(t *testing.T) {
 }
 
 func TestDrainShutdownRepeats(t *testing.T) {
-	cases := []struct {
-		name      string
-		answers   []int
-		health    int
-		wantCalls int
-		check     func(error) bool
-	}{
+	cases := []repeatCase{
 		{"accepted", nil, 200, 1, func(err error) bool { return err == nil }},
 		{"503 repeated while the node still serves", []int{503}, 200, 2, func(err error) bool { return err == nil }},
 		{"503 and the node stopped answering: it is going down", []int{503}, 503, 1, func(err error) bool { return err == nil }},
