@@ -24,25 +24,48 @@ type ServerInfo struct {
 	PatchNums      map[string]any // as the node reported it, when it is an object
 }
 
+var serverInfoCall = call{op: "get server info", method: http.MethodGet, path: serverInfoPath, retry: true}
+
 // ServerInfo reads GET /rest/apigateway/is/serverinfo.
 func (c *Client) ServerInfo(ctx context.Context, nodeURL string) (*ServerInfo, error) {
-	cl := call{op: "get server info", method: http.MethodGet, path: serverInfoPath, retry: true}
-	r, err := c.do(ctx, nodeURL, cl)
+	r, err := c.do(ctx, nodeURL, serverInfoCall)
 	if err != nil {
 		return nil, err
 	}
 	info, err := decodeServerInfo(r.body)
 	if err != nil {
-		return nil, r.decodeError(cl, err)
+		return nil, r.decodeError(serverInfoCall, err)
 	}
 	return info, nil
 }
+
+// Version reads only the version of serverinfo: what a rollout's ready
+// polls ask every node many times, without building the fix list and
+// licence details of a large document each time.
+func (c *Client) Version(ctx context.Context, nodeURL string) (string, error) {
+	r, err := c.do(ctx, nodeURL, serverInfoCall)
+	if err != nil {
+		return "", err
+	}
+	var w versionWire
+	if err := json.Unmarshal(r.body, &w); err != nil {
+		return "", r.decodeError(serverInfoCall, err)
+	}
+	return w.version(), nil
+}
+
+// versionWire is the version field of serverinfo.
+type versionWire struct {
+	Version flexString `json:"version"`
+}
+
+func (w versionWire) version() string { return strings.TrimSpace(string(w.Version)) }
 
 // decodeServerInfo reads the few fields used here and ignores the rest of a
 // large, loosely typed document.
 func decodeServerInfo(data []byte) (*ServerInfo, error) {
 	var w struct {
-		Version    flexString      `json:"version"`
+		versionWire
 		Build      flexString      `json:"build"`
 		PatchNums  json.RawMessage `json:"patch_nums"`
 		SystemInfo json.RawMessage `json:"systemInfo"`
@@ -52,7 +75,7 @@ func decodeServerInfo(data []byte) (*ServerInfo, error) {
 		return nil, err
 	}
 	info := &ServerInfo{
-		Version: strings.TrimSpace(string(w.Version)),
+		Version: w.version(),
 		Build:   strings.TrimSpace(string(w.Build)),
 	}
 	var sys struct {

@@ -69,6 +69,29 @@ func TestDecodeServerInfoQuirks(t *testing.T) {
 	}
 }
 
+// TestVersion: the lean read gives the same version as ServerInfo, for the
+// odd shapes too, and the same error for an answer that is not JSON.
+func TestVersion(t *testing.T) {
+	for _, body := range []string{sampleServerInfo, `{"version":10.5}`, `{"version":" 10.15.0.7 "}`, `{}`} {
+		g := newFakeGateway(t, answer(200, body))
+		c := newTestClient(t)
+		info, err := c.ServerInfo(ctxT(t), g.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := c.Version(ctxT(t), g.URL)
+		if err != nil || v != info.Version {
+			t.Errorf("%s: Version = %q, %v; ServerInfo says %q", body, v, err, info.Version)
+		}
+	}
+	g := newFakeGateway(t, answer(200, `<html>login</html>`))
+	_, err := newTestClient(t).Version(ctxT(t), g.URL)
+	if err == nil {
+		t.Fatal("want error")
+	}
+	checkErrorStyle(t, err)
+}
+
 func TestServerInfoBadAnswer(t *testing.T) {
 	g := newFakeGateway(t, answer(200, `<html>login</html>`))
 	_, err := newTestClient(t).ServerInfo(ctxT(t), g.URL)

@@ -30,11 +30,7 @@ var (
 func New(c *apigw.Client) rollout.Gateway { return gateway{c: c} }
 
 func (g gateway) Version(ctx context.Context, nodeURL string) (string, error) {
-	info, err := g.c.ServerInfo(ctx, nodeURL)
-	if err != nil {
-		return "", err
-	}
-	return info.Version, nil
+	return g.c.Version(ctx, nodeURL)
 }
 
 func (g gateway) Health(ctx context.Context, baseURL string) (int, error) {
