@@ -36,41 +36,50 @@ func controlURL(flagValue string) (string, error) {
 
 // callControl sends one control request and copies the JSON answer to out.
 func callControl(method, url string, body any, timeout time.Duration, out io.Writer) error {
+	b, err := askControl(method, url, body, timeout)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(out, "%s\n", bytes.TrimSpace(b))
+	return err
+}
+
+// askControl sends one control request and returns the JSON answer.
+func askControl(method, url string, body any, timeout time.Duration) ([]byte, error) {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		rd = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(context.Background(), method, url, rd)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := (&http.Client{Timeout: timeout}).Do(req)
 	if err != nil {
-		return fmt.Errorf("control API unreachable: %w", err)
+		return nil, fmt.Errorf("control API unreachable: %w", err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if resp.StatusCode/100 != 2 {
 		var e struct {
 			Error string `json:"error"`
 		}
 		if json.Unmarshal(b, &e) == nil && e.Error != "" {
-			return fmt.Errorf("%s", e.Error)
+			return nil, fmt.Errorf("%s", e.Error)
 		}
-		return fmt.Errorf("control API answered %s: %s", resp.Status, strings.TrimSpace(string(b)))
+		return nil, fmt.Errorf("control API answered %s: %s", resp.Status, strings.TrimSpace(string(b)))
 	}
-	_, err = fmt.Fprintf(out, "%s\n", bytes.TrimSpace(b))
-	return err
+	return b, nil
 }
 
 func nodePath(base, node, suffix string) string {
@@ -134,6 +143,38 @@ func status(args []string, stdout, stderr io.Writer) error {
 		u = nodePath(base, *node, "")
 	}
 	return callControl("GET", u, nil, 30*time.Second, stdout)
+}
+
+// version prints the node's installed version alone, fix level included
+// whatever serverinfo reports: what a version_command prints. It reads the
+// simulator's record, so it answers while the node is down too, as a
+// script that reads the installation on disk would.
+func version(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("version", stderr)
+	ctl := controlFlag(fs)
+	node := fs.String("node", os.Getenv("APIGW_NODE_NAME"), "node to read (default $APIGW_NODE_NAME)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	base, err := controlURL(*ctl)
+	if err != nil {
+		return err
+	}
+	if *node == "" {
+		return exitUsage{"-node is required (or set APIGW_NODE_NAME)"}
+	}
+	b, err := askControl("GET", nodePath(base, *node, ""), nil, 30*time.Second)
+	if err != nil {
+		return err
+	}
+	var st struct {
+		Version string `json:"version"`
+	}
+	if err := json.Unmarshal(b, &st); err != nil || st.Version == "" {
+		return fmt.Errorf("control API answered without a version: %s", bytes.TrimSpace(b))
+	}
+	_, err = fmt.Fprintln(stdout, st.Version)
+	return err
 }
 
 func fault(args []string, stdout, stderr io.Writer) error {

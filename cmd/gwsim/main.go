@@ -4,9 +4,11 @@
 //
 //	gwsim serve   [-nodes 3] [-version V] [-drain-time 200ms] [-restart-time 200ms]
 //	              [-admin-latency 0] [-host 127.0.0.1] [-tls] [-state-file PATH]
+//	              [-version-without-fix]
 //	gwsim restart [-control URL] [-node NAME] [-version V] [-downtime 1s] [-fresh]
 //	gwsim stop    [-control URL] -node NAME
 //	gwsim status  [-control URL] [-node NAME]
+//	gwsim version [-control URL] [-node NAME]
 //	gwsim fault   [-control URL] -node NAME (-json '{...}' | -clear)
 //	gwsim events  [-control URL]
 //	gwsim store   [-control URL]
@@ -15,7 +17,9 @@
 // The control URL defaults to $GWSIM_CONTROL_URL. restart takes the node
 // name and version from $APIGW_NODE_NAME and $APIGW_TARGET_VERSION when the
 // flags are absent, so it can serve directly as the provider's
-// upgrade_command.
+// upgrade_command; version prints the node's installed version (with its
+// fix level, whatever serverinfo reports) and can serve as its
+// version_command.
 package main
 
 import (
@@ -30,9 +34,11 @@ const usage = `gwsim: simulated webMethods API Gateway cluster
 Usage:
   gwsim serve   [-nodes 3] [-version V] [-drain-time 200ms] [-restart-time 200ms]
                 [-admin-latency 0] [-host 127.0.0.1] [-tls] [-state-file PATH]
+                [-version-without-fix]
   gwsim restart [-control URL] [-node NAME] [-version V] [-downtime 1s] [-fresh]
   gwsim stop    [-control URL] -node NAME
   gwsim status  [-control URL] [-node NAME]
+  gwsim version [-control URL] [-node NAME]
   gwsim fault   [-control URL] -node NAME (-json '{"drainNeverEnds":true}' | -clear)
   gwsim events  [-control URL]
   gwsim store   [-control URL]
@@ -40,7 +46,9 @@ Usage:
 
 The control URL defaults to $GWSIM_CONTROL_URL. restart reads the node and the
 version from $APIGW_NODE_NAME and $APIGW_TARGET_VERSION when the flags are not
-given. Run "gwsim <command> -h" for the flags of one command.
+given; version (the node's installed version, fix level included) reads the
+node from $APIGW_NODE_NAME. Run "gwsim <command> -h" for the flags of one
+command.
 `
 
 // exitUsage marks errors caused by how the command was called (exit 2).
@@ -72,6 +80,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = stop(rest, stdout, stderr)
 	case "status":
 		err = status(rest, stdout, stderr)
+	case "version":
+		err = version(rest, stdout, stderr)
 	case "fault":
 		err = fault(rest, stdout, stderr)
 	case "events":

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -67,6 +68,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"restart", "-control", "http://127.0.0.1:1", "-node", "gw-1", "-downtime", "-1s"}, nil, "must not be negative"},
 		{[]string{"restart", "-bogus"}, nil, "flag provided but not defined"},
 		{[]string{"stop", "-control", "http://127.0.0.1:1"}, nil, "-node is required"},
+		{[]string{"version", "-control", "http://127.0.0.1:1"}, []string{"APIGW_NODE_NAME="}, "-node is required"},
 		{[]string{"fault", "-control", "http://127.0.0.1:1", "-node", "gw-1"}, nil, "exactly one of -json and -clear"},
 		{[]string{"fault", "-control", "http://127.0.0.1:1", "-node", "gw-1", "-json", "{"}, nil, "not valid JSON"},
 		{[]string{"status", "-control", "http://127.0.0.1:1", "extra"}, nil, `unexpected argument "extra"`},
@@ -197,25 +199,77 @@ func TestServeProcess(t *testing.T) {
 }
 
 func TestServeTLSStateHasCertificate(t *testing.T) {
+	st := startServe(t, "-nodes", "1", "-tls")
+	if !strings.HasPrefix(st.Nodes[0].URL, "https://") || !strings.Contains(st.CACertPEM, "BEGIN CERTIFICATE") {
+		t.Fatalf("state %+v", st)
+	}
+}
+
+// startServe runs gwsim serve with args until the test ends and returns
+// the state file it writes.
+func startServe(t *testing.T, args ...string) stateFile {
+	t.Helper()
 	statePath := filepath.Join(t.TempDir(), "state.json")
-	serve := exec.Command(binary, "serve", "-nodes", "1", "-tls", "-state-file", statePath)
+	serve := exec.Command(binary, append([]string{"serve", "-state-file", statePath}, args...)...)
 	if err := serve.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = serve.Process.Kill(); _ = serve.Wait() }()
+	t.Cleanup(func() { _ = serve.Process.Kill(); _ = serve.Wait() })
 	var st stateFile
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		b, err := os.ReadFile(statePath)
 		if err == nil && json.Unmarshal(b, &st) == nil {
-			break
+			return st
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("no state file")
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if !strings.HasPrefix(st.Nodes[0].URL, "https://") || !strings.Contains(st.CACertPEM, "BEGIN CERTIFICATE") {
-		t.Fatalf("state %+v", st)
+}
+
+// TestServeVersionWithoutFix: serve -version-without-fix reports
+// serverinfo's version without the fix level, and gwsim version prints the
+// installed version, fix level included, as a version_command would.
+func TestServeVersionWithoutFix(t *testing.T) {
+	st := startServe(t, "-nodes", "1", "-version", "10.5.0.9.5015", "-restart-time", "50ms", "-version-without-fix")
+	serverInfo := func() string {
+		req, err := http.NewRequest("GET", st.Nodes[0].URL+"/rest/apigateway/is/serverinfo", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.SetBasicAuth(gwsim.DefaultUsername, gwsim.DefaultPassword)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var m struct {
+			Version string `json:"version"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
+			t.Fatal(err)
+		}
+		return m.Version
+	}
+	env := []string{"GWSIM_CONTROL_URL=" + st.ControlURL, "APIGW_NODE_NAME=gw-1"}
+	if v := serverInfo(); v != "10.5.0.0.5015" {
+		t.Fatalf("serverinfo version %q, want 10.5.0.0.5015", v)
+	}
+	if out, stderr, code := runBinary(t, env, "version"); code != 0 || out != "10.5.0.9.5015\n" {
+		t.Fatalf("version: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+	if _, stderr, code := runBinary(t, env, "restart", "-version", "10.5.0.11.5015"); code != 0 {
+		t.Fatalf("restart: %d %s", code, stderr)
+	}
+	if out, _, code := runBinary(t, env, "version", "-node", "gw-1"); code != 0 || out != "10.5.0.11.5015\n" {
+		t.Fatalf("version after the fix: exit %d, stdout %q", code, out)
+	}
+	if v := serverInfo(); v != "10.5.0.0.5015" {
+		t.Fatalf("serverinfo version after the fix %q, want 10.5.0.0.5015", v)
+	}
+	if _, stderr, code := runBinary(t, env, "version", "-node", "gw-7"); code != 1 || !strings.Contains(stderr, "unknown node") {
+		t.Fatalf("unknown node: exit %d %q", code, stderr)
 	}
 }

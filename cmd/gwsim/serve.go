@@ -61,6 +61,8 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.Host, "host", "127.0.0.1", "address every listener binds to")
 	fs.StringVar(&o.Username, "username", gwsim.DefaultUsername, "admin user name")
 	fs.StringVar(&o.Password, "password", gwsim.DefaultPassword, "admin password")
+	fs.BoolVar(&o.Variants.VersionWithoutFix, "version-without-fix", false,
+		"serverinfo reports version as X.Y.0.0.<build> whatever fix is installed (the fix level shows only in patch_nums)")
 	useTLS := fs.Bool("tls", false, "serve HTTPS with a throwaway self-signed certificate (its PEM goes to the state file)")
 	path := fs.String("state-file", "", "write the cluster's URLs to this JSON file (removed on exit)")
 	if err := parseFlags(fs, args); err != nil {

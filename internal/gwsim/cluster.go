@@ -55,6 +55,14 @@ type Variants struct {
 	// port once quiesce for all is complete (the API Gateway package is
 	// disabled then). Default 503.
 	QuiescedHealthStatus int
+	// VersionWithoutFix makes serverinfo report "version" as
+	// X.Y.0.0.<build> whatever fix is installed, as the vendor's one real
+	// sample reads ("10.5.0.0.5015", build "5015"); the fix level then
+	// shows only in patch_nums. The default reports it in the fourth
+	// segment ("10.15.0.7.1234"). Which one a real gateway does is not
+	// confirmed. The installed version (Node.Version, the control API,
+	// gwsim version) carries the fix level either way.
+	VersionWithoutFix bool
 }
 
 // Defaults used when Options leave a field empty.

@@ -33,8 +33,29 @@ func buildNumber(version string) string {
 	return strings.Join(seg[4:], ".")
 }
 
+// withoutFix is what serverinfo reports as version under
+// Variants.VersionWithoutFix: the release and build of v with the fix
+// level left out ("10.5.0.9.5015" → "10.5.0.0.5015").
+func withoutFix(v string) string {
+	return release(v) + ".0.0." + buildNumber(v)
+}
+
+// ServerInfoVersion is the "version" serverinfo reports for the node:
+// its installed version, or that version without the fix level under
+// Variants.VersionWithoutFix.
+func (n *Node) ServerInfoVersion() string { return n.c.serverInfoVersion(n.Version()) }
+
+func (c *Cluster) serverInfoVersion(installed string) string {
+	if c.opts.Variants.VersionWithoutFix {
+		return withoutFix(installed)
+	}
+	return installed
+}
+
 // serveServerInfo answers GET /rest/apigateway/is/serverinfo. "version"
-// changes with every fix; the licence's "Product Version" does not.
+// changes with every fix unless Variants.VersionWithoutFix is set; the
+// fixes are listed in patch_nums; the licence's "Product Version" never
+// changes with a fix.
 func (n *Node) serveServerInfo(w http.ResponseWriter, r *http.Request) {
 	v := n.Version()
 	patches := map[string]string{}
@@ -43,7 +64,7 @@ func (n *Node) serveServerInfo(w http.ResponseWriter, r *http.Request) {
 		patches["IS_"+release(v)+"_Core_Fix"+fix] = release(v) + ".0." + fix
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
-		"version":     v,
+		"version":     n.c.serverInfoVersion(v),
 		"build":       buildNumber(v),
 		"patch_nums":  patches,
 		"jvm_version": "17.0.12",

@@ -2,6 +2,8 @@ package gwsim
 
 import (
 	"net/http"
+	"slices"
+	"sort"
 	"testing"
 )
 
@@ -98,4 +100,52 @@ func TestHealthEngine(t *testing.T) {
 	}
 	expectStatus(t, do("GET", n.URL()+"/rest/apigateway/health/nothing", nil, false), http.StatusNotFound)
 	expectStatus(t, do("POST", n.URL()+"/rest/apigateway/health", nil, false), http.StatusMethodNotAllowed)
+}
+
+// TestServerInfoVersionWithoutFix: with the variant, serverinfo's version
+// keeps the fourth segment at 0 (the vendor's sample reads 10.5.0.0.5015)
+// across a fix, and only patch_nums shows the fix level; the installed
+// version, which the control API shows, carries it.
+func TestServerInfoVersionWithoutFix(t *testing.T) {
+	c := startCluster(t, Options{Nodes: 1, Version: "10.5.0.9.5015", Variants: Variants{VersionWithoutFix: true}})
+	n := c.Nodes()[0]
+	get := func() map[string]any {
+		a := do("GET", n.URL()+"/rest/apigateway/is/serverinfo", nil, true)
+		expectStatus(t, a, http.StatusOK)
+		return a.json(t)
+	}
+	fixes := func(m map[string]any) []string {
+		var out []string
+		for k := range m["patch_nums"].(map[string]any) {
+			out = append(out, k)
+		}
+		sort.Strings(out)
+		return out
+	}
+	m := get()
+	if m["version"] != "10.5.0.0.5015" || m["build"] != "5015" || n.ServerInfoVersion() != "10.5.0.0.5015" {
+		t.Fatalf("serverinfo version %v build %v", m["version"], m["build"])
+	}
+	if got := fixes(m); !slices.Equal(got, []string{"APIGW_10.5_Fix9", "IS_10.5_Core_Fix9"}) {
+		t.Fatalf("patch_nums %v", got)
+	}
+	if err := n.Restart(RestartOptions{Version: "10.5.0.11.5015"}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "ready", func() bool { return n.State() == StateReady })
+	m = get()
+	if m["version"] != "10.5.0.0.5015" || m["build"] != "5015" {
+		t.Fatalf("after fix 11: version %v build %v, want unchanged", m["version"], m["build"])
+	}
+	if got := fixes(m); !slices.Equal(got, []string{"APIGW_10.5_Fix11", "IS_10.5_Core_Fix11"}) {
+		t.Fatalf("patch_nums after fix 11 %v", got)
+	}
+	if n.Version() != "10.5.0.11.5015" || n.Status().Version != "10.5.0.11.5015" {
+		t.Fatalf("installed version %q, status %q", n.Version(), n.Status().Version)
+	}
+	// The default reports the fix level in version.
+	d := startCluster(t, Options{Nodes: 1, Version: "10.5.0.9.5015"})
+	if v := d.Nodes()[0].ServerInfoVersion(); v != "10.5.0.9.5015" {
+		t.Fatalf("default variant reports %q", v)
+	}
 }
