@@ -44,6 +44,16 @@ func TestControlAPI(t *testing.T) {
 	if f.HealthFlaps != 1 {
 		t.Fatalf("faults %+v", f)
 	}
+	// The switches of a node that is up but not ready, or not answering.
+	controlJSON(t, do("PUT", base+"/nodes/gw-2/faults", `{"healthRed":true,"quiescingHealth500":2}`, false), 200, &f)
+	if !f.HealthRed || f.QuiescingHealth500 != 2 {
+		t.Fatalf("faults %+v", f)
+	}
+	expectStatus(t, health(c.Node("gw-2").URL()), http.StatusInternalServerError)
+	controlJSON(t, do("PUT", base+"/nodes/gw-2/faults", `{"unresponsive":true}`, false), 200, &f)
+	if !c.Node("gw-2").Faults().Unresponsive {
+		t.Fatalf("faults %+v", c.Node("gw-2").Faults())
+	}
 	expectStatus(t, do("PUT", base+"/nodes/gw-2/faults", `{"nope":true}`, false), http.StatusBadRequest)
 	controlJSON(t, do("PUT", base+"/nodes/gw-2/faults", `{}`, false), 200, &f)
 	if (f != Faults{}) {

@@ -32,6 +32,10 @@
 //     reports "in progress" until then.
 //   - Health on the primary port: 200 when ready or quiescing, 500 while
 //     starting, no answer when down. Admin calls work while starting.
+//     Faults play what a client cannot tell from "down" by itself: a node
+//     that accepts connections and never answers (Unresponsive), a red data
+//     store that turns health 500 on a node that is up (HealthRed), and one
+//     that passes through red in the middle of a drain (QuiescingHealth500).
 //   - Shutdown and Restart do not flush metrics (except shutdown with
 //     "quiesce": true); Stop is a crash. Lost metrics are counted per node.
 //   - A created port is disabled until enabled; deleting needs a disabled

@@ -32,30 +32,51 @@ type Faults struct {
 	// health answers 200, 500, 200, ... for this many polls before it
 	// settles on 200. The node only counts as ready once it has settled.
 	HealthFlaps int
+	// Unresponsive: every listener of the node accepts connections and
+	// reads requests but answers none while the fault lasts, as a node
+	// behind a partition or a firewall that drops its answers looks to a
+	// client: the node itself keeps running and serving nobody.
+	Unresponsive bool
+	// HealthRed: the node's data store is red. Health answers 500 on every
+	// port (and /health/engine reports red) while the node is up, where it
+	// would answer 200; the node is not down: serverinfo, admin calls and
+	// API traffic still work.
+	HealthRed bool
+	// QuiescingHealth500: while quiesce for all is in progress, every
+	// second health answer on any of the node's ports is 500 (200, 500,
+	// 200, ...) until this many 500s were given: a data store passing
+	// through red while the node is still flushing. The quiesce goes on.
+	QuiescingHealth500 int
 }
 
 // faultsJSON is the wire form: durations as Go duration strings.
 type faultsJSON struct {
-	QuiesceRefused bool            `json:"quiesceRefused,omitempty"`
-	DrainNeverEnds bool            `json:"drainNeverEnds,omitempty"`
-	NeverReturns   bool            `json:"neverReturns,omitempty"`
-	WrongVersion   string          `json:"wrongVersion,omitempty"`
-	Admin503Rate   float64         `json:"admin503Rate,omitempty"`
-	AdminDelay     json.RawMessage `json:"adminDelay,omitempty"`
-	RefuseMidDrain bool            `json:"refuseMidDrain,omitempty"`
-	HealthFlaps    int             `json:"healthFlaps,omitempty"`
+	QuiesceRefused     bool            `json:"quiesceRefused,omitempty"`
+	DrainNeverEnds     bool            `json:"drainNeverEnds,omitempty"`
+	NeverReturns       bool            `json:"neverReturns,omitempty"`
+	WrongVersion       string          `json:"wrongVersion,omitempty"`
+	Admin503Rate       float64         `json:"admin503Rate,omitempty"`
+	AdminDelay         json.RawMessage `json:"adminDelay,omitempty"`
+	RefuseMidDrain     bool            `json:"refuseMidDrain,omitempty"`
+	HealthFlaps        int             `json:"healthFlaps,omitempty"`
+	Unresponsive       bool            `json:"unresponsive,omitempty"`
+	HealthRed          bool            `json:"healthRed,omitempty"`
+	QuiescingHealth500 int             `json:"quiescingHealth500,omitempty"`
 }
 
 // MarshalJSON writes AdminDelay as a Go duration string ("250ms").
 func (f Faults) MarshalJSON() ([]byte, error) {
 	j := faultsJSON{
-		QuiesceRefused: f.QuiesceRefused,
-		DrainNeverEnds: f.DrainNeverEnds,
-		NeverReturns:   f.NeverReturns,
-		WrongVersion:   f.WrongVersion,
-		Admin503Rate:   f.Admin503Rate,
-		RefuseMidDrain: f.RefuseMidDrain,
-		HealthFlaps:    f.HealthFlaps,
+		QuiesceRefused:     f.QuiesceRefused,
+		DrainNeverEnds:     f.DrainNeverEnds,
+		NeverReturns:       f.NeverReturns,
+		WrongVersion:       f.WrongVersion,
+		Admin503Rate:       f.Admin503Rate,
+		RefuseMidDrain:     f.RefuseMidDrain,
+		HealthFlaps:        f.HealthFlaps,
+		Unresponsive:       f.Unresponsive,
+		HealthRed:          f.HealthRed,
+		QuiescingHealth500: f.QuiescingHealth500,
 	}
 	if f.AdminDelay != 0 {
 		j.AdminDelay, _ = json.Marshal(f.AdminDelay.String())
@@ -81,15 +102,21 @@ func (f *Faults) UnmarshalJSON(b []byte) error {
 	if j.HealthFlaps < 0 {
 		return fmt.Errorf("healthFlaps must not be negative")
 	}
+	if j.QuiescingHealth500 < 0 {
+		return fmt.Errorf("quiescingHealth500 must not be negative")
+	}
 	*f = Faults{
-		QuiesceRefused: j.QuiesceRefused,
-		DrainNeverEnds: j.DrainNeverEnds,
-		NeverReturns:   j.NeverReturns,
-		WrongVersion:   j.WrongVersion,
-		Admin503Rate:   j.Admin503Rate,
-		AdminDelay:     d,
-		RefuseMidDrain: j.RefuseMidDrain,
-		HealthFlaps:    j.HealthFlaps,
+		QuiesceRefused:     j.QuiesceRefused,
+		DrainNeverEnds:     j.DrainNeverEnds,
+		NeverReturns:       j.NeverReturns,
+		WrongVersion:       j.WrongVersion,
+		Admin503Rate:       j.Admin503Rate,
+		AdminDelay:         d,
+		RefuseMidDrain:     j.RefuseMidDrain,
+		HealthFlaps:        j.HealthFlaps,
+		Unresponsive:       j.Unresponsive,
+		HealthRed:          j.HealthRed,
+		QuiescingHealth500: j.QuiescingHealth500,
 	}
 	return nil
 }

@@ -2,7 +2,11 @@ package gwsim
 
 import (
 	"encoding/json"
+	"errors"
+	"net"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -179,9 +183,117 @@ func TestFaultHealthFlaps(t *testing.T) {
 	}
 }
 
+// TestFaultUnresponsive: the node accepts connections on every port but
+// answers nothing, as behind a partition; clearing the fault lets the held
+// requests through.
+func TestFaultUnresponsive(t *testing.T) {
+	c := startCluster(t, Options{Nodes: 1})
+	n := c.Nodes()[0]
+	qURL := c.urlFor(setupQuiescePort(t, n))
+	n.SetFaults(Faults{Unresponsive: true})
+	quick := &http.Client{Timeout: 300 * time.Millisecond, Transport: &http.Transport{DisableKeepAlives: true}}
+	for _, u := range []string{n.URL() + "/rest/apigateway/health", qURL + "/rest/apigateway/health", n.URL() + "/gateway/orders"} {
+		pu, err := url.Parse(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn, err := net.Dial("tcp", pu.Host)
+		if err != nil {
+			t.Fatalf("%s: connection not accepted: %v", u, err)
+		}
+		conn.Close()
+		a := doWith(quick, "GET", u, nil, false)
+		var ne net.Error
+		if !errors.As(a.err, &ne) || !ne.Timeout() {
+			t.Fatalf("%s: want a client timeout, got %d %v", u, a.status, a.err)
+		}
+	}
+	if a := doWith(quick, "GET", n.URL()+"/rest/apigateway/is/serverinfo", nil, true); a.err == nil {
+		t.Fatalf("serverinfo answered %d", a.status)
+	}
+	if n.State() != StateReady {
+		t.Fatalf("an unresponsive node is still running, got %s", n.State())
+	}
+	held := make(chan answer, 1)
+	go func() { held <- health(n.URL()) }()
+	time.Sleep(100 * time.Millisecond)
+	n.SetFaults(Faults{})
+	select {
+	case a := <-held:
+		expectStatus(t, a, http.StatusOK)
+	case <-time.After(waitLimit):
+		t.Fatal("a request held by the fault was not answered once it was cleared")
+	}
+}
+
+// TestFaultHealthRed: a red data store makes health answer 500 on every
+// port of a node that is up, which serverinfo, admin calls and traffic
+// show; once quiesced the quiesce port answers as for any quiesced node.
+func TestFaultHealthRed(t *testing.T) {
+	c := startCluster(t, Options{Nodes: 1})
+	n := c.Nodes()[0]
+	qURL := c.urlFor(setupQuiescePort(t, n))
+	traffic(t, n, 2)
+	n.SetFaults(Faults{HealthRed: true})
+	expectStatus(t, health(n.URL()), http.StatusInternalServerError)
+	expectStatus(t, health(qURL), http.StatusInternalServerError)
+	engine := do("GET", n.URL()+"/rest/apigateway/health/engine", nil, false)
+	expectStatus(t, engine, http.StatusInternalServerError)
+	if engine.json(t)["status"] != "red" {
+		t.Fatalf("engine health %s", engine.body)
+	}
+	expectStatus(t, do("GET", n.URL()+"/rest/apigateway/is/serverinfo", nil, true), http.StatusOK)
+	traffic(t, n, 1)
+	if n.State() != StateReady {
+		t.Fatalf("state %s", n.State())
+	}
+	// A restart does not make it green: health stays 500 once booted.
+	if err := n.Restart(RestartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "booted", func() bool { n.mu.Lock(); defer n.mu.Unlock(); return n.booted })
+	expectStatus(t, health(n.URL()), http.StatusInternalServerError)
+	n.SetFaults(Faults{})
+	expectStatus(t, health(n.URL()), http.StatusOK)
+	n.SetFaults(Faults{HealthRed: true})
+	expectStatus(t, quiesceAll(n), http.StatusOK)
+	waitFor(t, "quiesced", func() bool { return n.State() == StateQuiesced })
+	expectStatus(t, health(qURL), c.opts.Variants.QuiescedHealthStatus)
+	if !refused(health(n.URL())) {
+		t.Fatal("the primary port of a quiesced node must refuse connections")
+	}
+}
+
+// TestFaultQuiescingHealth500: in the middle of a drain health answers 500
+// once while the node is still quiescing (and still holds its metrics);
+// the next answer is 200 again and the quiesce completes with its flush.
+func TestFaultQuiescingHealth500(t *testing.T) {
+	c := startCluster(t, Options{Nodes: 1, DrainTime: 2 * time.Second})
+	n := c.Nodes()[0]
+	qURL := c.urlFor(setupQuiescePort(t, n))
+	traffic(t, n, 3)
+	n.SetFaults(Faults{QuiescingHealth500: 1})
+	expectStatus(t, health(qURL), http.StatusOK) // not quiescing yet: not counted
+	expectStatus(t, quiesceAll(n), http.StatusOK)
+	var got []int
+	for _, u := range []string{qURL, qURL, n.URL(), qURL} {
+		got = append(got, health(u).status)
+	}
+	if want := []int{200, 500, 200, 200}; !slices.Equal(got, want) {
+		t.Fatalf("health while quiescing %v, want %v", got, want)
+	}
+	if n.State() != StateQuiescing || n.Unflushed() != 3 {
+		t.Fatalf("after the 500: state %s, unflushed %d; want still quiescing with its metrics", n.State(), n.Unflushed())
+	}
+	waitFor(t, "quiesced", func() bool { return n.State() == StateQuiesced })
+	if c.StoreTotals().PerNode[n.Name()] != 3 || n.Lost() != 0 {
+		t.Fatalf("store %+v lost %d", c.StoreTotals(), n.Lost())
+	}
+}
+
 func TestFaultsJSON(t *testing.T) {
 	f := Faults{QuiesceRefused: true, WrongVersion: "1.2", Admin503Rate: 0.25, AdminDelay: 1500 * time.Millisecond, HealthFlaps: 2,
-		DrainNeverEnds: true, NeverReturns: true, RefuseMidDrain: true}
+		DrainNeverEnds: true, NeverReturns: true, RefuseMidDrain: true, Unresponsive: true, HealthRed: true, QuiescingHealth500: 3}
 	b, err := json.Marshal(f)
 	if err != nil {
 		t.Fatal(err)
@@ -196,7 +308,7 @@ func TestFaultsJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(`{"adminDelay":250000000}`), &back); err != nil || back.AdminDelay != 250*time.Millisecond {
 		t.Fatalf("nanoseconds: %+v %v", back, err)
 	}
-	for _, bad := range []string{`{"adminDelay":"soon"}`, `{"admin503Rate":2}`, `{"quiesceRefuse":true}`, `{"healthFlaps":-1}`} {
+	for _, bad := range []string{`{"adminDelay":"soon"}`, `{"admin503Rate":2}`, `{"quiesceRefuse":true}`, `{"healthFlaps":-1}`, `{"quiescingHealth500":-1}`} {
 		if err := json.Unmarshal([]byte(bad), &back); err == nil {
 			t.Errorf("%s accepted", bad)
 		}

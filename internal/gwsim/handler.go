@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // handler serves every listener of the node. p is the port the listener
@@ -14,6 +15,9 @@ func (n *Node) handler(p *port) http.Handler {
 		path := r.URL.Path
 		if f := n.c.opts.OnRequest; f != nil {
 			f(n.name, p.number, path)
+		}
+		if !n.answerAtAll(r) {
+			panic(http.ErrAbortHandler)
 		}
 		switch {
 		case path == "/rest/apigateway/health" || path == "/rest/apigateway/health/":
@@ -30,6 +34,26 @@ func (n *Node) handler(p *port) http.Handler {
 			writeError(w, http.StatusNotFound, "No resource at %s", path)
 		}
 	})
+}
+
+// unresponsivePoll is how often a request held by the Unresponsive fault
+// looks whether the fault is gone.
+const unresponsivePoll = 20 * time.Millisecond
+
+// answerAtAll holds a request while the Unresponsive fault lasts; false
+// means the client, the node's incarnation or the cluster ended first.
+func (n *Node) answerAtAll(r *http.Request) bool {
+	for {
+		n.mu.Lock()
+		hold, life := n.faults.Unresponsive, n.life
+		n.mu.Unlock()
+		if !hold {
+			return true
+		}
+		if !n.c.sleepRequest(r, unresponsivePoll, life) {
+			return false
+		}
+	}
 }
 
 // authorized checks Basic credentials against the cluster's.

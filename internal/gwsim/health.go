@@ -27,17 +27,27 @@ func (n *Node) serveHealth(w http.ResponseWriter, r *http.Request, p *port) {
 }
 
 // healthStatus decides the health answer and consumes one flap of a
-// HealthFlaps fault when asked on the primary port.
+// HealthFlaps fault when asked on the primary port. A HealthRed fault turns
+// every 200 of a node that is up into 500, and a QuiescingHealth500 fault
+// every second answer while it quiesces.
 func (n *Node) healthStatus(p *port) int {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	switch n.state {
-	case StateReady, StateQuiescing:
+	case StateReady:
+		if n.faults.HealthRed {
+			return http.StatusInternalServerError
+		}
+		return http.StatusOK
+	case StateQuiescing:
+		if n.faults.HealthRed || n.quiescingBlipLocked() {
+			return http.StatusInternalServerError
+		}
 		return http.StatusOK
 	case StateQuiesced:
 		return n.c.opts.Variants.QuiescedHealthStatus
 	case StateStarting:
-		if !n.booted {
+		if !n.booted || n.faults.HealthRed {
 			return http.StatusInternalServerError
 		}
 		if n.flapsLeft > 0 {
@@ -59,6 +69,22 @@ func (n *Node) healthStatus(p *port) int {
 	return http.StatusServiceUnavailable
 }
 
+// quiescingBlipLocked counts one health answer of a quiescing node and
+// reports whether a QuiescingHealth500 fault makes it a 500.
+func (n *Node) quiescingBlipLocked() bool {
+	if n.blipsLeft <= 0 {
+		return false
+	}
+	i := n.blipIndex
+	n.blipIndex++
+	if i%2 == 0 {
+		return false
+	}
+	n.blipsLeft--
+	n.c.emit(n.name, EventFault, "health 500 while quiescing (data store red for a moment)")
+	return true
+}
+
 // serveHealthDetail answers /rest/apigateway/health/engine. It needs no
 // credentials, but wrong ones are refused.
 func (n *Node) serveHealthDetail(w http.ResponseWriter, r *http.Request, p *port) {
@@ -71,7 +97,7 @@ func (n *Node) serveHealthDetail(w http.ResponseWriter, r *http.Request, p *port
 		return
 	}
 	n.mu.Lock()
-	state, booted := n.state, n.booted
+	state, booted, red := n.state, n.booted, n.faults.HealthRed
 	n.mu.Unlock()
 	if state == StateQuiesced {
 		writeError(w, n.c.opts.Variants.QuiescedHealthStatus, "API Gateway package is not available")
@@ -86,7 +112,7 @@ func (n *Node) serveHealthDetail(w http.ResponseWriter, r *http.Request, p *port
 	total := len(n.c.nodes)
 	status, code := "green", http.StatusOK
 	switch {
-	case state == StateStarting && !booted:
+	case state == StateStarting && !booted, red:
 		status, code = "red", http.StatusInternalServerError
 	case healthy < total:
 		status = "yellow"

@@ -54,6 +54,8 @@ type Node struct {
 	booted        bool             // RestartTime has elapsed in this incarnation
 	flapsLeft     int
 	flapIndex     int
+	blipsLeft     int // 500s a QuiescingHealth500 fault still gives in this quiesce
+	blipIndex     int
 	inflight      int
 	served        int64
 	lost          int64

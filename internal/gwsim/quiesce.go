@@ -96,6 +96,7 @@ func (n *Node) putQuiesceMode(w http.ResponseWriter, r *http.Request) {
 	}
 	op := &quiesceOp{flush: flush, started: time.Now()}
 	n.state = StateQuiescing
+	n.blipsLeft, n.blipIndex = n.faults.QuiescingHealth500, 0
 	n.lastOp = &quiesceStatus{Block: "all", Enable: true, Flush: flush, Status: strPtr("in progress")}
 	n.c.emit(n.name, EventQuiesceRequested, "flush "+strings.Join(flush, ","))
 	g, life := n.gen, n.life
