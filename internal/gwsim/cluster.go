@@ -18,8 +18,11 @@ type Options struct {
 	Version  string // initial version reported by serverinfo, default DefaultVersion
 	Username string // Basic auth for admin calls, default "Administrator"
 	Password string // default "manage"
-	// TLS, when set, makes every node listener (primary and created ports)
-	// serve HTTPS. The control API stays plain HTTP.
+	// TLS, when set, makes every node's primary port serve HTTPS and is the
+	// keystore of the ports created with factoryKey webMethods/HTTPS (the
+	// only ones that speak TLS: a webMethods/HTTP port, such as the
+	// tutorial's quiesce port, stays plain HTTP). Without it, HTTPS port
+	// creation is refused. The control API stays plain HTTP.
 	TLS *tls.Config
 	// DrainTime runs from a quiesce-for-all request until the flush is done
 	// and the ports close; the node also waits for requests in flight.
@@ -195,15 +198,13 @@ func (c *Cluster) ControlURL() string { return c.controlURL }
 // Options returns the options the cluster runs with, defaults filled in.
 func (c *Cluster) Options() Options { return c.opts }
 
-func (c *Cluster) scheme() string {
-	if c.opts.TLS != nil {
-		return "https"
+// baseURL is the URL of a listener on port: https for HTTPS listeners.
+func (c *Cluster) baseURL(protocol string, port int) string {
+	scheme := "http"
+	if protocol == protoHTTPS {
+		scheme = "https"
 	}
-	return "http"
-}
-
-func (c *Cluster) urlFor(port int) string {
-	return c.scheme() + "://" + net.JoinHostPort(c.opts.Host, strconv.Itoa(port))
+	return scheme + "://" + net.JoinHostPort(c.opts.Host, strconv.Itoa(port))
 }
 
 // sleep waits d unless the cluster closes or done is closed first; it

@@ -12,6 +12,10 @@
 // Options.Variants switch to the other documented answer where the vendor's
 // material disagrees.
 //
+// With Options.TLS the primary ports speak HTTPS; a created port speaks TLS
+// only when it is a webMethods/HTTPS port, so the tutorial's quiesce port
+// (webMethods/HTTP) is plain HTTP on every node, as on a real gateway.
+//
 // Tests drive the simulator in-process through Start and the Cluster and Node
 // methods; scripts and other processes drive it through the control API
 // (plain HTTP JSON, see ControlURL) or the gwsim command. Everything that

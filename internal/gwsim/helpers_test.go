@@ -162,3 +162,7 @@ func kinds(events []Event, node string) []string {
 	}
 	return out
 }
+
+// urlFor is the URL of a plain-HTTP port (webMethods/HTTP) on the cluster's
+// host, such as the tutorial's quiesce port.
+func (c *Cluster) urlFor(port int) string { return c.baseURL(protoHTTP, port) }

@@ -84,7 +84,7 @@ func newNode(c *Cluster, name, version string) *Node {
 func (n *Node) Name() string { return n.name }
 
 // URL is the primary base URL; it stays the same across restarts.
-func (n *Node) URL() string { return n.c.urlFor(n.primaryPort) }
+func (n *Node) URL() string { return n.c.baseURL(n.c.primaryProtocol(), n.primaryPort) }
 
 // PrimaryPort is the primary port number.
 func (n *Node) PrimaryPort() int { return n.primaryPort }
@@ -141,10 +141,14 @@ func (n *Node) QuiescePort() int {
 	return 0
 }
 
-// QuiesceURL is the base URL of the quiesce port, "" if none is set.
+// QuiesceURL is the base URL of the quiesce port, "" if none is set:
+// http:// for the tutorial's webMethods/HTTP port whatever the primary
+// port speaks.
 func (n *Node) QuiesceURL() string {
-	if p := n.QuiescePort(); p != 0 {
-		return n.c.urlFor(p)
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if p := n.quiescePortLocked(); p != nil {
+		return p.url(n.c)
 	}
 	return ""
 }
@@ -236,7 +240,7 @@ func (n *Node) start(version string, primary net.Listener) error {
 				continue
 			}
 		}
-		n.listeners[p.key] = n.c.serve(ln, true, n.handler(p))
+		n.listenLocked(p, ln)
 	}
 	n.c.emit(n.name, EventStarted, "version "+version)
 	if quiesced {
@@ -475,7 +479,7 @@ func (n *Node) Status() NodeStatus {
 	defer n.mu.Unlock()
 	st := NodeStatus{
 		Name:      n.name,
-		URL:       n.c.urlFor(n.primaryPort),
+		URL:       n.c.baseURL(n.c.primaryProtocol(), n.primaryPort),
 		Version:   n.version,
 		State:     n.state,
 		Served:    n.served,
@@ -485,7 +489,7 @@ func (n *Node) Status() NodeStatus {
 	}
 	if p := n.quiescePortLocked(); p != nil {
 		st.QuiescePort = p.number
-		st.QuiesceURL = n.c.urlFor(p.number)
+		st.QuiesceURL = p.url(n.c)
 	}
 	return st
 }

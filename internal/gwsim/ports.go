@@ -2,6 +2,7 @@ package gwsim
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -23,15 +24,26 @@ type port struct {
 const (
 	factoryHTTP  = "webMethods/HTTP"
 	factoryHTTPS = "webMethods/HTTPS"
+	protoHTTP    = "HTTP"
+	protoHTTPS   = "HTTPS"
 	primaryAlias = "DefaultPrimary"
 )
 
 var aliasPattern = regexp.MustCompile(`^[A-Za-z0-9_.\-]{1,64}$`)
 
+// primaryProtocol: the primary port speaks HTTPS when the cluster was
+// started with TLS.
+func (c *Cluster) primaryProtocol() string {
+	if c.opts.TLS != nil {
+		return protoHTTPS
+	}
+	return protoHTTP
+}
+
 func (n *Node) primaryConfig() *port {
-	proto, factory := "HTTP", factoryHTTP
-	if n.c.opts.TLS != nil {
-		proto, factory = "HTTPS", factoryHTTPS
+	proto, factory := protoHTTP, factoryHTTP
+	if proto = n.c.primaryProtocol(); proto == protoHTTPS {
+		factory = factoryHTTPS
 	}
 	return &port{
 		key:        proto + "Listener@" + itoa(n.primaryPort),
@@ -43,6 +55,14 @@ func (n *Node) primaryConfig() *port {
 		enabled:    true,
 		primary:    true,
 	}
+}
+
+// url is the port's base URL: https only for an HTTPS listener.
+func (p *port) url(c *Cluster) string { return c.baseURL(p.protocol, p.number) }
+
+// listenLocked starts serving p on ln, over TLS only when p is an HTTPS port.
+func (n *Node) listenLocked(p *port, ln net.Listener) {
+	n.listeners[p.key] = n.c.serve(ln, p.protocol == protoHTTPS, n.handler(p))
 }
 
 func (n *Node) findPortLocked(number int) *port {
@@ -133,7 +153,7 @@ func (n *Node) portObjectLocked(p *port) portObject {
 		AccessMode:      "allow",
 		ListenerType:    kind,
 		PortDescription: desc,
-		SSL:             boolString(p.protocol == "HTTPS"),
+		SSL:             boolString(p.protocol == protoHTTPS),
 	}
 }
 
@@ -248,9 +268,9 @@ func (n *Node) createPort(w http.ResponseWriter, r *http.Request) {
 		writePortError(w, http.StatusBadRequest, "", pkg, "Invalid portAlias %q", alias)
 		return
 	}
-	proto := "HTTP"
+	proto := protoHTTP
 	if factory == factoryHTTPS {
-		proto = "HTTPS"
+		proto = protoHTTPS
 	}
 	key := proto + "Listener@" + itoa(int(number))
 	if bindAddr != "" {
@@ -325,7 +345,7 @@ func (n *Node) setPortEnabled(w http.ResponseWriter, r *http.Request, enable boo
 				writePortError(w, http.StatusInternalServerError, p.key, p.pkg, "Unable to start listener %s: %v", p.key, err)
 				return
 			}
-			n.listeners[p.key] = n.c.serve(ln, true, n.handler(p))
+			n.listenLocked(p, ln)
 		}
 		if !p.enabled {
 			p.enabled = true

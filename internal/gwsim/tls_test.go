@@ -32,19 +32,35 @@ func TestTLSCluster(t *testing.T) {
 	if !strings.HasPrefix(a.json(t)["listenerKey"].(string), "HTTPSListener@") {
 		t.Fatalf("primary %s", a.body)
 	}
-	// Created ports serve HTTPS too; the key follows the factory.
+	// The tutorial's webMethods/HTTP port is a plain-HTTP listener even on
+	// a node whose primary port speaks TLS, and so is its quiesce URL.
 	p := n.FreePort()
-	a = doWith(client, "POST", n.URL()+"/rest/apigateway/ports", map[string]any{"factoryKey": "webMethods/HTTPS", "port": itoa(p), "portAlias": "QuiescePort"}, true)
+	a = doWith(client, "POST", n.URL()+"/rest/apigateway/ports", map[string]any{"factoryKey": "webMethods/HTTP", "port": itoa(p), "portAlias": "QuiescePort"}, true)
 	expectStatus(t, a, http.StatusCreated)
-	if a.json(t)["listenerKey"] != "HTTPSListener@"+itoa(p) {
+	if a.json(t)["listenerKey"] != "HTTPListener@"+itoa(p) || a.json(t)["protocol"] != "HTTP" {
 		t.Fatalf("create %s", a.body)
 	}
-	expectStatus(t, doWith(client, "PUT", n.URL()+"/rest/apigateway/ports/enable", map[string]string{"listenerKey": "HTTPSListener@" + itoa(p), "pkg": "WmRoot"}, true), http.StatusOK)
+	expectStatus(t, doWith(client, "PUT", n.URL()+"/rest/apigateway/ports/enable", map[string]string{"listenerKey": "HTTPListener@" + itoa(p), "pkg": "WmRoot"}, true), http.StatusOK)
 	expectStatus(t, doWith(client, "PUT", n.URL()+"/invoke/wm.server.quiesce/setQuiescePort", map[string]string{"portAlias": "QuiescePort"}, true), http.StatusOK)
-	if !strings.HasPrefix(n.QuiesceURL(), "https://") {
-		t.Fatalf("quiesce URL %s", n.QuiesceURL())
+	if want := "http://127.0.0.1:" + itoa(p); n.QuiesceURL() != want || n.Status().QuiesceURL != want {
+		t.Fatalf("quiesce URL %s (status %s), want %s", n.QuiesceURL(), n.Status().QuiesceURL, want)
 	}
-	expectStatus(t, doWith(client, "GET", n.QuiesceURL()+"/rest/apigateway/health", nil, false), http.StatusOK)
+	expectStatus(t, do("GET", n.QuiesceURL()+"/rest/apigateway/health", nil, false), http.StatusOK)
+	if a := doWith(client, "GET", "https://127.0.0.1:"+itoa(p)+"/rest/apigateway/health", nil, false); a.err == nil {
+		t.Fatalf("TLS answered on a webMethods/HTTP port: %d", a.status)
+	}
+	// Only webMethods/HTTPS ports speak TLS; their key follows the factory.
+	s := n.FreePort()
+	a = doWith(client, "POST", n.URL()+"/rest/apigateway/ports", map[string]any{"factoryKey": "webMethods/HTTPS", "port": itoa(s), "portAlias": "Secure"}, true)
+	expectStatus(t, a, http.StatusCreated)
+	if a.json(t)["listenerKey"] != "HTTPSListener@"+itoa(s) || a.json(t)["protocol"] != "HTTPS" {
+		t.Fatalf("create %s", a.body)
+	}
+	expectStatus(t, doWith(client, "PUT", n.URL()+"/rest/apigateway/ports/enable", map[string]string{"listenerKey": "HTTPSListener@" + itoa(s), "pkg": "WmRoot"}, true), http.StatusOK)
+	expectStatus(t, doWith(client, "GET", "https://127.0.0.1:"+itoa(s)+"/rest/apigateway/health", nil, false), http.StatusOK)
+	if a := do("GET", "http://127.0.0.1:"+itoa(s)+"/rest/apigateway/health", nil, false); a.err == nil && a.status == 200 {
+		t.Fatal("plain HTTP answered on a webMethods/HTTPS port")
+	}
 	// Without the certificate a client refuses the node.
 	if a := do("GET", n.URL()+"/rest/apigateway/health", nil, false); a.err == nil {
 		t.Fatal("untrusted certificate accepted")

@@ -834,7 +834,7 @@ func TestAccHardening_upgradeRefusals(t *testing.T) {
 			`nodes\[0\] is null; every element of nodes needs a name and a url`},
 		{"blank node name", `nodes = [{ name = "  ", url = "http://gw-1:5555", quiesce_url = "http://gw-1:4444" }, { name = "b", url = "http://gw-2:5555", quiesce_url = "http://gw-2:4444" }]`,
 			`nodes\[0\]\.name is empty`},
-		{"same URL spelt twice", `nodes = [{ name = "a", url = "https://gw-1:5555", quiesce_url = "https://gw-1:4444" }, { name = "b", url = "https://GW-1:5555/", quiesce_url = "https://gw-2:4444" }]`,
+		{"same URL spelt twice", `nodes = [{ name = "a", url = "https://gw-1:5555", quiesce_url = "http://gw-1:4444" }, { name = "b", url = "https://GW-1:5555/", quiesce_url = "http://gw-2:4444" }]`,
 			`nodes\[1\]\.url "https://GW-1:5555/" is also nodes\[0\]\.url`},
 		{"quiesce URL of another node", `nodes = [{ name = "a", url = "http://gw-1:5555", quiesce_url = "http://gw-1:4444" }, { name = "b", url = "http://gw-2:5555", quiesce_url = "http://gw-1:4444" }]`,
 			`nodes\[1\]\.quiesce_url "http://gw-1:4444" is also nodes\[0\]\.quiesce_url`},

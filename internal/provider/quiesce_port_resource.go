@@ -111,7 +111,8 @@ func (r *quiescePortResource) Schema(_ context.Context, _ resource.SchemaRequest
 			},
 			"quiesce_url": schema.StringAttribute{
 				Computed: true,
-				MarkdownDescription: "`node_url` with its port replaced by `port`: feed it to `apigw_rolling_upgrade`'s `nodes[*].quiesce_url`. " +
+				MarkdownDescription: "`http://<node_url's host>:<port>`: the port is a plain-HTTP listener (`webMethods/HTTP`, as in the vendor's tutorial) " +
+					"even when `node_url` is `https://`. Feed it to `apigw_rolling_upgrade`'s `nodes[*].quiesce_url`. " +
 					"Empty in state when the node's quiesce port was pointed elsewhere; the next apply sets it again.",
 			},
 		},
@@ -434,13 +435,14 @@ func parsePortID(id string) (string, int64, error) {
 	return node, port, nil
 }
 
-// quiesceURLOf replaces the port of nodeURL by port, keeping scheme and host.
+// quiesceURLOf is http://<node_url's host>:<port>: the port this resource
+// creates (factoryKey webMethods/HTTP) is a plain-HTTP listener whatever the
+// primary port speaks, and it serves at the root, whatever path node_url
+// has.
 func quiesceURLOf(nodeURL string, port int64) (string, error) {
 	u, err := url.Parse(nodeURL)
 	if err != nil || u.Hostname() == "" {
 		return "", fmt.Errorf("node_url %q is not an absolute URL with a host", nodeURL)
 	}
-	u.Host = net.JoinHostPort(u.Hostname(), strconv.FormatInt(port, 10))
-	u.Path = strings.TrimSuffix(u.Path, "/")
-	return u.String(), nil
+	return (&url.URL{Scheme: "http", Host: net.JoinHostPort(u.Hostname(), strconv.FormatInt(port, 10))}).String(), nil
 }

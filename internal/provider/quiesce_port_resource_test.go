@@ -213,3 +213,23 @@ func TestAccQuiescePort_unreachable(t *testing.T) {
 		}},
 	})
 }
+
+// TestQuiesceURLOf: the quiesce URL is plain HTTP on node_url's host,
+// whatever node_url's scheme and path.
+func TestQuiesceURLOf(t *testing.T) {
+	for _, tc := range []struct{ node, want string }{
+		{"https://gw-1.example.internal:5555", "http://gw-1.example.internal:4444"},
+		{"http://gw-1:5555/", "http://gw-1:4444"},
+		{"https://gw-1:5555/behind/a/path", "http://gw-1:4444"},
+		{"https://[::1]:5555", "http://[::1]:4444"},
+		{"HTTPS://GW-1", "http://GW-1:4444"},
+	} {
+		got, err := quiesceURLOf(tc.node, 4444)
+		if err != nil || got != tc.want {
+			t.Errorf("quiesceURLOf(%q) = %q, %v; want %q", tc.node, got, err, tc.want)
+		}
+	}
+	if _, err := quiesceURLOf("gw-1:5555", 4444); err == nil {
+		t.Error("quiesceURLOf accepted a URL without host")
+	}
+}

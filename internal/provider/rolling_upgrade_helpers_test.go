@@ -60,6 +60,8 @@ type upgradeTest struct {
 	cluster *gwsim.Cluster
 	ports   map[string]int
 	gwsim   string
+	// provider holds extra provider-block lines, e.g. ca_cert_pem.
+	provider string
 }
 
 func newUpgradeTest(t *testing.T, opts gwsim.Options) *upgradeTest {
@@ -97,7 +99,7 @@ resource "apigw_quiesce_port" %q {
 `, id, n.URL(), u.ports[n.Name()])
 		fmt.Fprintf(&nodes, "    { name = %q, url = %q, quiesce_url = apigw_quiesce_port.%s.quiesce_url },\n", n.Name(), n.URL(), id)
 	}
-	return providerConfig("") + ports.String() + fmt.Sprintf(`
+	return providerConfig(u.provider) + ports.String() + fmt.Sprintf(`
 resource "apigw_rolling_upgrade" "u" {
   target_version = %q
   nodes = [

@@ -4,10 +4,13 @@ import (
 	"crypto/tls"
 	"fmt"
 	"regexp"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
+	"github.com/gwops/terraform-provider-apigw/internal/apigw"
 	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
 )
 
@@ -66,5 +69,48 @@ func TestAccTLS(t *testing.T) {
 				Check:  resource.TestCheckResourceAttr("data.apigw_node.n", "ready", "true"),
 			}},
 		})
+	})
+}
+
+// TestAccRollingUpgrade_httpsCluster: on nodes whose primary port speaks
+// TLS (trusted through ca_cert_pem), apigw_quiesce_port creates plain-HTTP
+// ports (webMethods/HTTP, as the vendor's tutorial does) and computes
+// http:// quiesce URLs, through which the rolling upgrade checks and
+// watches every node while it talks to the primaries over HTTPS.
+func TestAccRollingUpgrade_httpsCluster(t *testing.T) {
+	caPEM, serverTLS := testCA(t)
+	u := newUpgradeTest(t, gwsim.Options{Nodes: 2, TLS: serverTLS})
+	u.provider = fmt.Sprintf("ca_cert_pem = %q", caPEM)
+	var checks []resource.TestCheckFunc
+	for _, n := range u.cluster.Nodes() {
+		if !strings.HasPrefix(n.URL(), "https://") {
+			t.Fatalf("%s primary URL %s: want https", n.Name(), n.URL())
+		}
+		addr := "apigw_quiesce_port." + strings.ReplaceAll(n.Name(), "-", "_")
+		checks = append(checks,
+			resource.TestCheckResourceAttr(addr, "quiesce_url", "http://127.0.0.1:"+strconv.Itoa(u.ports[n.Name()])),
+			resource.TestCheckResourceAttr(addr, "listener_key", apigw.ListenerKey("HTTP", u.ports[n.Name()])))
+	}
+	checks = append(checks,
+		allOnTarget(u.cluster),
+		resource.TestCheckResourceAttr(upgradeAddr, "last_rollout.0.outcome", "upgraded"),
+		resource.TestCheckResourceAttr(upgradeAddr, "last_rollout.1.outcome", "upgraded"),
+		checkSim(func() error {
+			if got := countEvents(u.cluster, gwsim.EventQuiesceCompleted); got["gw-1"] != 1 || got["gw-2"] != 1 {
+				return errorf("completed quiesces per node = %v, want one each", got)
+			}
+			for _, n := range u.cluster.Nodes() {
+				if want := "http://127.0.0.1:" + strconv.Itoa(u.ports[n.Name()]); n.QuiesceURL() != want {
+					return errorf("%s: the simulator's quiesce URL is %s, want %s", n.Name(), n.QuiesceURL(), want)
+				}
+			}
+			return nil
+		}))
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Providers,
+		Steps: []resource.TestStep{
+			{Config: u.config(target, ""), Check: resource.ComposeAggregateTestCheckFunc(checks...)},
+			{Config: u.config(target, ""), PlanOnly: true},
+		},
 	})
 }

@@ -13,7 +13,8 @@ type Node struct {
 	Name string
 	// URL is the primary (admin) URL, e.g. https://gw-1:5555.
 	URL string
-	// QuiesceURL is the same host on the quiesce port, e.g. https://gw-1:4444.
+	// QuiesceURL is the same host on the quiesce port, e.g. http://gw-1:4444
+	// (the tutorial's quiesce port is plain HTTP whatever the primary speaks).
 	// Required for quiesce_all, unused by drain_shutdown.
 	QuiesceURL string
 }

@@ -13,8 +13,8 @@ import (
 func validConfig() Config {
 	return Config{
 		Nodes: []Node{
-			{Name: "gw-1", URL: "https://gw-1:5555", QuiesceURL: "https://gw-1:4444"},
-			{Name: "gw-2", URL: "https://gw-2:5555", QuiesceURL: "https://gw-2:4444"},
+			{Name: "gw-1", URL: "https://gw-1:5555", QuiesceURL: "http://gw-1:4444"},
+			{Name: "gw-2", URL: "https://gw-2:5555", QuiesceURL: "http://gw-2:4444"},
 		},
 		Target:         "10.15.0.7",
 		UpgradeCommand: []string{"/opt/upgrade.sh"},
