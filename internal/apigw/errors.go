@@ -65,6 +65,32 @@ func statusHint(code int) string {
 	return ""
 }
 
+// FailureAnswerError is a success status whose body reports that the
+// operation failed: quiesce mode answers 200 with "status": "failure" and
+// a failureReason. The gateway answered, and did not do what was asked.
+type FailureAnswerError struct {
+	Op         string
+	Method     string
+	URL        string // without credentials
+	StatusCode int
+	Reason     string // the answer's failureReason, possibly empty
+}
+
+func (e *FailureAnswerError) Error() string {
+	reason := strings.TrimRight(e.Reason, ".!;: \t\r\n")
+	if reason == "" {
+		reason = "the answer gives no failureReason"
+	}
+	return fmt.Sprintf("%s: %s %s: HTTP %d with status failure: %s", e.Op, e.Method, e.URL, e.StatusCode, reason)
+}
+
+// IsFailureAnswer reports whether err is a success status whose body
+// reported a failure.
+func IsFailureAnswer(err error) bool {
+	var fe *FailureAnswerError
+	return errors.As(err, &fe)
+}
+
 // TransportError is a call that got no HTTP answer: refused connection,
 // TLS failure, timeout, cancellation.
 type TransportError struct {

@@ -115,7 +115,10 @@ func (m *QuiesceMode) UnmarshalJSON(data []byte) error {
 // SetQuiesceMode asks the node to enter (or, for designtime, leave) quiesce
 // mode. It is never retried: quiesce for all cannot be undone through the
 // API, and a repeat answers 409. A 409 (mode already in effect) satisfies
-// IsConflict. The answer is returned as decoded; an empty answer echoes m.
+// IsConflict. An answer whose status is "failure" (the gateway may report
+// a failure inside a 200) is a *FailureAnswerError carrying its
+// failureReason. Otherwise the answer is returned as decoded; an empty
+// answer echoes m.
 func (c *Client) SetQuiesceMode(ctx context.Context, nodeURL string, m QuiesceMode) (*QuiesceMode, error) {
 	body := struct {
 		Block  string   `json:"block"`
@@ -134,6 +137,9 @@ func (c *Client) SetQuiesceMode(ctx context.Context, nodeURL string, m QuiesceMo
 	var ans QuiesceMode
 	if err := r.decode(cl, &ans); err != nil {
 		return nil, err
+	}
+	if strings.EqualFold(ans.Status, "failure") {
+		return nil, &FailureAnswerError{Op: cl.op, Method: cl.method, URL: r.url, StatusCode: r.status, Reason: ans.FailureReason}
 	}
 	if ans.Block == "" { // an answer without the setting only carries status
 		ans.Block, ans.Enable = m.Block, m.Enable

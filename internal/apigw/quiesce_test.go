@@ -120,6 +120,30 @@ func TestSetQuiesceModeConflictAndNoRetry(t *testing.T) {
 	}
 }
 
+// TestSetQuiesceModeFailureInA200: the quiescemode model reports a failed
+// request in a 200 with status failure; that is an error carrying the
+// failureReason, not a quiesce in progress, and it is not repeated.
+func TestSetQuiesceModeFailureInA200(t *testing.T) {
+	for body, reason := range map[string]string{
+		`{"block":"all","enable":true,"status":"failure","failureReason":"Flush of license metrics failed"}`: "Flush of license metrics failed",
+		`{"status":"Failure","failureReason":null}`:                                                          "no failureReason",
+	} {
+		g := newFakeGateway(t, answer(200, body))
+		got, err := newTestClient(t).SetQuiesceMode(ctxT(t), g.URL, QuiesceMode{Block: "all", Enable: true, Flush: allFlush})
+		if !IsFailureAnswer(err) || got != nil {
+			t.Fatalf("%s: got %+v, %v; want a FailureAnswerError", body, got, err)
+		}
+		for _, want := range []string{"set quiesce mode", "PUT " + g.URL + "/rest/apigateway/quiescemode", "HTTP 200", "status failure", reason} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q lacks %q", err, want)
+			}
+		}
+		if IsConflict(err) || len(g.requests()) != 1 {
+			t.Errorf("%s: conflict %v, %d requests; want no conflict and exactly one request", body, IsConflict(err), len(g.requests()))
+		}
+	}
+}
+
 func TestGetQuiesceMode(t *testing.T) {
 	g := newFakeGateway(t, answer(200, `{"block":"designtime","enable":"true","status":"failure","failureReason":"flush failed","flush":"license_metrics"}`))
 	got, err := newTestClient(t).GetQuiesceMode(ctxT(t), g.URL)

@@ -54,13 +54,18 @@ func (g gateway) QuiescePort(ctx context.Context, nodeURL string) (int, bool, er
 }
 
 // QuiesceAll asks for quiesce mode for all; the gateway's 409 (that mode is
-// already in effect) means an earlier request started it. The request is
-// not idempotent, so it is repeated only as notBlind allows.
+// already in effect) means an earlier request started it, and a 200 whose
+// status is "failure" is a refusal like an error status (the tutorial:
+// stop there). The request is not idempotent, so it is repeated only as
+// notBlind allows.
 func (g gateway) QuiesceAll(ctx context.Context, nodeURL string, flush []string) error {
 	return g.notBlind(ctx, nodeURL, func() error {
 		_, err := g.c.SetQuiesceMode(ctx, nodeURL, apigw.QuiesceMode{Block: "all", Enable: true, Flush: flush})
-		if apigw.IsConflict(err) {
+		switch {
+		case apigw.IsConflict(err):
 			return errors.Join(rollout.ErrAlreadyQuiesced, err)
+		case apigw.IsFailureAnswer(err):
+			return rollout.Refused(err)
 		}
 		return err
 	}, func(err error) error {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -27,8 +28,12 @@ type fakeNode struct {
 	shutdownBody  string
 }
 
-// noAnswer in a queue closes the connection without an answer.
-const noAnswer = -1
+// Special entries of a queue: noAnswer closes the connection without an
+// answer; failureIn200 answers 200 with status failure and a failureReason.
+const (
+	noAnswer     = -1
+	failureIn200 = -2
+)
 
 // next pops the next queued status, 200 when the queue is empty.
 func next(queue *[]int) int {
@@ -55,8 +60,12 @@ func (f *fakeNode) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/rest/apigateway/quiescemode":
 		f.quiesceCalls++
 		status := next(&f.quiesce)
-		if status == noAnswer {
+		switch status {
+		case noAnswer:
 			dropConnection(w)
+			return
+		case failureIn200:
+			_, _ = w.Write([]byte(`{"block":"all","enable":true,"status":"failure","failureReason":"Flush of license metrics failed"}`))
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
@@ -121,6 +130,10 @@ func TestQuiesceAll(t *testing.T) {
 		{"a 504 may have reached the node: not a refusal", []int{504, 500}, 200, 2, func(err error) bool { return !rollout.IsRefused(err) && apigw.StatusCode(err) == 500 }},
 		{"a lost answer may have reached the node: not a refusal", []int{noAnswer, 500}, 200, 2, func(err error) bool { return !rollout.IsRefused(err) && apigw.StatusCode(err) == 500 }},
 		{"a lost answer and the node left service: taken as started", []int{noAnswer}, 503, 1, func(err error) bool { return errors.Is(err, rollout.ErrAlreadyQuiesced) }},
+		{"status failure in a 200 is a refusal with its reason", []int{failureIn200}, 200, 1, func(err error) bool {
+			return rollout.IsRefused(err) && strings.Contains(err.Error(), "status failure: Flush of license metrics failed")
+		}},
+		{"status failure after a lost answer is still a refusal", []int{noAnswer, failureIn200}, 200, 2, func(err error) bool { return rollout.IsRefused(err) }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

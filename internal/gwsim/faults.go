@@ -11,6 +11,10 @@ import (
 type Faults struct {
 	// QuiesceRefused: PUT quiescemode {"block":"all"} answers 500.
 	QuiesceRefused bool
+	// QuiesceFailure: PUT quiescemode {"block":"all"} answers 200 with
+	// "status": "failure" and a failureReason, and the node does nothing
+	// (the quiescemode model allows a failure inside a 200).
+	QuiesceFailure bool
 	// DrainNeverEnds: quiesce for all never completes, so the quiesce port
 	// keeps answering health 200.
 	DrainNeverEnds bool
@@ -52,6 +56,7 @@ type Faults struct {
 // faultsJSON is the wire form: durations as Go duration strings.
 type faultsJSON struct {
 	QuiesceRefused     bool            `json:"quiesceRefused,omitempty"`
+	QuiesceFailure     bool            `json:"quiesceFailure,omitempty"`
 	DrainNeverEnds     bool            `json:"drainNeverEnds,omitempty"`
 	NeverReturns       bool            `json:"neverReturns,omitempty"`
 	WrongVersion       string          `json:"wrongVersion,omitempty"`
@@ -68,6 +73,7 @@ type faultsJSON struct {
 func (f Faults) MarshalJSON() ([]byte, error) {
 	j := faultsJSON{
 		QuiesceRefused:     f.QuiesceRefused,
+		QuiesceFailure:     f.QuiesceFailure,
 		DrainNeverEnds:     f.DrainNeverEnds,
 		NeverReturns:       f.NeverReturns,
 		WrongVersion:       f.WrongVersion,
@@ -107,6 +113,7 @@ func (f *Faults) UnmarshalJSON(b []byte) error {
 	}
 	*f = Faults{
 		QuiesceRefused:     j.QuiesceRefused,
+		QuiesceFailure:     j.QuiesceFailure,
 		DrainNeverEnds:     j.DrainNeverEnds,
 		NeverReturns:       j.NeverReturns,
 		WrongVersion:       j.WrongVersion,

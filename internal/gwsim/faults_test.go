@@ -3,6 +3,7 @@ package gwsim
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -24,6 +25,32 @@ func TestFaultQuiesceRefused(t *testing.T) {
 	}
 	if n.State() != StateReady || c.MaxOutOfService() != 0 {
 		t.Fatalf("state %s", n.State())
+	}
+	n.SetFaults(Faults{})
+	expectStatus(t, quiesceAll(n), http.StatusOK)
+}
+
+// TestFaultQuiesceFailure: the failure comes inside a 200, with status
+// failure and a failureReason, and the node keeps serving untouched.
+func TestFaultQuiesceFailure(t *testing.T) {
+	c := startCluster(t, Options{Nodes: 1})
+	n := c.Nodes()[0]
+	qURL := c.urlFor(setupQuiescePort(t, n))
+	n.SetFaults(Faults{QuiesceFailure: true})
+	a := quiesceAll(n)
+	expectStatus(t, a, http.StatusOK)
+	m := a.json(t)
+	if m["status"] != "failure" || !strings.Contains(fmt.Sprint(m["failureReason"]), "Failed to enable quiesce mode for all") {
+		t.Fatalf("answer %s, want status failure with a failureReason", a.body)
+	}
+	time.Sleep(2 * testDrain)
+	if n.State() != StateReady || c.MaxOutOfService() != 0 {
+		t.Fatalf("state %s, max out of service %d: the node must not have been touched", n.State(), c.MaxOutOfService())
+	}
+	expectStatus(t, health(qURL), http.StatusOK)
+	got := do(http.MethodGet, n.URL()+"/rest/apigateway/quiescemode", nil, true).json(t)
+	if got["status"] != "failure" || got["failureReason"] != m["failureReason"] {
+		t.Fatalf("GET quiescemode = %v, want the failure reported", got)
 	}
 	n.SetFaults(Faults{})
 	expectStatus(t, quiesceAll(n), http.StatusOK)
@@ -292,7 +319,7 @@ func TestFaultQuiescingHealth500(t *testing.T) {
 }
 
 func TestFaultsJSON(t *testing.T) {
-	f := Faults{QuiesceRefused: true, WrongVersion: "1.2", Admin503Rate: 0.25, AdminDelay: 1500 * time.Millisecond, HealthFlaps: 2,
+	f := Faults{QuiesceRefused: true, QuiesceFailure: true, WrongVersion: "1.2", Admin503Rate: 0.25, AdminDelay: 1500 * time.Millisecond, HealthFlaps: 2,
 		DrainNeverEnds: true, NeverReturns: true, RefuseMidDrain: true, Unresponsive: true, HealthRed: true, QuiescingHealth500: 3}
 	b, err := json.Marshal(f)
 	if err != nil {

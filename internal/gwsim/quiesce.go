@@ -26,12 +26,14 @@ type quiesceStatus struct {
 func strPtr(s string) *string { return &s }
 
 // quiesceAnswer is the PUT answer; "status" is always present and null
-// while the work continues in the background.
+// while the work continues in the background, "failure" (with a
+// failureReason) when the request failed inside a 200.
 type quiesceAnswer struct {
-	Block  string   `json:"block"`
-	Flush  []string `json:"flush,omitempty"`
-	Enable bool     `json:"enable"`
-	Status *string  `json:"status"`
+	Block         string   `json:"block"`
+	Flush         []string `json:"flush,omitempty"`
+	Enable        bool     `json:"enable"`
+	Status        *string  `json:"status"`
+	FailureReason string   `json:"failureReason,omitempty"`
 }
 
 const invalidQuiescePort = "A valid quiesce port should be set, enabled, not suspended and have allow access mode prior to enabling quiesce mode for all"
@@ -82,6 +84,12 @@ func (n *Node) putQuiesceMode(w http.ResponseWriter, r *http.Request) {
 		n.lastOp = &quiesceStatus{Block: "all", Enable: false, Flush: flush, Status: strPtr("failure"), FailureReason: reason}
 		n.c.emit(n.name, EventQuiesceFailed, "refused (fault)")
 		writeError(w, http.StatusInternalServerError, "%s", reason)
+		return
+	case n.faults.QuiesceFailure:
+		reason := "Failed to enable quiesce mode for all: the flush of in-memory data could not be started (simulated fault)"
+		n.lastOp = &quiesceStatus{Block: "all", Enable: false, Flush: flush, Status: strPtr("failure"), FailureReason: reason}
+		n.c.emit(n.name, EventQuiesceFailed, "failure in a 200 answer (fault)")
+		writeJSON(w, http.StatusOK, quiesceAnswer{Block: "all", Flush: flush, Enable: true, Status: strPtr("failure"), FailureReason: reason})
 		return
 	case n.state != StateReady:
 		writeError(w, http.StatusInternalServerError, "The server is %s and cannot enter quiesce mode", n.state)

@@ -610,48 +610,62 @@ func TestAccHardening_quiesceURLNotQuiescePort(t *testing.T) {
 	})
 }
 
-// TestAccHardening_quiesceRefused: gw-2 answers the quiesce request with 500. The
-// gateway did nothing, so the provider must not treat gw-2 as taken down:
-// no rollback_command (there is nothing to roll back), gw-2 keeps serving
-// its old version, gw-3 is not touched, and the error names gw-2, the step
-// and what to check.
+// TestAccHardening_quiesceRefused: gw-2 refuses the quiesce request, with a
+// 500 or with status failure inside a 200 (the quiescemode model allows
+// both). The gateway did nothing, so the provider must not treat gw-2 as
+// taken down nor wait for it to drain: no rollback_command (there is
+// nothing to roll back), gw-2 keeps serving its old version, gw-3 is not
+// touched, and the error names gw-2, the step, the gateway's reason and
+// what to check. drain_timeout is short so that a provider that waits for
+// a drain fails with the wrong error instead of hanging.
 func TestAccHardening_quiesceRefused(t *testing.T) {
-	u := newUpgradeTest(t, gwsim.Options{Nodes: 3})
-	gw2 := u.cluster.Node("gw-2")
-	hooks := t.TempDir() + "/hooks.log"
-	extra := "rollback_command = " + hookMarker(hooks, "rollback")
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Providers,
-		Steps: []resource.TestStep{
-			{Config: u.config("10.15.0.5", extra)},
-			{
-				PreConfig:   func() { gw2.SetFaults(gwsim.Faults{QuiesceRefused: true}) },
-				Config:      u.config(target, extra),
-				ExpectError: wrapped(`node "gw-2": quiesce failed.*HTTP 500.*the node was not touched and still serves its old version.*quiesce port.*re-run terraform apply`),
-			},
-			{
-				PreConfig: func() {
-					if lines := readLines(t, hooks); len(lines) != 0 {
-						t.Fatalf("rollback_command ran for a node the gateway never quiesced: %v", lines)
-					}
-					if gw2.State() != gwsim.StateReady || gw2.Version() != fromVersion {
-						t.Fatalf("gw-2 is %s on %s, want ready on %s", gw2.State(), gw2.Version(), fromVersion)
-					}
-					if ev := countEvents(u.cluster, gwsim.EventShutdownRequested); ev["gw-2"] != 0 || ev["gw-3"] != 0 {
-						t.Fatalf("restarts %v: gw-2 and gw-3 must not have been restarted", ev)
-					}
-					gw2.SetFaults(gwsim.Faults{})
+	for _, tc := range []struct {
+		name   string
+		faults gwsim.Faults
+		want   string
+	}{
+		{"500", gwsim.Faults{QuiesceRefused: true}, `HTTP 500`},
+		{"status failure in a 200", gwsim.Faults{QuiesceFailure: true}, `HTTP 200 with status failure: Failed to enable quiesce mode for all`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			u := newUpgradeTest(t, gwsim.Options{Nodes: 3})
+			gw2 := u.cluster.Node("gw-2")
+			hooks := t.TempDir() + "/hooks.log"
+			extra := "rollback_command = " + hookMarker(hooks, "rollback") + "\n  drain_timeout = \"20s\""
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: protoV6Providers,
+				Steps: []resource.TestStep{
+					{Config: u.config("10.15.0.5", extra)},
+					{
+						PreConfig:   func() { gw2.SetFaults(tc.faults) },
+						Config:      u.config(target, extra),
+						ExpectError: wrapped(`node "gw-2": quiesce failed.*` + tc.want + `.*the node was not touched and still serves its old version.*quiesce port.*re-run terraform apply`),
+					},
+					{
+						PreConfig: func() {
+							if lines := readLines(t, hooks); len(lines) != 0 {
+								t.Fatalf("rollback_command ran for a node the gateway never quiesced: %v", lines)
+							}
+							if gw2.State() != gwsim.StateReady || gw2.Version() != fromVersion {
+								t.Fatalf("gw-2 is %s on %s, want ready on %s", gw2.State(), gw2.Version(), fromVersion)
+							}
+							if ev := countEvents(u.cluster, gwsim.EventShutdownRequested); ev["gw-2"] != 0 || ev["gw-3"] != 0 {
+								t.Fatalf("restarts %v: gw-2 and gw-3 must not have been restarted", ev)
+							}
+							gw2.SetFaults(gwsim.Faults{})
+						},
+						Config: u.config(target, extra),
+						ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+							expectPrior{upgradeAddr, "target_version", "10.15.0.5"},
+							expectPriorOutcomes{upgradeAddr, []string{"gw-1=upgraded", "gw-2=failed"}},
+							pendingIs("gw-2", "gw-3"),
+						}},
+						Check: allOnTarget(u.cluster),
+					},
 				},
-				Config: u.config(target, extra),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					expectPrior{upgradeAddr, "target_version", "10.15.0.5"},
-					expectPriorOutcomes{upgradeAddr, []string{"gw-1=upgraded", "gw-2=failed"}},
-					pendingIs("gw-2", "gw-3"),
-				}},
-				Check: allOnTarget(u.cluster),
-			},
-		},
-	})
+			})
+		})
+	}
 }
 
 // TestAccHardening_freshContainer: gw-2 is restarted on a new container behind

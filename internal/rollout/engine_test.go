@@ -521,10 +521,13 @@ func TestQuiesceRefusedByTheGateway(t *testing.T) {
 		h.cfg.BeforeNodeCommand = []string{"/opt/lb-out.sh"}
 		h.cfg.RollbackCommand = []string{"/opt/rollback.sh"}
 		h.c.node("gw-1").quiesceErr = Refused(errors.New("500: no valid quiesce port"))
-		rep, _, err := h.run(t.Context())
+		rep, took, err := h.run(t.Context())
 		se := stepError(t, err)
 		if se.Node != "gw-1" || se.Step != StepQuiesce {
 			t.Fatalf("error: %v", err)
+		}
+		if took >= pollInt {
+			t.Errorf("the refusal was reported after %s: a refused quiesce must not wait for a drain", took)
 		}
 		for _, want := range []string{"refused quiesce mode for all and did nothing", "still serves its old version",
 			"before_node_command ran", "apigw_quiesce_port"} {
