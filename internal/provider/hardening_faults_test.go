@@ -861,6 +861,8 @@ func TestAccHardening_upgradeRefusals(t *testing.T) {
 		{"quiesce_url is the primary URL", `nodes = [{ name = "a", url = "http://gw-1:5555", quiesce_url = "http://gw-1:5555" }, { name = "b", url = "http://gw-2:5555", quiesce_url = "http://gw-2:4444" }]`,
 			`nodes\[0\]\.quiesce_url must point at the quiesce port, not at the primary port`},
 		{"reserved command_env name", `command_env = { APIGW_NODE_NAME = "x" }`, `command_env: APIGW_NODE_NAME is set by the provider for every command and cannot be overridden`},
+		{"reserved command_secret_env name", `command_secret_env = { APIGW_TARGET_VERSION = "x" }`, `command_secret_env: APIGW_TARGET_VERSION is set by the provider for every command and cannot be overridden`},
+		{"variable in both env maps", "command_env = { TOKEN = \"a\" }\ncommand_secret_env = { TOKEN = \"b-secret-value\" }", `command_secret_env: TOKEN is also in command_env; give each variable in one of the two maps`},
 		{"zero command_timeout", `command_timeout = "0s"`, `command_timeout: "0s" is zero`},
 		{"negative soak_duration", `soak_duration = "-1s"`, `soak_duration: "-1s" is negative`},
 		{"poll_interval below the floor", `poll_interval = "1ms"`, `poll_interval.*at least 10ms`},

@@ -13,7 +13,8 @@ import (
 )
 
 // Hardening matrix, secrets: with TF_LOG=TRACE, neither the provider
-// password nor any command_env value shows up where it should not. The
+// password nor any command_secret_env value shows up where it should not,
+// while command_env values (plain settings) stay visible. The
 // provider runs out of process (see hardening_crash_test.go), so
 // TF_LOG_PATH collects the CLI's and the provider's logs in one file.
 
@@ -22,6 +23,8 @@ const (
 	secretPassword = "pw-9f3b2c-SECRET"
 	secretToken    = "tok-7d1e4a-SECRET"
 	secretDBPass   = "db-51c9e0-SECRET"
+	// plainUser is a command_env value: shown in plans and error tails.
+	plainUser = "sag-4e8a1b-plain"
 )
 
 // leaks returns the secrets found in text.
@@ -49,35 +52,38 @@ func assertNoSecrets(t *testing.T, what, text string, secrets ...string) {
 	}
 }
 
-// secretsConfig is the usual configuration with the provider block and
-// command_env given, and an upgrade command that prints both command_env
-// values, APIGW_PASSWORD (not passed on from the provider's environment)
-// and the admin password read from a file (as a script might) on every
-// node, and fails on gw-2.
+// secretsConfig is the usual configuration with the provider block,
+// command_env (one plain value) and command_secret_env (two secrets) given,
+// and an upgrade command that prints the plain value, both secrets,
+// APIGW_PASSWORD (not passed on from the provider's environment) and the
+// admin password read from a file (as a script might) on every node, and
+// fails on gw-2.
 func secretsConfig(u *upgradeTest, providerBlock string) string {
 	restart := u.restartCommand(toVersion)[2]
 	pwFile := filepath.Join(u.t.TempDir(), "admin-password")
 	writeFile(u.t, pwFile, secretPassword)
-	upgrade := []string{"sh", "-c", `echo "token is $API_TOKEN"; echo "db password is $DB_PASS" >&2; echo "gw password is [$APIGW_PASSWORD]" >&2; ` +
+	upgrade := []string{"sh", "-c", `echo "ssh user is $SSH_USER"; echo "token is $API_TOKEN"; echo "db password is $DB_PASS" >&2; echo "gw password is [$APIGW_PASSWORD]" >&2; ` +
 		`echo "password file holds $(cat ` + pwFile + `)" >&2; ` +
 		`if [ "$APIGW_NODE_NAME" = gw-2 ]; then echo "cannot reach the registry with token $API_TOKEN" >&2; exit 3; fi; ` + restart}
-	cfg := u.config(target, fmt.Sprintf("command_env = { API_TOKEN = %q, DB_PASS = %q }", secretToken, secretDBPass))
+	cfg := u.config(target, fmt.Sprintf("command_env = { SSH_USER = %q }\n  command_secret_env = { API_TOKEN = %q, DB_PASS = %q }", plainUser, secretToken, secretDBPass))
 	cfg = regexp.MustCompile(`upgrade_command = \[.*\]`).ReplaceAllLiteralString(cfg, "upgrade_command = "+hclList(upgrade))
 	return strings.Replace(cfg, providerConfig(""), providerBlock, 1)
 }
 
 // TestAccHardening_secrets: the password comes from APIGW_PASSWORD (the
-// documented recommendation), command_env holds two secrets, and the
-// upgrade command prints them and fails on gw-2. Then:
+// documented recommendation), command_secret_env holds two secrets and
+// command_env one plain value, and the upgrade command prints them all and
+// fails on gw-2. Then:
 //   - the TRACE log (CLI and provider) holds no secret and no Authorization
 //     header;
-//   - the saved plan (terraform show -json) holds no password; command_env
-//     is in it, marked sensitive (Terraform keeps sensitive values in plan
-//     files), and terraform's own plan output hides it;
-//   - the failed apply's output shows the command's output with both values
-//     redacted;
-//   - the state holds no password; command_env is in it in plain text (as
-//     Terraform stores every sensitive attribute; the schema marks it
+//   - the saved plan (terraform show -json) holds no password;
+//     command_secret_env is in it, marked sensitive (Terraform keeps
+//     sensitive values in plan files), and terraform's own plan output hides
+//     it while it shows command_env's value;
+//   - the failed apply's output shows the command's output with both secrets
+//     redacted and the plain value as it is;
+//   - the state holds no password; command_secret_env is in it in plain text
+//     (as Terraform stores every sensitive attribute; the schema marks it
 //     sensitive, so terraform show hides it), and nothing else holds a
 //     secret.
 func TestAccHardening_secrets(t *testing.T) {
@@ -92,18 +98,21 @@ func TestAccHardening_secrets(t *testing.T) {
 		t.Fatalf("plan: exit %d\n%s", code, planOut)
 	}
 	assertNoSecrets(t, "plan output", planOut, secretPassword, secretToken, secretDBPass)
-	if !strings.Contains(planOut, "command_env") || !strings.Contains(planOut, "(sensitive value)") {
-		t.Errorf("the plan output does not show command_env as a sensitive value:\n%s", planOut)
+	if !regexp.MustCompile(`command_secret_env\s+= \(sensitive value\)`).MatchString(planOut) {
+		t.Errorf("the plan output does not show command_secret_env as a sensitive value:\n%s", planOut)
+	}
+	if !regexp.MustCompile(`"SSH_USER"\s+= "` + plainUser + `"`).MatchString(planOut) {
+		t.Errorf("the plan output does not show command_env's plain value:\n%s", planOut)
 	}
 
 	plan, planJSONText := w.showPlan("plan.out")
 	assertNoSecrets(t, "saved plan (terraform show -json)", planJSONText, secretPassword)
 	_, _, after := upgradeChange(t, plan)
-	env, _ := after["command_env"].(map[string]any)
+	env, _ := after["command_secret_env"].(map[string]any)
 	// What SECURITY.md says about plan files: Terraform keeps sensitive
 	// values in them, only marked.
 	if env["API_TOKEN"] != secretToken {
-		t.Logf("note: this Terraform no longer shows command_env values in `terraform show -json` of a plan (got %v); SECURITY.md can say so", env)
+		t.Logf("note: this Terraform no longer shows command_secret_env values in `terraform show -json` of a plan (got %v); SECURITY.md can say so", env)
 	}
 	var sens struct {
 		ResourceChanges []struct {
@@ -117,8 +126,14 @@ func TestAccHardening_secrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, rc := range sens.ResourceChanges {
-		if rc.Address == upgradeAddr && rc.Change.AfterSensitive["command_env"] != true {
-			t.Errorf("the saved plan does not mark command_env sensitive: after_sensitive = %v", rc.Change.AfterSensitive)
+		if rc.Address != upgradeAddr {
+			continue
+		}
+		if rc.Change.AfterSensitive["command_secret_env"] != true {
+			t.Errorf("the saved plan does not mark command_secret_env sensitive: after_sensitive = %v", rc.Change.AfterSensitive)
+		}
+		if rc.Change.AfterSensitive["command_env"] == true {
+			t.Errorf("the saved plan marks the plain command_env sensitive: after_sensitive = %v", rc.Change.AfterSensitive)
 		}
 	}
 
@@ -129,6 +144,7 @@ func TestAccHardening_secrets(t *testing.T) {
 	assertNoSecrets(t, "apply output", applyOut, secretPassword, secretToken, secretDBPass)
 	for _, want := range []string{
 		`node "gw-2": upgrade_command failed`,
+		`ssh user is ` + plainUser, // command_env is not redacted
 		`token is (sensitive)`,
 		`db password is (sensitive)`,
 		`gw password is []`, // the password in the environment is not passed on
@@ -186,14 +202,21 @@ func TestAccHardening_secrets(t *testing.T) {
 		t.Fatal("terraform providers schema -json listed no provider")
 	}
 	for addr, ps := range schemas.ProviderSchemas {
-		if a := ps.ResourceSchemas["apigw_rolling_upgrade"].Block.Attributes["command_env"]; !a.Sensitive {
-			t.Errorf("%s: apigw_rolling_upgrade.command_env is not marked sensitive in the schema", addr)
+		attrs := ps.ResourceSchemas["apigw_rolling_upgrade"].Block.Attributes
+		if a, ok := attrs["command_secret_env"]; !ok || !a.Sensitive {
+			t.Errorf("%s: apigw_rolling_upgrade.command_secret_env is missing or not marked sensitive in the schema", addr)
+		}
+		if a, ok := attrs["command_env"]; !ok || a.Sensitive {
+			t.Errorf("%s: apigw_rolling_upgrade.command_env is missing or marked sensitive in the schema", addr)
 		}
 	}
 	showOut := w.mustRun("show", "-no-color")
 	assertNoSecrets(t, "terraform show", showOut, secretPassword, secretToken, secretDBPass)
-	if !regexp.MustCompile(`command_env\s+= \(sensitive value\)`).MatchString(showOut) {
-		t.Errorf("terraform show does not hide command_env:\n%s", showOut)
+	if !regexp.MustCompile(`command_secret_env\s+= \(sensitive value\)`).MatchString(showOut) {
+		t.Errorf("terraform show does not hide command_secret_env:\n%s", showOut)
+	}
+	if !strings.Contains(showOut, plainUser) {
+		t.Errorf("terraform show hides command_env's plain value:\n%s", showOut)
 	}
 	upgrades := 0
 	for _, r := range state.Resources {
@@ -205,13 +228,13 @@ func TestAccHardening_secrets(t *testing.T) {
 			}
 			// Terraform stores sensitive attribute values in state as they
 			// are; the schema, not the state, marks them sensitive.
-			if env, _ := inst.Attributes["command_env"].(map[string]any); env["API_TOKEN"] != secretToken {
-				t.Errorf("command_env in state = %v; Terraform was expected to store it as configured", inst.Attributes["command_env"])
+			if env, _ := inst.Attributes["command_secret_env"].(map[string]any); env["API_TOKEN"] != secretToken {
+				t.Errorf("command_secret_env in state = %v; Terraform was expected to store it as configured", inst.Attributes["command_secret_env"])
 			}
 			upgrades++
-			delete(inst.Attributes, "command_env")
+			delete(inst.Attributes, "command_secret_env")
 			rest, _ := json.Marshal(inst.Attributes)
-			assertNoSecrets(t, "apigw_rolling_upgrade in state (command_env aside)", string(rest), secretToken, secretDBPass)
+			assertNoSecrets(t, "apigw_rolling_upgrade in state (command_secret_env aside)", string(rest), secretToken, secretDBPass)
 		}
 	}
 	if upgrades != 1 {

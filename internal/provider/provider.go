@@ -68,7 +68,7 @@ type providerData struct {
 	cache surveyCache
 	// password is only kept to be redacted from command output: commands
 	// do not inherit APIGW_PASSWORD, but a script may read the password
-	// from elsewhere or be handed it through command_env.
+	// from elsewhere or be handed it through command_secret_env.
 	password string
 	// commandUnset lists the provider's environment variables commands do
 	// not inherit.
@@ -187,7 +187,7 @@ func (p *apigwProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	data := &providerData{client: client, password: conf.Password,
 		gw: gateway.New(client),
 		// The admin password stays with the provider: a command that
-		// needs it gets it through command_env.
+		// needs it gets it through command_secret_env.
 		commandUnset: append([]string{"APIGW_PASSWORD"}, p.ownEnv...)}
 	resp.ResourceData = data
 	resp.DataSourceData = data

@@ -21,6 +21,7 @@ type rollingUpgradeModel struct {
 	Nodes             types.List     `tfsdk:"nodes"`
 	UpgradeCommand    types.List     `tfsdk:"upgrade_command"`
 	CommandEnv        types.Map      `tfsdk:"command_env"`
+	CommandSecretEnv  types.Map      `tfsdk:"command_secret_env"`
 	Strategy          types.String   `tfsdk:"strategy"`
 	Flush             types.Set      `tfsdk:"flush"`
 	MaxUnavailable    types.Int64    `tfsdk:"max_unavailable"`
@@ -134,6 +135,9 @@ func (m *rollingUpgradeModel) rolloutConfig(ctx context.Context) (rollout.Config
 	}
 	if !m.CommandEnv.IsNull() {
 		diags.Append(m.CommandEnv.ElementsAs(ctx, &cfg.CommandEnv, false)...)
+	}
+	if !m.CommandSecretEnv.IsNull() {
+		diags.Append(m.CommandSecretEnv.ElementsAs(ctx, &cfg.CommandSecretEnv, false)...)
 	}
 	return cfg, diags
 }

@@ -135,10 +135,19 @@ func (r *rollingUpgradeResource) Schema(ctx context.Context, _ resource.SchemaRe
 			"upgrade_command": argv("Shuts the node down, applies the fix and starts it (a new container in Docker set-ups).", true),
 			"command_env": schema.MapAttribute{
 				Optional:    true,
+				ElementType: types.StringType,
+				MarkdownDescription: "Added to every command's environment, e.g. `{ SSH_USER = \"sag\" }`. Not sensitive: values are shown in plans " +
+					"and in a failed command's output. Put secrets in `command_secret_env` instead. Commands inherit the environment Terraform runs in, " +
+					"except `APIGW_PASSWORD`.",
+			},
+			"command_secret_env": schema.MapAttribute{
+				Optional:    true,
 				Sensitive:   true,
 				ElementType: types.StringType,
-				MarkdownDescription: "Added to every command's environment. Sensitive: values are redacted from errors and logs. " +
-					"Commands inherit the environment Terraform runs in, except `APIGW_PASSWORD`: a command that needs the gateway password gets it here.",
+				MarkdownDescription: "Secrets added to every command's environment, after `command_env` (a name may be in only one of the two): " +
+					"registry tokens, or the gateway password for a command that needs it (`APIGW_PASSWORD` is not inherited). Sensitive: hidden in plans, " +
+					"and each value is replaced by `(sensitive)` in errors, command output and logs. Terraform still stores the values in state, " +
+					"like every sensitive attribute; SSH keys are better left to an ssh-agent on the machine that runs Terraform.",
 			},
 			"strategy": schema.StringAttribute{
 				Optional: true,
@@ -278,7 +287,7 @@ func (r *rollingUpgradeResource) roll(ctx context.Context, plan *rollingUpgradeM
 		return out
 	}
 	var secrets []string
-	for _, v := range cfg.CommandEnv {
+	for _, v := range cfg.CommandSecretEnv {
 		secrets = append(secrets, v)
 	}
 	if r.data.password != "" {

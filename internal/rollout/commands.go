@@ -102,7 +102,8 @@ func formatDuration(d time.Duration) string {
 }
 
 // commandEnv is what every command of a node gets: where the node is, what
-// it runs and where it is going, then the user's command_env.
+// it runs and where it is going, then the user's command_env and
+// command_secret_env.
 func (r *run) commandEnv(j *job) []string {
 	env := []string{
 		"APIGW_NODE_NAME=" + j.node.Name,
@@ -113,8 +114,10 @@ func (r *run) commandEnv(j *job) []string {
 		fmt.Sprintf("APIGW_NODE_INDEX=%d", j.index),
 		fmt.Sprintf("APIGW_NODE_COUNT=%d", len(r.cfg.Nodes)),
 	}
-	for _, k := range sortedKeys(r.cfg.CommandEnv) {
-		env = append(env, k+"="+r.cfg.CommandEnv[k])
+	for _, m := range []map[string]string{r.cfg.CommandEnv, r.cfg.CommandSecretEnv} {
+		for _, k := range sortedKeys(m) {
+			env = append(env, k+"="+m[k])
+		}
 	}
 	return env
 }

@@ -68,9 +68,13 @@ type Config struct {
 	DrainTimeout, CommandTimeout, ReadyTimeout, SoakDuration, PollInterval time.Duration
 
 	UpgradeCommand, BeforeNodeCommand, AfterNodeCommand, RollbackCommand []string
-	// CommandEnv is added to every command's environment. Its values are
-	// secrets: they never appear in errors, events or command output tails.
+	// CommandEnv is added to every command's environment as it is: plain
+	// settings (SSH_USER, an image name) that errors may show.
 	CommandEnv map[string]string
+	// CommandSecretEnv is added to every command's environment too, after
+	// CommandEnv. Its values are secrets: they never appear in errors,
+	// events or command output tails.
+	CommandSecretEnv map[string]string
 
 	AllowDowngrade bool
 	// ReadySuccesses is how many health 200s in a row, each with serverinfo on
@@ -224,12 +228,22 @@ func (c Config) Validate() error {
 		}
 	}
 
-	for k := range c.CommandEnv {
-		switch {
-		case k == "" || strings.ContainsAny(k, "=\x00"):
-			bad("command_env", "%q is not a valid environment variable name", k)
-		case isReservedEnv(k):
-			bad("command_env", "%s is set by the provider for every command and cannot be overridden", k)
+	for _, env := range []struct {
+		attr string
+		m    map[string]string
+	}{{"command_env", c.CommandEnv}, {"command_secret_env", c.CommandSecretEnv}} {
+		for _, k := range sortedKeys(env.m) {
+			switch {
+			case k == "" || strings.ContainsAny(k, "=\x00"):
+				bad(env.attr, "%q is not a valid environment variable name", k)
+			case isReservedEnv(k):
+				bad(env.attr, "%s is set by the provider for every command and cannot be overridden", k)
+			}
+		}
+	}
+	for _, k := range sortedKeys(c.CommandSecretEnv) {
+		if _, ok := c.CommandEnv[k]; ok {
+			bad("command_secret_env", "%s is also in command_env; give each variable in one of the two maps (secrets in command_secret_env)", k)
 		}
 	}
 	return errors.Join(errs...)

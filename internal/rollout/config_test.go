@@ -70,6 +70,12 @@ func TestValidateNamesTheAttribute(t *testing.T) {
 		{"empty program", func(c *Config) { c.RollbackCommand = []string{""} }, "rollback_command", "must not be empty"},
 		{"reserved env", func(c *Config) { c.CommandEnv = map[string]string{"APIGW_NODE_INDEX": "9"} }, "command_env", "set by the provider"},
 		{"bad env name", func(c *Config) { c.CommandEnv = map[string]string{"A=B": "x"} }, "command_env", "not a valid"},
+		{"reserved secret env", func(c *Config) { c.CommandSecretEnv = map[string]string{"APIGW_NODE_NAME": "x"} }, "command_secret_env", "set by the provider"},
+		{"bad secret env name", func(c *Config) { c.CommandSecretEnv = map[string]string{"": "x"} }, "command_secret_env", "not a valid"},
+		{"env in both maps", func(c *Config) {
+			c.CommandEnv = map[string]string{"TOKEN": "a"}
+			c.CommandSecretEnv = map[string]string{"TOKEN": "b"}
+		}, "command_secret_env", "TOKEN is also in command_env"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := validConfig()
@@ -99,9 +105,10 @@ func TestValidateDrainShutdownNeedsNoQuiesceURL(t *testing.T) {
 
 func TestValidateNeverShowsSecrets(t *testing.T) {
 	c := validConfig()
-	c.CommandEnv = map[string]string{"APIGW_NODE_NAME": "topsecret", "": "alsosecret"}
+	c.CommandSecretEnv = map[string]string{"APIGW_NODE_NAME": "topsecret", "": "alsosecret", "TOKEN": "clash-secret"}
+	c.CommandEnv = map[string]string{"TOKEN": "plain"}
 	err := c.Validate()
-	if err == nil || strings.Contains(err.Error(), "topsecret") || strings.Contains(err.Error(), "alsosecret") {
+	if err == nil || strings.Contains(err.Error(), "topsecret") || strings.Contains(err.Error(), "alsosecret") || strings.Contains(err.Error(), "clash-secret") {
 		t.Fatalf("error %v", err)
 	}
 }

@@ -12,7 +12,7 @@ import (
 )
 
 // Engine runs rollouts. Gateway is required; Runner nil means an ExecRunner
-// that redacts the config's CommandEnv values; Clock nil means the wall
+// that redacts the config's CommandSecretEnv values; Clock nil means the wall
 // clock. OnEvent, when set, is called for every milestone, one call at a time.
 type Engine struct {
 	Gateway Gateway
@@ -90,7 +90,7 @@ func (e *Engine) Run(ctx context.Context, cfg Config) (*Report, error) {
 		return report, err
 	}
 	cfg = cfg.withDefaults()
-	secrets := slices.Collect(maps.Values(cfg.CommandEnv))
+	secrets := slices.Collect(maps.Values(cfg.CommandSecretEnv))
 	r := &run{
 		cfg:      cfg,
 		gw:       e.Gateway,

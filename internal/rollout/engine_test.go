@@ -781,7 +781,8 @@ func TestCancellationBetweenNodesNamesNoLeftNode(t *testing.T) {
 func TestCommandEnvironment(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, oldV, oldV, oldV)
-		h.cfg.CommandEnv = map[string]string{"REGISTRY_TOKEN": "abc", "IMAGE": "gw:10.15.0.7"}
+		h.cfg.CommandEnv = map[string]string{"SSH_USER": "sag", "IMAGE": "gw:10.15.0.7"}
+		h.cfg.CommandSecretEnv = map[string]string{"REGISTRY_TOKEN": "abc"}
 		h.cfg.CommandTimeout = 7 * time.Minute
 		if _, _, err := h.run(t.Context()); err != nil {
 			t.Fatal(err)
@@ -795,7 +796,7 @@ func TestCommandEnvironment(t *testing.T) {
 		want := map[string]string{
 			"APIGW_NODE_NAME": "gw-2", "APIGW_NODE_URL": "http://gw-2:5555", "APIGW_QUIESCE_URL": "http://gw-2:4444",
 			"APIGW_FROM_VERSION": oldV, "APIGW_TARGET_VERSION": target, "APIGW_NODE_INDEX": "1", "APIGW_NODE_COUNT": "3",
-			"REGISTRY_TOKEN": "abc", "IMAGE": "gw:10.15.0.7",
+			"SSH_USER": "sag", "IMAGE": "gw:10.15.0.7", "REGISTRY_TOKEN": "abc",
 		}
 		for k, v := range want {
 			if got := envOf(c, k); got != v {
@@ -812,12 +813,14 @@ func TestSecretsNeverShown(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const secret = "s3cr3t-t0ken"
 		h := newHarness(t, oldV, oldV)
-		h.cfg.CommandEnv = map[string]string{"TOKEN": secret}
+		// command_env is plain: its values stay readable in errors.
+		h.cfg.CommandEnv = map[string]string{"REGISTRY_USER": "deployer"}
+		h.cfg.CommandSecretEnv = map[string]string{"TOKEN": secret}
 		h.cfg.RollbackCommand = []string{"/opt/rollback.sh"}
-		h.r.exit["upgrade/gw-1"] = CommandResult{ExitCode: 1, Tail: "docker login -p " + secret + ": denied"}
+		h.r.exit["upgrade/gw-1"] = CommandResult{ExitCode: 1, Tail: "docker login -u deployer -p " + secret + ": denied"}
 		h.r.errs["rollback/gw-1"] = fmt.Errorf("rollback saw %s: %w", secret, context.DeadlineExceeded)
 		_, _, err := h.run(t.Context())
-		if err == nil || strings.Contains(err.Error(), secret) || !strings.Contains(err.Error(), "docker login -p (sensitive): denied") {
+		if err == nil || strings.Contains(err.Error(), secret) || !strings.Contains(err.Error(), "docker login -u deployer -p (sensitive): denied") {
 			t.Fatalf("error: %v", err)
 		}
 		if !errors.Is(err, context.DeadlineExceeded) && !strings.Contains(err.Error(), "rollback saw (sensitive)") {

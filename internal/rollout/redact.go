@@ -10,7 +10,8 @@ import (
 // Sensitive replaces a secret wherever it would otherwise be shown.
 const Sensitive = "(sensitive)"
 
-// redactor hides secret values (command_env) in text shown to the user.
+// redactor hides secret values (command_secret_env, the provider's password)
+// in text shown to the user.
 type redactor struct {
 	r      *strings.Replacer
 	maxLen int

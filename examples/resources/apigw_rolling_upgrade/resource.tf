@@ -32,9 +32,16 @@ resource "apigw_rolling_upgrade" "cluster" {
   # before_node_command and after_node_command: examples/haproxy has a
   # complete configuration with a script for HAProxy's runtime API.
 
+  # Plain settings, shown in plans. The scripts log in with the keys of an
+  # ssh-agent on the machine that runs Terraform (SSH_AUTH_SOCK is inherited).
   command_env = {
     SSH_USER = "sag"
   }
+
+  # Secrets a command must be handed (a registry token, say) go in
+  # command_secret_env instead: hidden in plans, redacted from errors and
+  # logs, but stored in state like every sensitive attribute.
+  # command_secret_env = { REGISTRY_TOKEN = var.registry_token }
 
   drain_timeout = "15m"
   ready_timeout = "20m"
