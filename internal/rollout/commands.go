@@ -11,7 +11,7 @@ import (
 // Command is one user command to run for a node.
 type Command struct {
 	// Step names the command in messages: "upgrade", "before_node",
-	// "after_node" or "rollback".
+	// "after_node", "rollback", "prepare" or "notify".
 	Step string
 	Argv []string
 	// Env holds KEY=VALUE pairs added to the provider's own environment.
@@ -124,16 +124,29 @@ func (r *run) commandEnv(j *job) []string {
 
 // runCommand runs one of the user's commands for a node. A non-zero exit is
 // an error even from a Runner that does not report it as one, and every
-// error comes back with secrets redacted.
+// error comes back with secrets redacted. The end of a successful command's
+// output waits in j.output for the milestone that reports the command.
 func (r *run) runCommand(ctx context.Context, j *job, step string, argv []string) error {
 	c := Command{Step: step, Argv: argv, Env: r.commandEnv(j), Timeout: r.cfg.CommandTimeout}
+	res, err := r.runBounded(ctx, c)
+	j.output = ""
+	if err == nil {
+		j.output = lastLines(res.Tail, OutputLines)
+	}
+	return err
+}
+
+// runBounded runs c, with secrets redacted from its output and error; a
+// non-zero exit is an error even from a Runner that does not report it as
+// one.
+func (r *run) runBounded(ctx context.Context, c Command) (CommandResult, error) {
 	// The runner enforces the timeout; this only guards against one that doesn't.
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout+time.Minute)
 	defer cancel()
 	res, err := r.runner.Run(ctx, c)
 	res.Tail = r.redact.String(res.Tail)
 	if err == nil && res.ExitCode != 0 {
-		err = &CommandError{Step: step, Program: argv[0], ExitCode: res.ExitCode, Tail: res.Tail}
+		err = &CommandError{Step: c.Step, Program: r.redact.String(c.Argv[0]), ExitCode: res.ExitCode, Tail: res.Tail}
 	}
-	return r.redact.Error(err)
+	return res, r.redact.Error(err)
 }

@@ -50,6 +50,11 @@ const (
 	DefaultReadyTimeout   = 20 * time.Minute
 	DefaultPollInterval   = 2 * time.Second
 	DefaultReadySuccesses = 2
+	// DefaultPrepareParallelism is how many prepare commands run at once.
+	DefaultPrepareParallelism = 4
+	// DefaultNotifyTimeout bounds one run of notify_command, and how long
+	// the end of a rollout waits for notifications still queued.
+	DefaultNotifyTimeout = 30 * time.Second
 	// MinPollInterval keeps a misconfigured poll_interval from hammering nodes.
 	MinPollInterval = 10 * time.Millisecond
 )
@@ -68,6 +73,19 @@ type Config struct {
 	DrainTimeout, CommandTimeout, ReadyTimeout, SoakDuration, PollInterval time.Duration
 
 	UpgradeCommand, BeforeNodeCommand, AfterNodeCommand, RollbackCommand []string
+	// PrepareCommand, when set, runs for every node that will get
+	// UpgradeCommand, PrepareParallelism at a time (default 4), before the
+	// first node is taken out of service: downloads and image pulls happen
+	// while every node still serves. A failure stops the run with no node
+	// touched.
+	PrepareCommand     []string
+	PrepareParallelism int
+	// NotifyCommand, when set, runs at every milestone users subscribe to
+	// (NotifyKinds), one at a time and in order, on a goroutine of its own:
+	// each run is bounded by NotifyTimeout (default 30s) and its failures
+	// are only reported (Report.NotifyFailures), never a reason to stop.
+	NotifyCommand []string
+	NotifyTimeout time.Duration
 	// CommandEnv is added to every command's environment as it is: plain
 	// settings (SSH_USER, an image name) that errors may show.
 	CommandEnv map[string]string
@@ -139,6 +157,12 @@ func (c Config) withDefaults() Config {
 	if c.ReadySuccesses == 0 {
 		c.ReadySuccesses = DefaultReadySuccesses
 	}
+	if c.PrepareParallelism == 0 {
+		c.PrepareParallelism = DefaultPrepareParallelism
+	}
+	if c.NotifyTimeout == 0 {
+		c.NotifyTimeout = DefaultNotifyTimeout
+	}
 	return c
 }
 
@@ -146,6 +170,7 @@ func (c Config) withDefaults() Config {
 var reservedEnv = []string{
 	"APIGW_NODE_NAME", "APIGW_NODE_URL", "APIGW_QUIESCE_URL", "APIGW_FROM_VERSION",
 	"APIGW_TARGET_VERSION", "APIGW_NODE_INDEX", "APIGW_NODE_COUNT",
+	"APIGW_EVENT", "APIGW_EVENT_MESSAGE", // notify_command's
 }
 
 // Validate returns every problem in c (joined), each an *AttrError naming the
@@ -214,6 +239,12 @@ func (c Config) Validate() error {
 	if c.ReadySuccesses < 1 {
 		bad("ready_successes", "must be at least 1, got %d", c.ReadySuccesses)
 	}
+	if c.PrepareParallelism < 1 {
+		bad("prepare_parallelism", "must be at least 1, got %d", c.PrepareParallelism)
+	}
+	if c.NotifyTimeout < 0 {
+		bad("notify_command", "its timeout must be positive, got %s", c.NotifyTimeout)
+	}
 
 	if len(c.UpgradeCommand) == 0 {
 		bad("upgrade_command", "required: the argv of a command that shuts the node down, applies the fix and starts it")
@@ -222,7 +253,8 @@ func (c Config) Validate() error {
 		attr string
 		argv []string
 	}{{"upgrade_command", c.UpgradeCommand}, {"before_node_command", c.BeforeNodeCommand},
-		{"after_node_command", c.AfterNodeCommand}, {"rollback_command", c.RollbackCommand}} {
+		{"after_node_command", c.AfterNodeCommand}, {"rollback_command", c.RollbackCommand},
+		{"prepare_command", c.PrepareCommand}, {"notify_command", c.NotifyCommand}} {
 		if len(cmd.argv) > 0 && strings.TrimSpace(cmd.argv[0]) == "" {
 			bad(cmd.attr, "the first element (the program) must not be empty")
 		}

@@ -57,6 +57,9 @@ type job struct {
 	refused bool
 	res     NodeResult
 	slot    int // index in Report.Results
+	// output is the end of the last successful command's output, until
+	// the milestone that reports the command takes it (decorate).
+	output string
 }
 
 // run is the state of one Engine.Run.
@@ -68,10 +71,16 @@ type run struct {
 	ev     *emitter
 	redact *redactor
 
+	notify *notifier
+	began  time.Time
+
 	mu       sync.Mutex
 	report   *Report
 	ready    map[string]readyMark // last primary health per node name
 	inFlight map[string]bool
+	jobs     map[string]*job // by node name, for decorate
+	order    []*job          // the work in the order roll starts it
+	halted   bool            // a node failed: roll starts no further node
 
 	// drained and restarted shape the polls of later nodes' waits.
 	drained, restarted expectation
@@ -100,6 +109,7 @@ func (e *Engine) Run(ctx context.Context, cfg Config) (*Report, error) {
 		report:   report,
 		ready:    map[string]readyMark{},
 		inFlight: map[string]bool{},
+		jobs:     map[string]*job{},
 	}
 	if r.runner == nil {
 		r.runner = ExecRunner{Redact: secrets}
@@ -107,13 +117,26 @@ func (e *Engine) Run(ctx context.Context, cfg Config) (*Report, error) {
 	if r.clock == nil {
 		r.clock = systemClock{}
 	}
-	r.ev = &emitter{fn: e.OnEvent, clock: r.clock, redact: r.redact}
+	r.began = r.clock.Now()
+	r.notify = newNotifier(ctx, r)
+	r.ev = &emitter{clock: r.clock, redact: r.redact, decorate: r.decorate, fn: func(ev Event) {
+		if e.OnEvent != nil {
+			e.OnEvent(ev)
+		}
+		r.notify.send(ev)
+	}}
 
 	jobs, err := r.plan(ctx)
-	if err != nil {
-		return report, err
+	if err == nil {
+		r.announce(jobs)
+		err = r.prepare(ctx, jobs)
 	}
-	return report, r.roll(ctx, jobs)
+	if err == nil {
+		err = r.roll(ctx, jobs)
+	}
+	r.conclude(jobs, err)
+	report.NotifyFailures = r.notify.close()
+	return report, err
 }
 
 // plan surveys the cluster, refuses what must not be rolled, records skipped
@@ -200,6 +223,7 @@ func (r *run) roll(ctx context.Context, jobs []*job) error {
 		failMu.Lock()
 		failures = append(failures, err)
 		failMu.Unlock()
+		r.halt()
 		stop()
 	}
 	for _, j := range jobs {

@@ -269,12 +269,13 @@ type fakeRunner struct {
 	exit  map[string]CommandResult // "step/node" → a failing result (no error)
 	errs  map[string]error         // "step/node" → a runner error
 	hang  map[string]bool          // "step/node" → runs until cancelled or timed out
+	out   map[string]string        // "step/node" → output of a successful run
 	onRun func(Command)
 }
 
 func newRunner(c *fakeCluster) *fakeRunner {
 	r := &fakeRunner{c: c, cmdTime: 10 * time.Second, original: map[string]string{},
-		exit: map[string]CommandResult{}, errs: map[string]error{}, hang: map[string]bool{}}
+		exit: map[string]CommandResult{}, errs: map[string]error{}, hang: map[string]bool{}, out: map[string]string{}}
 	for _, n := range c.nodes {
 		r.original[n.Name] = n.version
 	}
@@ -304,6 +305,7 @@ func (r *fakeRunner) Run(ctx context.Context, c Command) (CommandResult, error) 
 	res, failing := r.exit[key]
 	runErr := r.errs[key]
 	hang := r.hang[key]
+	tail := r.out[key]
 	onRun := r.onRun
 	r.mu.Unlock()
 	r.c.mu.Lock()
@@ -351,7 +353,7 @@ func (r *fakeRunner) Run(ctx context.Context, c Command) (CommandResult, error) 
 			return res, nil
 		}
 	}
-	return CommandResult{Duration: r.cmdTime}, nil
+	return CommandResult{Duration: r.cmdTime, Tail: tail}, nil
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

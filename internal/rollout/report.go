@@ -41,4 +41,8 @@ type Report struct {
 	// Versions is the last version known for every node by name; "" when
 	// unknown, e.g. the node is down.
 	Versions map[string]string
+	// NotifyFailures lists the runs of notify_command that failed or timed
+	// out, and notifications never sent, one line each ("node_started of
+	// gw-1: ..."). They do not affect the rollout.
+	NotifyFailures []string
 }

@@ -23,7 +23,7 @@ func (r *run) upgradeNode(ctx context.Context, j *job) error {
 		return r.handleFailure(ctx, j, err)
 	}
 	r.finish(j, OutcomeUpgraded)
-	r.ev.emit(j.node.Name, EventNodeUpgraded, "upgraded from %s to %s", orUnknown(j.from), j.res.ToVersion)
+	r.ev.emit(j.node.Name, EventNodeUpgraded, "upgraded from %s to %s in %s", orUnknown(j.from), j.res.ToVersion, j.res.FinishedAt.Sub(j.res.StartedAt))
 	return nil
 }
 
@@ -62,7 +62,7 @@ func (r *run) finishLeftBehind(ctx context.Context, j *job) error {
 		j.res.Drain = r.since(start)
 		switch {
 		case errors.Is(err, errStillAnswering):
-			r.ev.emit(j.node.Name, EventDrained, "still quiescing after drain_timeout %s; running the upgrade command anyway", formatDuration(r.cfg.DrainTimeout))
+			r.ev.emit(j.node.Name, EventDrained, "still quiescing after drain_timeout %s, going on anyway", formatDuration(r.cfg.DrainTimeout))
 		case err != nil:
 			return err
 		case j.res.Drain > 0:

@@ -1,0 +1,178 @@
+package rollout
+
+import (
+	"fmt"
+	"strings"
+)
+
+// announce records the work of the run for decorate and says what the run
+// is going to do.
+func (r *run) announce(jobs []*job) {
+	r.mu.Lock()
+	for _, j := range jobs {
+		r.jobs[j.node.Name] = j
+	}
+	r.order = jobs
+	r.mu.Unlock()
+	if len(jobs) == 0 {
+		return
+	}
+	next := "next: " + jobs[0].node.Name
+	if len(r.cfg.PrepareCommand) > 0 {
+		next = "running prepare_command first"
+	}
+	r.ev.emit("", EventRolloutStarted, "%d of %d nodes to bring to %s, %d at a time; %s",
+		len(jobs), len(r.cfg.Nodes), r.cfg.Target, r.cfg.MaxUnavailable, next)
+}
+
+// conclude reports the end of the run, whatever its outcome.
+func (r *run) conclude(jobs []*job, err error) {
+	took := r.since(r.began)
+	r.mu.Lock()
+	count := map[Outcome]int{}
+	for _, res := range r.report.Results {
+		count[res.Outcome]++
+	}
+	touched := len(r.report.Results) - count[OutcomeSkipped]
+	r.mu.Unlock()
+	if err == nil {
+		if len(jobs) == 0 {
+			r.ev.emit("", EventRolloutFinished, "finished: every node was already on %s and ready", r.cfg.Target)
+			return
+		}
+		r.ev.emit("", EventRolloutFinished, "finished in %s: %d upgraded, %d already on %s", took, count[OutcomeUpgraded], count[OutcomeSkipped], r.cfg.Target)
+		return
+	}
+	first, _, _ := strings.Cut(err.Error(), "\n")
+	if len(first) > 300 {
+		first = first[:300] + "..."
+	}
+	r.ev.emit("", EventRolloutFinished, "stopped after %s: %d upgraded, %d failed, %d rolled back, %d not started: %s",
+		took, count[OutcomeUpgraded], count[OutcomeFailed], count[OutcomeRolledBack], len(jobs)-touched, first)
+}
+
+// halt records that a node failed, so no further node starts.
+func (r *run) halt() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.halted = true
+}
+
+// OutputLines is how many lines of a successful command's output a
+// milestone carries (Event.Output).
+const OutputLines = 10
+
+// decorate adds to a node's milestone what the engine does next, how long
+// the node has been at it and the output of the command it just finished,
+// so that every milestone reads as one self-contained progress line.
+func (r *run) decorate(ev *Event) {
+	now := ev.At
+	r.mu.Lock()
+	j := r.jobs[ev.Node]
+	started := r.began
+	if j != nil && !j.res.StartedAt.IsZero() {
+		started = j.res.StartedAt
+	}
+	r.mu.Unlock()
+	ev.Elapsed = now.Sub(started)
+	if j == nil {
+		return
+	}
+	switch ev.Kind {
+	case EventBeforeCommandDone, EventCommandDone, EventAfterCommandDone, EventPrepared, EventRolledBack:
+		ev.Output, j.output = j.output, ""
+	}
+	ev.Next = r.nextStep(j, ev.Kind)
+}
+
+// nextStep says what follows kind for j, in the words of the attributes
+// the user set; "" when the milestone's message says it or nothing follows.
+func (r *run) nextStep(j *job, kind EventKind) string {
+	c := r.cfg
+	takeOut := "requesting quiesce mode for all"
+	if c.Strategy == StrategyDrainShutdown {
+		takeOut = "requesting a drain shutdown"
+	}
+	afterReady := func() string {
+		switch {
+		case c.SoakDuration > 0 && kind == EventReady:
+			return "watching its health for soak_duration " + formatDuration(c.SoakDuration)
+		case len(c.AfterNodeCommand) > 0:
+			return "running after_node_command"
+		}
+		return ""
+	}
+	switch kind {
+	case EventNodeStarted:
+		if j.kind != kindPending {
+			return "" // the resume milestone follows and says what comes
+		}
+		if len(c.BeforeNodeCommand) > 0 {
+			return "running before_node_command"
+		}
+		return takeOut
+	case EventBeforeCommandDone:
+		return takeOut
+	case EventQuiesceRequested:
+		return "waiting until it has drained (drain_timeout " + formatDuration(c.DrainTimeout) + ")"
+	case EventResume:
+		if j.kind == kindStarting {
+			return r.waitReadyText()
+		}
+		return "running upgrade_command"
+	case EventDrained:
+		return "running upgrade_command"
+	case EventCommandDone:
+		return r.waitReadyText()
+	case EventReady, EventSoaked:
+		return afterReady()
+	case EventNodeFailed:
+		if len(c.RollbackCommand) > 0 && j.needsRollback() {
+			return "running rollback_command"
+		}
+	case EventNodeUpgraded:
+		return r.nextNode(j)
+	}
+	return ""
+}
+
+func (r *run) waitReadyText() string {
+	return fmt.Sprintf("waiting until it is ready on %s (ready_timeout %s)", r.cfg.Target, formatDuration(r.cfg.ReadyTimeout))
+}
+
+// nextNode names the node the rollout starts next, once j is done.
+func (r *run) nextNode(j *job) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.halted {
+		return ""
+	}
+	inFlight := 0
+	for _, o := range r.order {
+		switch {
+		case o == j:
+		case o.res.StartedAt.IsZero():
+			return "next: " + o.node.Name
+		case r.inFlight[o.node.Name]:
+			inFlight++
+		}
+	}
+	if inFlight > 0 {
+		return fmt.Sprintf("%d more in flight", inFlight)
+	}
+	return ""
+}
+
+// lastLines is the end of a command's output, at most n lines, for
+// Event.Output; "" when the command printed nothing.
+func lastLines(s string, n int) string {
+	s = strings.TrimRight(s, " \t\r\n")
+	if s == "" {
+		return ""
+	}
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,88 @@
+package rollout
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// TestProgressLines: every milestone reads as one line that says the node,
+// what happened, how long it took and what comes next, and a command's
+// milestone carries the end of its output.
+func TestProgressLines(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, oldV, oldV)
+		h.cfg.BeforeNodeCommand = []string{"/opt/lb.sh", "drain"}
+		h.cfg.AfterNodeCommand = []string{"/opt/lb.sh", "ready"}
+		h.cfg.SoakDuration = 30 * time.Second
+		var out []string
+		for i := range 15 {
+			out = append(out, "unpacking part "+string(rune('a'+i)))
+		}
+		h.r.out["upgrade/gw-1"] = strings.Join(out, "\n") + "\n"
+		if _, _, err := h.run(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		// Step times depend on the poll schedule: "after 1m1s" reads "after D".
+		elapsed := regexp.MustCompile(`\b(after|in) [0-9.hms]+\b`)
+		var lines []string
+		var upgradeOutput string
+		for _, e := range h.ev.all() {
+			if e.Node == "gw-1" || e.Node == "" {
+				lines = append(lines, elapsed.ReplaceAllString(e.String(), "$1 D"))
+			}
+			if e.Node == "gw-1" && e.Kind == EventCommandDone {
+				upgradeOutput = e.Output
+			}
+		}
+		want := []string{
+			"2 of 2 nodes to bring to 10.15.0.7, 1 at a time; next: gw-1",
+			"gw-1: upgrading from 10.15.0.6.1100 to 10.15.0.7 (node 1 of 2); running before_node_command",
+			"gw-1: before_node_command finished in D; requesting quiesce mode for all",
+			"gw-1: quiesce mode for all requested (flush license_metrics, performance_metrics, subscription_quota); waiting until it has drained (drain_timeout 15m)",
+			"gw-1: drained after D; running upgrade_command",
+			"gw-1: upgrade_command finished in D; waiting until it is ready on 10.15.0.7 (ready_timeout 20m)",
+			"gw-1: ready on 10.15.0.7.1234 after D; watching its health for soak_duration 30s",
+			"gw-1: healthy for soak_duration 30s; running after_node_command",
+			"gw-1: after_node_command finished in D",
+			"gw-1: upgraded from 10.15.0.6.1100 to 10.15.0.7.1234 in D; next: gw-2",
+			"finished in D: 2 upgraded, 0 already on 10.15.0.7",
+		}
+		if !slices.Equal(lines, want) {
+			t.Errorf("progress lines:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+		}
+		if want := strings.Join(out[5:], "\n"); upgradeOutput != want {
+			t.Errorf("command_done output %q, want the last %d lines %q", upgradeOutput, OutputLines, want)
+		}
+	})
+}
+
+func TestReadable(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		850123 * time.Microsecond:                  "850ms",
+		38240 * time.Millisecond:                   "38.2s",
+		3*time.Minute + 12400*time.Millisecond:     "3m12s",
+		time.Hour + 4*time.Minute + 10*time.Second: "1h4m",
+		2 * time.Hour:                              "2h",
+	} {
+		if got := readable(d); got != want {
+			t.Errorf("readable(%s) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+func TestLastLines(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"", ""},
+		{"\n \n", ""},
+		{"a\nb\nc\n", "b\nc"},
+		{"only\n", "only"},
+	} {
+		if got := lastLines(c.in, 2); got != c.want {
+			t.Errorf("lastLines(%q, 2) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
