@@ -129,6 +129,14 @@ func causeText(err error) string {
 // IsNotFound reports whether err says the object does not exist.
 func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
 
+// IsConnectionRefused reports a call that got no answer because nothing
+// listens on the port: a node that is down, or a quiesced node's closed
+// primary port.
+func IsConnectionRefused(err error) bool {
+	var te *TransportError
+	return errors.As(err, &te) && errors.Is(te.Err, syscall.ECONNREFUSED)
+}
+
 // IsConflict reports a 409, which quiesce mode uses for "already in effect".
 func IsConflict(err error) bool { return StatusCode(err) == http.StatusConflict }
 

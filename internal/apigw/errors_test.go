@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"net/url"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -87,6 +91,15 @@ func TestErrorPredicates(t *testing.T) {
 	}
 	if !IsNotFound(&APIError{StatusCode: 200, notFound: true}) {
 		t.Error("notFound flag ignored")
+	}
+	refused := &TransportError{Op: "get port", Err: &url.Error{Op: "Get", URL: "http://gw-1:5555",
+		Err: &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}}}
+	if !IsConnectionRefused(fmt.Errorf("wrapped: %w", refused)) {
+		t.Error("IsConnectionRefused missed a refused connection")
+	}
+	if IsConnectionRefused(&TransportError{Err: context.DeadlineExceeded}) || IsConnectionRefused(mk(503)) ||
+		IsConnectionRefused(syscall.ECONNREFUSED) || IsConnectionRefused(nil) {
+		t.Error("IsConnectionRefused matched something else than a call refused by the node")
 	}
 }
 

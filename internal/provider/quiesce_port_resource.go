@@ -317,10 +317,14 @@ func (r *quiescePortResource) Read(ctx context.Context, req resource.ReadRequest
 	// removes it.
 	diags, err := r.read(ctx, &state)
 	if err != nil && nodeOutOfService(err) {
+		seen := err.Error()
+		if quiesced, ok := r.quiescedNode(ctx, &state, err); ok {
+			seen = quiesced
+		}
 		resp.Diagnostics.AddWarning("Node unreachable during refresh",
 			fmt.Sprintf("The quiesce port on %s could not be read: %s. Its last known state is kept; "+
 				"a node left quiesced or down by a rolling upgrade is finished by the next apply of apigw_rolling_upgrade.",
-				state.NodeURL.ValueString(), err))
+				state.NodeURL.ValueString(), seen))
 		return
 	}
 	resp.Diagnostics.Append(diags...)
@@ -365,19 +369,51 @@ func (r *quiescePortResource) Delete(ctx context.Context, req resource.DeleteReq
 	c := r.data.client
 	node := state.NodeURL.ValueString()
 	ref := apigw.PortRef{ListenerKey: state.ListenerKey.ValueString(), Pkg: state.Package.ValueString()}
+	fail := func(summary string, err error, why string) {
+		if quiesced, ok := r.quiescedNode(ctx, &state, err); ok {
+			resp.Diagnostics.AddError("Cannot delete the quiesce port of a quiesced node",
+				"The node "+quiesced+". The gateway does not let the quiesce port be disabled or deleted while the node is in quiesce mode. "+
+					"Finish the node's upgrade (the next terraform apply of the apigw_rolling_upgrade that quiesced it restarts it) or restart the node, "+
+					"then run terraform destroy again.")
+			return
+		}
+		resp.Diagnostics.AddError(summary, err.Error()+why)
+	}
 	if _, err := c.GetPort(ctx, node, ref.ListenerKey); apigw.IsNotFound(err) {
 		return // already gone: nothing to delete
 	} else if err != nil {
-		resp.Diagnostics.AddError("Cannot read the quiesce port before deleting it", err.Error())
+		fail("Cannot read the quiesce port before deleting it", err, "")
 		return
 	}
 	if err := c.DisablePort(ctx, node, ref); err != nil && !apigw.IsNotFound(err) {
-		resp.Diagnostics.AddError("Cannot disable the quiesce port", err.Error()+whyRefused(err))
+		fail("Cannot disable the quiesce port", err, whyRefused(err))
 		return
 	}
 	if err := c.DeletePort(ctx, node, ref); err != nil && !apigw.IsNotFound(err) {
-		resp.Diagnostics.AddError("Cannot delete the quiesce port", err.Error()+whyRefused(err))
+		fail("Cannot delete the quiesce port", err, whyRefused(err))
 	}
+}
+
+// quiescedNode tells a quiesced node from a node that is down, after a call
+// to its primary port failed with err: a node in quiesce mode for all closes
+// every port but the quiesce port (and the diagnostic port), so its primary
+// refuses connections while this resource's port still answers. ok is false
+// for any other failure, or when the quiesce port does not answer either;
+// what describes what was seen, for an error or warning.
+func (r *quiescePortResource) quiescedNode(ctx context.Context, m *quiescePortModel, err error) (what string, ok bool) {
+	if !apigw.IsConnectionRefused(err) {
+		return "", false
+	}
+	qurl, uerr := quiesceURLOf(m.NodeURL.ValueString(), m.Port.ValueInt64())
+	if uerr != nil {
+		return "", false
+	}
+	code, herr := r.data.client.Health(ctx, qurl)
+	if herr != nil {
+		return "", false
+	}
+	return fmt.Sprintf("%s is in quiesce mode: its primary port refuses connections while its quiesce port %s still answers (health %d)",
+		m.NodeURL.ValueString(), qurl, code), true
 }
 
 // whyRefused explains a refusal to disable or delete the port: when the

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -232,4 +233,62 @@ func TestQuiesceURLOf(t *testing.T) {
 	if _, err := quiesceURLOf("gw-1:5555", 4444); err == nil {
 		t.Error("quiesceURLOf accepted a URL without host")
 	}
+}
+
+// TestAccQuiescePort_destroyOnQuiescedNode: a quiesced node refuses
+// connections on its primary port; destroying its quiesce port fails with
+// an error that says the node is quiesced (its quiesce port still answers)
+// and what to do, not "check that the node is running". After a restart
+// the destroy succeeds.
+func TestAccQuiescePort_destroyOnQuiescedNode(t *testing.T) {
+	testAccPreCheck(t)
+	cluster := startCluster(t, gwsim.Options{Nodes: 1})
+	node := cluster.Nodes()[0]
+	port := node.FreePort()
+	key := apigw.ListenerKey("HTTP", port)
+	client := testClient(t)
+	ctx := context.Background()
+	config := quiescePortConfig(node.URL(), port)
+	quiesceURL := "http://127.0.0.1:" + strconv.Itoa(port)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Providers,
+		CheckDestroy: func(*terraform.State) error {
+			if _, err := client.GetPort(ctx, node.URL(), key); !apigw.IsNotFound(err) {
+				return fmt.Errorf("port %s still on the node after destroy (err=%v)", key, err)
+			}
+			return nil
+		},
+		Steps: []resource.TestStep{
+			{Config: config},
+			{
+				PreConfig: func() {
+					if _, err := client.SetQuiesceMode(ctx, node.URL(), apigw.QuiesceMode{Block: "all", Enable: true}); err != nil {
+						t.Fatalf("quiesce: %v", err)
+					}
+					deadline := time.Now().Add(10 * time.Second)
+					for node.State() != gwsim.StateQuiesced {
+						if time.Now().After(deadline) {
+							t.Fatalf("node still %s after 10s", node.State())
+						}
+						time.Sleep(20 * time.Millisecond)
+					}
+				},
+				Config:  config,
+				Destroy: true,
+				ExpectError: wrapped(`quiesced node.*` + regexp.QuoteMeta(node.URL()) + ` is in quiesce mode: its primary port refuses connections while its quiesce port ` +
+					regexp.QuoteMeta(quiesceURL) + ` still answers .*restart the node, then run terraform destroy again`),
+			},
+			{
+				PreConfig: func() {
+					if _, err := client.GetPort(ctx, node.URL(), key); !apigw.IsConnectionRefused(err) {
+						t.Fatalf("the quiesced node's primary port answered: %v", err)
+					}
+					if err := node.Restart(gwsim.RestartOptions{}); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: config,
+			},
+		},
+	})
 }
