@@ -196,7 +196,7 @@ func (r *rollingUpgradeResource) ModifyPlan(ctx context.Context, req resource.Mo
 				fmt.Sprintf("Node %q (%s) reports %s but does not answer health 200. The apply waits until it is ready and finishes it (soak, after_node_command).", s.Node.Name, s.Node.URL, s.Version))
 		}
 	}
-	for _, err := range rollout.CheckVersions(nodes, live, target, plan.AllowDowngrade.ValueBool()) {
+	for _, err := range rollout.CheckVersions(nodes, live, target, plan.AllowDowngrade.ValueBool(), false) {
 		resp.Diagnostics.AddAttributeError(path.Root("target_version"), "Target not reachable by a rolling upgrade", err.Error())
 	}
 	if resp.Diagnostics.HasError() {

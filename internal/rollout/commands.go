@@ -11,13 +11,17 @@ import (
 // Command is one user command to run for a node.
 type Command struct {
 	// Step names the command in messages: "upgrade", "before_node",
-	// "after_node", "rollback", "prepare" or "notify".
+	// "after_node", "rollback", "prepare", "notify" or "version".
 	Step string
 	Argv []string
 	// Env holds KEY=VALUE pairs added to the provider's own environment.
 	Env []string
 	// Timeout bounds the run; the runner kills the command when it passes.
 	Timeout time.Duration
+	// CaptureStdout asks for the standard output on its own in
+	// CommandResult.Stdout: version_command prints the version there,
+	// while its stderr may carry noise (an ssh banner, say).
+	CaptureStdout bool
 }
 
 // CommandResult is how a command ended.
@@ -25,9 +29,15 @@ type CommandResult struct {
 	// ExitCode is -1 when the command did not exit by itself.
 	ExitCode int
 	// Tail is the end of its combined stdout and stderr, secrets redacted.
-	Tail     string
+	Tail string
+	// Stdout is the end of its standard output alone (MaxStdoutBytes at
+	// most), secrets redacted; only with Command.CaptureStdout.
+	Stdout   string
 	Duration time.Duration
 }
+
+// MaxStdoutBytes bounds CommandResult.Stdout.
+const MaxStdoutBytes = 64 << 10
 
 // Runner runs commands. It returns an error when the command could not run,
 // timed out, was cancelled or exited non-zero.
@@ -101,20 +111,25 @@ func formatDuration(d time.Duration) string {
 	return s
 }
 
-// commandEnv is what every command of a node gets: where the node is, what
-// it runs and where it is going, then the user's command_env and
-// command_secret_env.
+// commandEnv is what every command of a node gets (see nodeEnv).
 func (r *run) commandEnv(j *job) []string {
+	return nodeEnv(r.cfg, j.node, j.index, j.from)
+}
+
+// nodeEnv is what every command of a node gets: where the node is, what it
+// runs (from; "" when unknown) and where it is going, then the user's
+// command_env and command_secret_env.
+func nodeEnv(cfg Config, n Node, index int, from string) []string {
 	env := []string{
-		"APIGW_NODE_NAME=" + j.node.Name,
-		"APIGW_NODE_URL=" + j.node.URL,
-		"APIGW_QUIESCE_URL=" + j.node.QuiesceURL,
-		"APIGW_FROM_VERSION=" + j.from,
-		"APIGW_TARGET_VERSION=" + r.cfg.Target,
-		fmt.Sprintf("APIGW_NODE_INDEX=%d", j.index),
-		fmt.Sprintf("APIGW_NODE_COUNT=%d", len(r.cfg.Nodes)),
+		"APIGW_NODE_NAME=" + n.Name,
+		"APIGW_NODE_URL=" + n.URL,
+		"APIGW_QUIESCE_URL=" + n.QuiesceURL,
+		"APIGW_FROM_VERSION=" + from,
+		"APIGW_TARGET_VERSION=" + cfg.Target,
+		fmt.Sprintf("APIGW_NODE_INDEX=%d", index),
+		fmt.Sprintf("APIGW_NODE_COUNT=%d", len(cfg.Nodes)),
 	}
-	for _, m := range []map[string]string{r.cfg.CommandEnv, r.cfg.CommandSecretEnv} {
+	for _, m := range []map[string]string{cfg.CommandEnv, cfg.CommandSecretEnv} {
 		for _, k := range sortedKeys(m) {
 			env = append(env, k+"="+m[k])
 		}
@@ -136,17 +151,23 @@ func (r *run) runCommand(ctx context.Context, j *job, step string, argv []string
 	return err
 }
 
-// runBounded runs c, with secrets redacted from its output and error; a
-// non-zero exit is an error even from a Runner that does not report it as
-// one.
+// runBounded is runRedacted with the run's runner and secrets.
 func (r *run) runBounded(ctx context.Context, c Command) (CommandResult, error) {
+	return runRedacted(ctx, r.runner, r.redact, c)
+}
+
+// runRedacted runs c. A non-zero exit is an error even from a Runner that
+// does not report it as one, and the output and every error come back with
+// secrets redacted.
+func runRedacted(ctx context.Context, runner Runner, redact *redactor, c Command) (CommandResult, error) {
 	// The runner enforces the timeout; this only guards against one that doesn't.
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout+time.Minute)
 	defer cancel()
-	res, err := r.runner.Run(ctx, c)
-	res.Tail = r.redact.String(res.Tail)
+	res, err := runner.Run(ctx, c)
+	res.Tail = redact.String(res.Tail)
+	res.Stdout = redact.String(res.Stdout)
 	if err == nil && res.ExitCode != 0 {
-		err = &CommandError{Step: c.Step, Program: r.redact.String(c.Argv[0]), ExitCode: res.ExitCode, Tail: res.Tail}
+		err = &CommandError{Step: c.Step, Program: redact.String(c.Argv[0]), ExitCode: res.ExitCode, Tail: res.Tail}
 	}
-	return res, r.redact.Error(err)
+	return res, redact.Error(err)
 }

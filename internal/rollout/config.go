@@ -86,6 +86,10 @@ type Config struct {
 	// are only reported (Report.NotifyFailures), never a reason to stop.
 	NotifyCommand []string
 	NotifyTimeout time.Duration
+	// VersionCommand, when set, is how a node's version is read instead of
+	// serverinfo's version (see WithVersionCommand): for gateways whose
+	// serverinfo version does not show the fix level.
+	VersionCommand []string
 	// CommandEnv is added to every command's environment as it is: plain
 	// settings (SSH_USER, an image name) that errors may show.
 	CommandEnv map[string]string
@@ -254,7 +258,8 @@ func (c Config) Validate() error {
 		argv []string
 	}{{"upgrade_command", c.UpgradeCommand}, {"before_node_command", c.BeforeNodeCommand},
 		{"after_node_command", c.AfterNodeCommand}, {"rollback_command", c.RollbackCommand},
-		{"prepare_command", c.PrepareCommand}, {"notify_command", c.NotifyCommand}} {
+		{"prepare_command", c.PrepareCommand}, {"notify_command", c.NotifyCommand},
+		{"version_command", c.VersionCommand}} {
 		if len(cmd.argv) > 0 && strings.TrimSpace(cmd.argv[0]) == "" {
 			bad(cmd.attr, "the first element (the program) must not be empty")
 		}

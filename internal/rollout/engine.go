@@ -55,8 +55,12 @@ type job struct {
 	// refused: the gateway refused to quiesce (or shut down) the node and
 	// did nothing; state is what it was before the request.
 	refused bool
-	res     NodeResult
-	slot    int // index in Report.Results
+	// offTarget is the version a node reports that came back healthy after
+	// upgrade_command, but on another version than the target: it serves,
+	// so it is not rolled back.
+	offTarget string
+	res       NodeResult
+	slot      int // index in Report.Results
 	// output is the end of the last successful command's output, until
 	// the milestone that reports the command takes it (decorate).
 	output string
@@ -117,6 +121,9 @@ func (e *Engine) Run(ctx context.Context, cfg Config) (*Report, error) {
 	if r.clock == nil {
 		r.clock = systemClock{}
 	}
+	// With version_command every version read below (survey, ready waits,
+	// rollback) runs the command.
+	r.gw = WithVersionCommand(r.gw, r.runner, cfg)
 	r.began = r.clock.Now()
 	r.notify = newNotifier(ctx, r)
 	r.ev = &emitter{clock: r.clock, redact: r.redact, decorate: r.decorate, fn: func(ev Event) {
@@ -166,7 +173,7 @@ func (r *run) plan(ctx context.Context) ([]*job, error) {
 		onTarget := st.Version != "" && OnTarget(st.Version, r.cfg.Target)
 		switch {
 		case st.Version == "" && st.Ready:
-			refusals = append(refusals, fmt.Errorf("node %q answers health 200 but its version could not be read (%v): check the provider credentials and that url points at the node's primary port", name, st.Err))
+			refusals = append(refusals, unreadableVersion(name, st.Err))
 			continue
 		case onTarget && st.Ready:
 			skipped = append(skipped, st)
@@ -187,7 +194,7 @@ func (r *run) plan(ctx context.Context) ([]*job, error) {
 		}
 		unreadyWhy = append(unreadyWhy, fmt.Sprintf("%q (%s)", name, why))
 	}
-	refusals = append(refusals, CheckVersions(r.cfg.Nodes, known, r.cfg.Target, r.cfg.AllowDowngrade)...)
+	refusals = append(refusals, CheckVersions(r.cfg.Nodes, known, r.cfg.Target, r.cfg.AllowDowngrade, len(r.cfg.VersionCommand) > 0)...)
 	if k := r.cfg.MaxUnavailable; len(unready) > k {
 		n := len(r.cfg.Nodes)
 		refusals = append(refusals, fmt.Errorf("%d nodes are not ready: %s; max_unavailable is %d, so touching any node could leave fewer than %d of %d nodes serving: bring them back to health 200 (or raise max_unavailable) and re-run terraform apply",
@@ -204,6 +211,16 @@ func (r *run) plan(ctx context.Context) ([]*job, error) {
 		r.ev.emit(st.Node.Name, EventNodeSkipped, "already on %s and ready", st.Version)
 	}
 	return append(unready, ready...), nil
+}
+
+// unreadableVersion refuses a node that serves but whose version could not
+// be read: whether it is on target is unknown.
+func unreadableVersion(name string, err error) error {
+	var vc *VersionCommandError
+	if errors.As(err, &vc) {
+		return fmt.Errorf("node %q answers health 200 but its version could not be read: %v; fix version_command (run it by hand with the node's APIGW_NODE_* variables) and re-run terraform apply", name, err)
+	}
+	return fmt.Errorf("node %q answers health 200 but its version could not be read (%v): check the provider credentials and that url points at the node's primary port", name, err)
 }
 
 // roll works through jobs with at most MaxUnavailable nodes in flight. After

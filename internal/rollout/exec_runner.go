@@ -3,6 +3,7 @@ package rollout
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"slices"
@@ -60,6 +61,11 @@ func (r ExecRunner) Run(ctx context.Context, c Command) (CommandResult, error) {
 	cmd := exec.CommandContext(runCtx, c.Argv[0], c.Argv[1:]...)
 	cmd.Env = append(inherited(r.Unset), c.Env...)
 	cmd.Stdout, cmd.Stderr = out, out
+	var stdout *tailBuffer
+	if c.CaptureStdout {
+		stdout = &tailBuffer{max: MaxStdoutBytes + red.maxLen}
+		cmd.Stdout = io.MultiWriter(out, stdout)
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return signalGroup(cmd.Process.Pid, syscall.SIGTERM) }
 	// After the timeout: SIGKILL if still alive after the grace. After a
@@ -77,6 +83,9 @@ func (r ExecRunner) Run(ctx context.Context, c Command) (CommandResult, error) {
 		res.ExitCode = cmd.ProcessState.ExitCode()
 	}
 	res.Tail = lastBytes(red.String(string(out.bytes())), tailBytes)
+	if stdout != nil {
+		res.Stdout = lastBytes(red.String(string(stdout.bytes())), MaxStdoutBytes)
+	}
 
 	succeeded := cmd.ProcessState != nil && cmd.ProcessState.Success()
 	if err == nil || (succeeded && errors.Is(err, exec.ErrWaitDelay)) {

@@ -26,6 +26,27 @@ func TestExecRunnerSuccess(t *testing.T) {
 	}
 }
 
+// TestExecRunnerCapturesStdout: with CaptureStdout, stdout comes back on
+// its own (stderr noise such as an ssh banner stays out of it), redacted,
+// and the tail still holds both.
+func TestExecRunnerCapturesStdout(t *testing.T) {
+	c := sh("version", `echo "Welcome to gw-1, s3cret" >&2; echo " 10.15.0.7.1234 "`)
+	c.CaptureStdout = true
+	res, err := ExecRunner{Redact: []string{"s3cret"}}.Run(t.Context(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Stdout != " 10.15.0.7.1234 \n" {
+		t.Errorf("stdout %q", res.Stdout)
+	}
+	if !strings.Contains(res.Tail, "Welcome to gw-1, "+Sensitive) || !strings.Contains(res.Tail, "10.15.0.7.1234") {
+		t.Errorf("tail %q", res.Tail)
+	}
+	if res, _ := (ExecRunner{}).Run(t.Context(), sh("upgrade", "echo out")); res.Stdout != "" {
+		t.Errorf("stdout captured without CaptureStdout: %q", res.Stdout)
+	}
+}
+
 func TestExecRunnerExitCodeAndTail(t *testing.T) {
 	res, err := ExecRunner{}.Run(t.Context(), sh("upgrade", "echo applying fix; echo disk full >&2; exit 3"))
 	if res.ExitCode != 3 {

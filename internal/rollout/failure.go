@@ -25,6 +25,11 @@ func (r *run) handleFailure(ctx context.Context, j *job, err error) error {
 	}
 	r.ev.emit(j.node.Name, EventNodeFailed, "%s failed: %v", f.step, f.err)
 	rb := r.rollback(ctx, j)
+	if j.offTarget != "" {
+		// Not rolled back: it serves. Back into the load balancer with it,
+		// as after a rollback.
+		rb.afterRan, rb.afterErr = r.putBack(ctx, j, "after the node came back on another version")
+	}
 	outcome := OutcomeFailed
 	if rb.ok {
 		outcome = OutcomeRolledBack
@@ -36,9 +41,12 @@ func (r *run) handleFailure(ctx context.Context, j *job, err error) error {
 // needsRollback: only a node this run (or an earlier one) took out of
 // service and did not bring back on target. A node that failed pre-flight or
 // before_node_command still serves its old version; one that failed in
-// after_node_command already serves the target.
+// after_node_command already serves the target; one that came back healthy
+// on another version serves that (rolling it back would take a node that
+// may well be upgraded out of service again: serverinfo's version may just
+// not show the fix level).
 func (j *job) needsRollback() bool {
-	return j.kind != kindStarting && j.state >= stTakingDown && j.state < stAfterCommand
+	return j.kind != kindStarting && j.offTarget == "" && j.state >= stTakingDown && j.state < stAfterCommand
 }
 
 // rollback runs rollback_command and waits until the node is ready on its
@@ -76,21 +84,29 @@ func (r *run) rollback(ctx context.Context, j *job) rollbackResult {
 	}
 	rb.ok, rb.version = true, v
 	r.ev.emit(j.node.Name, EventRolledBack, "back on %s and ready", v)
-	// before_node_command took the node out (e.g. of the load balancer); now
-	// that it serves again, put it back as after_node_command would have.
-	if j.kind == kindPending && len(r.cfg.BeforeNodeCommand) > 0 && len(r.cfg.AfterNodeCommand) > 0 {
-		rb.afterRan = true
-		if err := r.runCommand(ctx, j, "after_node", r.cfg.AfterNodeCommand); err != nil {
-			rb.afterErr = err
-		} else {
-			r.ev.emit(j.node.Name, EventAfterCommandDone, "after_node_command ran after the rollback")
-		}
-	}
+	rb.afterRan, rb.afterErr = r.putBack(ctx, j, "after the rollback")
 	return rb
+}
+
+// putBack runs after_node_command for a node that serves again after a
+// failure, when before_node_command took it out (e.g. of the load
+// balancer) in this run.
+func (r *run) putBack(ctx context.Context, j *job, why string) (ran bool, err error) {
+	if j.kind != kindPending || len(r.cfg.BeforeNodeCommand) == 0 || len(r.cfg.AfterNodeCommand) == 0 {
+		return false, nil
+	}
+	if err := r.runCommand(ctx, j, "after_node", r.cfg.AfterNodeCommand); err != nil {
+		return true, err
+	}
+	r.ev.emit(j.node.Name, EventAfterCommandDone, "after_node_command ran %s", why)
+	return true, nil
 }
 
 // hint tells the operator where the node was left and what to do by hand.
 func (r *run) hint(j *job, rb rollbackResult) string {
+	if j.offTarget != "" {
+		return r.offTargetHint(j, rb)
+	}
 	if rb.ok {
 		s := fmt.Sprintf("rollback_command brought the node back on %s and it is ready", rb.version)
 		switch {
@@ -157,4 +173,24 @@ func (r *run) stateHint(j *job) string {
 	default: // stRollingBack
 		return "The node is down, half-upgraded or half rolled back: bring it back on its old version by hand, or " + resume + " (it upgrades the node to target_version)."
 	}
+}
+
+// offTargetHint is the hint for a node that came back healthy on another
+// version than the target.
+func (r *run) offTargetHint(j *job, rb rollbackResult) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "The node was not rolled back: it serves (health 200) on %s. ", j.offTarget)
+	if len(r.cfg.VersionCommand) > 0 {
+		fmt.Fprintf(&b, "That is what version_command printed: check that upgrade_command installs %s and that version_command prints the version installed on the node, then re-run terraform apply.", r.cfg.Target)
+	} else {
+		fmt.Fprintf(&b, "If upgrade_command did install %s and serverinfo's version just does not show the fix level (compare the node's version, build and fixes in data source apigw_node), "+
+			"set version_command to a command that prints the node's real version, then re-run terraform apply; otherwise make upgrade_command install %s and re-run terraform apply, which upgrades this node again.", r.cfg.Target, r.cfg.Target)
+	}
+	switch {
+	case rb.afterRan && rb.afterErr != nil:
+		fmt.Fprintf(&b, " after_node_command failed (%v): run it by hand if the node must go back into the load balancer.", rb.afterErr)
+	case rb.afterRan:
+		b.WriteString(" after_node_command ran, so the node is back in the load balancer.")
+	}
+	return b.String()
 }

@@ -43,6 +43,10 @@ type fakeNode struct {
 	unhealthyAfter time.Duration // after an upgrade, health 500 once running this long
 	runningSince   time.Time
 	upgraded       bool
+	// interim is reported instead of version for interimFor after the node
+	// starts running: a restarted node that briefly shows another version.
+	interim    string
+	interimFor time.Duration
 
 	quiesceCalls    int
 	flush           []string
@@ -60,6 +64,10 @@ type fakeCluster struct {
 	maxOut int
 	log    []string // gateway writes and commands, in order
 	health map[string][]time.Time
+	// hideFix makes Version report X.Y.0.0.<build> whatever fix a node
+	// runs, as a gateway whose serverinfo version does not show the fix
+	// level; the "version" command of fakeRunner still tells the truth.
+	hideFix bool
 }
 
 func newCluster(target string, versions ...string) *fakeCluster {
@@ -141,16 +149,24 @@ func (c *fakeCluster) Version(ctx context.Context, url string) (string, error) {
 	}
 	now := time.Now()
 	n.advance(now)
+	v := n.version
+	if n.interim != "" && n.ph == phRunning && now.Sub(n.runningSince) < n.interimFor {
+		v = n.interim
+	}
+	if c.hideFix {
+		s := strings.Split(v, ".")
+		v = s[0] + "." + s[1] + ".0.0." + s[len(s)-1]
+	}
 	switch n.ph {
 	case phQuiescing:
 		if !n.primaryClosed {
-			return n.version, nil
+			return v, nil
 		}
 	case phRunning, phDraining:
-		return n.version, nil
+		return v, nil
 	case phStarting:
 		if now.After(n.until.Add(-n.startTime / 2)) {
-			return n.version, nil
+			return v, nil
 		}
 	}
 	return "", errRefused
@@ -258,7 +274,8 @@ func (c *fakeCluster) boot(url, version string, upgraded bool) {
 
 // fakeRunner "runs" commands against the fake cluster: upgrade stops the
 // node, takes cmdTime and boots it on its upgradeTo version; rollback boots
-// it on the version it had at the start.
+// it on the version it had at the start; version prints the version the
+// node runs (or was last started on), as read from its installation.
 type fakeRunner struct {
 	c        *fakeCluster
 	cmdTime  time.Duration
@@ -332,6 +349,14 @@ func (r *fakeRunner) Run(ctx context.Context, c Command) (CommandResult, error) 
 		}
 	}
 	switch c.Step {
+	case "version":
+		if failing {
+			return res, nil
+		}
+		r.c.mu.Lock()
+		v := r.c.byURL[url].version
+		r.c.mu.Unlock()
+		return CommandResult{Stdout: v + "\n", Tail: v + "\n"}, nil
 	case "upgrade", "rollback":
 		r.c.stop(url)
 		if err := wait(r.cmdTime); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // upgradeNode brings one node to target; on failure it rolls back (when
@@ -194,7 +195,9 @@ func (r *run) upgradeAndVerify(ctx context.Context, j *job) error {
 	return r.soakAndAfter(ctx, j)
 }
 
-// becomeReady waits until the node is ready on target.
+// becomeReady waits until the node is ready on target. A node that comes
+// back healthy on another version is not waited for any longer (see
+// waitReady) and marked offTarget: it serves, so it is not rolled back.
 func (r *run) becomeReady(ctx context.Context, j *job) error {
 	start := r.clock.Now()
 	exp := &r.restarted
@@ -204,6 +207,9 @@ func (r *run) becomeReady(ctx context.Context, j *job) error {
 	v, err := r.waitReady(ctx, j, func(v string) bool { return OnTarget(v, r.cfg.Target) }, "target_version "+r.cfg.Target, exp)
 	j.res.Ready = r.since(start)
 	if err != nil {
+		if ot := (*OffTargetError)(nil); errors.As(err, &ot) {
+			j.offTarget = ot.Version
+		}
 		return fail(StepReady, err)
 	}
 	j.state = stUpgraded
@@ -235,11 +241,23 @@ func (r *run) soakAndAfter(ctx context.Context, j *job) error {
 // waitReady polls until the node answers health 200 with a version that
 // want accepts, ReadySuccesses times in a row. The first success is
 // confirmed at the fastest poll rate, so the streak adds little delay.
+//
+// A node that answers health 200 with a version want does not accept has
+// restarted (it was drained, or down, before the command ran: the old
+// process no longer answers on its primary port), but may still be loading
+// its packages. Once it has reported the same version with health 200
+// ReadySuccesses times in a row, over at least one poll_interval, it is
+// taken as healthy on that version: the wait ends with an *OffTargetError
+// rather than running on to ready_timeout. It does so at ready_timeout too
+// when the last poll saw such a node.
 func (r *run) waitReady(ctx context.Context, j *job, want func(string) bool, wantDesc string, exp *expectation) (string, error) {
 	var (
 		streak      int
 		version     string
 		last, wrong string
+		wrongPolls  int
+		wrongSince  time.Time
+		settled     bool
 	)
 	err := r.waitUntil(ctx, r.cfg.ReadyTimeout, exp, func() pollResult {
 		if ok, why := r.probe(ctx, j.node); !ok {
@@ -248,12 +266,20 @@ func (r *run) waitReady(ctx context.Context, j *job, want func(string) bool, wan
 		}
 		v, err := r.gw.Version(ctx, j.node.URL)
 		if err != nil {
-			streak, wrong, last = 0, "", "health 200 but serverinfo failed: "+err.Error()
+			streak, wrong, last = 0, "", "health 200 but its version could not be read: "+err.Error()
 			return pollAgain
 		}
 		r.setVersion(j.node.Name, v)
 		if !want(v) {
-			streak, wrong = 0, v
+			streak = 0
+			if v != wrong {
+				wrong, wrongPolls, wrongSince = v, 0, r.clock.Now()
+			}
+			wrongPolls++
+			if wrongPolls >= r.cfg.ReadySuccesses && r.since(wrongSince) >= r.cfg.PollInterval {
+				settled = true
+				return pollEnd
+			}
 			return pollAgain
 		}
 		streak, wrong, version = streak+1, "", v
@@ -263,16 +289,40 @@ func (r *run) waitReady(ctx context.Context, j *job, want func(string) bool, wan
 		return pollConfirm
 	})
 	switch {
+	case err == nil && settled:
+		return "", &OffTargetError{Version: wrong, Want: wantDesc, Polls: wrongPolls, Held: r.since(wrongSince)}
 	case err == nil:
 		return version, nil
 	case !errors.Is(err, errWaitTimeout):
 		return "", interrupted(err)
 	case wrong != "":
-		return "", fmt.Errorf("the node is ready but reports version %s, not %s, after ready_timeout %s", wrong, wantDesc, formatDuration(r.cfg.ReadyTimeout))
+		return "", &OffTargetError{Version: wrong, Want: wantDesc, Polls: wrongPolls, Held: r.since(wrongSince), AtTimeout: r.cfg.ReadyTimeout}
 	case last == "":
 		last = "health 200 on target, but not " + fmt.Sprint(r.cfg.ReadySuccesses) + " times in a row"
 	}
 	return "", fmt.Errorf("the node was not ready on %s within ready_timeout %s (last check: %s)", wantDesc, formatDuration(r.cfg.ReadyTimeout), last)
+}
+
+// OffTargetError is a node that came back healthy (health 200) but reports
+// another version than the one waited for.
+type OffTargetError struct {
+	Version string // what it reports
+	Want    string // what was waited for, e.g. "target_version 10.15.0.7"
+	// Polls is how many health-200 polls in a row reported Version, over
+	// Held.
+	Polls int
+	Held  time.Duration
+	// AtTimeout is ready_timeout when the wait ran out with the node in
+	// that state before the streak was complete.
+	AtTimeout time.Duration
+}
+
+func (e *OffTargetError) Error() string {
+	if e.AtTimeout > 0 {
+		return fmt.Sprintf("the node answers health 200 but reports version %s, not %s, at ready_timeout %s", e.Version, e.Want, formatDuration(e.AtTimeout))
+	}
+	return fmt.Sprintf("the node came back healthy (health 200 on %d checks in a row over %s) but reports version %s, not %s",
+		e.Polls, e.Held.Round(time.Millisecond), e.Version, e.Want)
 }
 
 // soak re-checks health every PollInterval for SoakDuration; one failure

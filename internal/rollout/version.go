@@ -136,7 +136,9 @@ func SameRelease(a, b string) bool {
 // are known (missing or "" versions are skipped: the caller warns about
 // unreachable nodes). Each error is a *VersionError naming the node, the
 // reason and the fix, except a bad target, which is reported alone.
-func CheckVersions(nodes []Node, versions map[string]string, target string, allowDowngrade bool) []error {
+// fromCommand says the versions are what version_command printed, not
+// serverinfo's.
+func CheckVersions(nodes []Node, versions map[string]string, target string, allowDowngrade, fromCommand bool) []error {
 	if err := ValidateVersion(target); err != nil {
 		return []error{fmt.Errorf("target_version: %w", err)}
 	}
@@ -146,7 +148,7 @@ func CheckVersions(nodes []Node, versions map[string]string, target string, allo
 		if v == "" {
 			continue
 		}
-		if reason := versionRefusal(v, target, allowDowngrade); reason != "" {
+		if reason := versionRefusal(v, target, allowDowngrade, fromCommand); reason != "" {
 			errs = append(errs, &VersionError{Node: n.Name, Version: v, Reason: reason})
 		}
 	}
@@ -155,12 +157,18 @@ func CheckVersions(nodes []Node, versions map[string]string, target string, allo
 
 // versionRefusal says why a node on version v must not be rolled to target,
 // or returns "".
-func versionRefusal(v, target string, allowDowngrade bool) string {
+func versionRefusal(v, target string, allowDowngrade, fromCommand bool) string {
 	if err := ValidateVersion(v); err != nil {
-		return "not a dotted numeric version, so the provider cannot tell whether it is on target; check the node's serverinfo"
+		return "not a dotted numeric version, so the provider cannot tell whether it is on target; check the node's serverinfo, or set version_command to a command that prints the node's version"
 	}
 	if c, _ := CompareToTarget(v, MinimumVersion); c < 0 {
-		return fmt.Sprintf("below %s (10.5 Fix 9), the oldest level the zero-downtime procedure supports; bring this node to 10.5 Fix 9 or later by hand first", MinimumVersion)
+		reason := fmt.Sprintf("below %s (10.5 Fix 9), the oldest level the zero-downtime procedure supports; bring this node to 10.5 Fix 9 or later by hand first", MinimumVersion)
+		if !fromCommand && MayHideFixLevel(v) && SameRelease(v, MinimumVersion) {
+			reason += fmt.Sprintf(". But %s has the shape X.Y.0.0.<build>, which may mean that this gateway's serverinfo version does not show the fix level "+
+				"(data source apigw_node shows the node's version, build and fixes): if the node runs 10.5 Fix 9 or later, set version_command "+
+				"to a command that prints its real version (e.g. 10.5.0.9) and plan again", v)
+		}
+		return reason
 	}
 	if !SameRelease(v, target) {
 		return fmt.Sprintf("target_version %s is in another release (%s → %s); changing the release is the major upgrade procedure (blue/green with reindexing), not a rolling upgrade: pick a target in release %s or upgrade this cluster blue/green",
@@ -170,6 +178,16 @@ func versionRefusal(v, target string, allowDowngrade bool) string {
 		return fmt.Sprintf("higher than target_version %s; set allow_downgrade = true to downgrade it, or raise target_version", target)
 	}
 	return ""
+}
+
+// MayHideFixLevel reports whether v has the shape X.Y.0.0.<build>: a fourth
+// segment 0 followed by a build number, as the vendor's one real sample of
+// serverinfo reads ("10.5.0.0.5015"). Such a version is either the release
+// without any fix, or comes from a gateway whose serverinfo version does
+// not show the fix level; only version_command tells them apart.
+func MayHideFixLevel(v string) bool {
+	s, err := segments(v)
+	return err == nil && len(s) >= 5 && s[3] == "0"
 }
 
 // release returns the first two segments, as written.

@@ -100,7 +100,7 @@ func TestCheckVersions(t *testing.T) {
 		"f": "",              // unknown: the caller warns
 		"g": "10.15.0.7.555", // on target
 	}
-	errs := CheckVersions(nodes, versions, "10.15.0.7", false)
+	errs := CheckVersions(nodes, versions, "10.15.0.7", false, false)
 	got := map[string]string{}
 	for _, err := range errs {
 		var ve *VersionError
@@ -123,14 +123,59 @@ func TestCheckVersions(t *testing.T) {
 			t.Errorf("node %s: %q lacks %q", node, got[node], text)
 		}
 	}
-	if errs := CheckVersions(nodes[3:4], versions, "10.15.0.7", true); len(errs) != 0 {
+	if errs := CheckVersions(nodes[3:4], versions, "10.15.0.7", true, false); len(errs) != 0 {
 		t.Errorf("downgrade allowed but refused: %v", errs)
 	}
-	if errs := CheckVersions(nodes, versions, "ten", false); len(errs) != 1 || !strings.Contains(errs[0].Error(), "target_version") {
+	if errs := CheckVersions(nodes, versions, "ten", false, false); len(errs) != 1 || !strings.Contains(errs[0].Error(), "target_version") {
 		t.Errorf("bad target: %v", errs)
 	}
-	if errs := CheckVersions([]Node{{Name: "m"}}, map[string]string{"m": "10.5.0.9"}, "10.5.0.12", false); len(errs) != 0 {
+	if errs := CheckVersions([]Node{{Name: "m"}}, map[string]string{"m": "10.5.0.9"}, "10.5.0.12", false, false); len(errs) != 0 {
 		t.Errorf("10.5 Fix 9 itself refused: %v", errs)
+	}
+}
+
+// TestBelowMinimumNamesVersionCommand: a 10.5 node whose version reads
+// X.Y.0.0.<build>, as the vendor's sample does, may run a later fix that
+// serverinfo does not show: the refusal names version_command as the way
+// out, unless the version already came from it or no fix could help.
+func TestBelowMinimumNamesVersionCommand(t *testing.T) {
+	nodes := []Node{{Name: "a"}, {Name: "b"}, {Name: "c"}}
+	versions := map[string]string{
+		"a": "10.5.0.0.5015", // the vendor's sample
+		"b": "10.5.0.8.5015", // shows its fix level, below 10.5 Fix 9
+		"c": "10.3.0.0.4000", // an older release: no fix reaches 10.5
+	}
+	got := map[string]string{}
+	for _, err := range CheckVersions(nodes, versions, "10.5.0.11", false, false) {
+		got[err.(*VersionError).Node] = err.Error()
+	}
+	if len(got) != 3 {
+		t.Fatalf("refusals %v, want all three", got)
+	}
+	for _, want := range []string{"below 10.5.0.9", "version_command", "X.Y.0.0.<build>", "apigw_node"} {
+		if !strings.Contains(got["a"], want) {
+			t.Errorf("a: %q lacks %q", got["a"], want)
+		}
+	}
+	for _, n := range []string{"b", "c"} {
+		if !strings.Contains(got[n], "below 10.5.0.9") || strings.Contains(got[n], "version_command") {
+			t.Errorf("%s: %q", n, got[n])
+		}
+	}
+	errs := CheckVersions(nodes[:1], versions, "10.5.0.11", false, true)
+	if len(errs) != 1 || strings.Contains(errs[0].Error(), "version_command") {
+		t.Errorf("a version from version_command itself: %v", errs)
+	}
+}
+
+func TestMayHideFixLevel(t *testing.T) {
+	for v, want := range map[string]bool{
+		"10.5.0.0.5015": true, "10.15.0.0.120": true, "10.15.00.000.1": true,
+		"10.5.0.9.5015": false, "10.15.0.0": false, "10.15": false, "nonsense": false, "": false,
+	} {
+		if got := MayHideFixLevel(v); got != want {
+			t.Errorf("MayHideFixLevel(%q) = %v", v, got)
+		}
 	}
 }
 

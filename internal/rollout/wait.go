@@ -74,6 +74,7 @@ const (
 	pollAgain   pollResult = iota // not yet: back off
 	pollConfirm                   // looks done but needs another look soon (readiness streaks)
 	pollDone
+	pollEnd // ends the wait, but not as expected: nothing to learn from its timing
 )
 
 // waitUntil calls check until it reports done, timeout passes (it returns
@@ -96,6 +97,8 @@ func (r *run) waitUntil(ctx context.Context, timeout time.Duration, exp *expecta
 		now := r.clock.Now()
 		elapsed := now.Sub(start)
 		switch res {
+		case pollEnd:
+			return nil
 		case pollDone:
 			if !streak {
 				streakStart = elapsed
