@@ -35,6 +35,12 @@ type Options struct {
 	// health or runtime traffic).
 	AdminLatency time.Duration
 	Host         string // default "127.0.0.1"
+	// SerialQuiesce refuses (500, before any work) a quiesce-for-all
+	// request that arrives while another node's is still being answered:
+	// the vendor asks for one node at a time and does not say what a
+	// gateway does otherwise. Overlaps are counted either way
+	// (QuiesceOverlaps, event quiesce_overlap).
+	SerialQuiesce bool
 	// Variants select the other documented answer where the vendor's
 	// material disagrees, so clients can be tested against both.
 	Variants Variants
@@ -89,6 +95,8 @@ type Cluster struct {
 	byName map[string]*Node
 	store  *store
 	hooks  *webhooks
+	// quiesce watches that quiesce for all is asked of one node at a time.
+	quiesce quiesceTurns
 
 	evMu   sync.Mutex
 	events []Event

@@ -33,7 +33,12 @@
 //     and the package is disabled: health on the quiesce port then answers
 //     503 (Variants.QuiescedHealthStatus) and every /rest/apigateway call
 //     there answers 503, while /invoke services still work. GET quiescemode
-//     reports "in progress" until then.
+//     reports "in progress" until then. A quiesce-for-all request counts as
+//     in flight from its arrival until its answer (the node has entered the
+//     mode then); one that arrives while another node's is in flight is an
+//     overlap, which the vendor asks clients to avoid: it is counted
+//     (QuiesceOverlaps, event quiesce_overlap) and, with
+//     Options.SerialQuiesce, refused with 500 before any work.
 //   - Health on the primary port: 200 when ready or quiescing, 500 while
 //     starting, no answer when down. Admin calls work while starting.
 //     Faults play what a client cannot tell from "down" by itself: a node

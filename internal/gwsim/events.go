@@ -8,6 +8,7 @@ const (
 	EventQuiesceRequested  = "quiesce_requested"
 	EventQuiesceCompleted  = "quiesce_completed"
 	EventQuiesceFailed     = "quiesce_failed"
+	EventQuiesceOverlap    = "quiesce_overlap" // requested while another node's request was being answered
 	EventDesigntimeBlocked = "designtime_blocked"
 	EventDesigntimeLifted  = "designtime_lifted"
 	EventShutdownRequested = "shutdown_requested" // through the shutdown API

@@ -73,11 +73,17 @@ func writeUnauthorized(w http.ResponseWriter) {
 }
 
 // admin wraps every authenticated admin call: credentials first, then the
-// configured latency, then the 503 fault (before any work, so a retry is
+// one-quiesce-at-a-time watch (quiesce_overlap.go), then the configured
+// latency, then the 503 fault (before any work, so a retry is
 // safe), then the package and design-time checks.
 func (n *Node) admin(w http.ResponseWriter, r *http.Request, gatewayPackage bool, route http.HandlerFunc) {
 	if !n.c.authorized(r) {
 		writeUnauthorized(w)
+		return
+	}
+	end, ok := n.watchQuiesceTurn(w, r)
+	defer end()
+	if !ok {
 		return
 	}
 	n.mu.Lock()

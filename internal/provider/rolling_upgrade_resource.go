@@ -169,11 +169,12 @@ func (r *rollingUpgradeResource) Schema(ctx context.Context, _ resource.SchemaRe
 				},
 			},
 			"max_unavailable": schema.Int64Attribute{
-				Optional:            true,
-				Computed:            true,
-				Default:             int64default.StaticInt64(1),
-				MarkdownDescription: "Nodes upgraded at once (default 1): at least 1 and, with several nodes, fewer than their number.",
-				Validators:          []validator.Int64{int64validator.AtLeast(1)},
+				Optional: true,
+				Computed: true,
+				Default:  int64default.StaticInt64(1),
+				MarkdownDescription: "Nodes upgraded at once (default 1): at least 1 and, with several nodes, fewer than their number. " +
+					"Their drains run side by side, but their quiesce requests go out one at a time: the next node is asked once the gateway has answered the previous node's request.",
+				Validators: []validator.Int64{int64validator.AtLeast(1)},
 			},
 			"drain_timeout":       duration("From the quiesce request until the node stops answering on its quiesce port.", defaultDrainTimeout, true),
 			"command_timeout":     duration("Limit of each command's run.", defaultCommandTimeout, true),

@@ -262,9 +262,12 @@ func TestAccRollingUpgrade_drift(t *testing.T) {
 
 // TestAccRollingUpgrade_maxUnavailable: with max_unavailable = 2 on four
 // nodes the simulator never sees more than two out of service, and does see
-// two at once.
+// two at once; yet the quiesce requests go out one at a time (gw-1 answers
+// admin calls slowly, so a second node's request sent before gw-1's answer
+// would overlap it, and the simulator refuses and counts overlaps).
 func TestAccRollingUpgrade_maxUnavailable(t *testing.T) {
-	u := newUpgradeTest(t, gwsim.Options{Nodes: 4, DrainTime: 400 * time.Millisecond, RestartTime: 400 * time.Millisecond})
+	u := newUpgradeTest(t, gwsim.Options{Nodes: 4, DrainTime: 400 * time.Millisecond, RestartTime: 400 * time.Millisecond, SerialQuiesce: true})
+	u.cluster.Node("gw-1").SetFaults(gwsim.Faults{AdminDelay: 700 * time.Millisecond})
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Providers,
 		Steps: []resource.TestStep{{
@@ -274,6 +277,9 @@ func TestAccRollingUpgrade_maxUnavailable(t *testing.T) {
 				checkSim(func() error {
 					if m := u.cluster.MaxOutOfService(); m != 2 {
 						return errorf("max nodes out of service = %d, want 2", m)
+					}
+					if o := u.cluster.QuiesceOverlaps(); o != 0 {
+						return errorf("%d quiesce requests arrived while another node's was being answered, want none", o)
 					}
 					return nil
 				}),

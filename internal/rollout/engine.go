@@ -88,6 +88,9 @@ type run struct {
 
 	// drained and restarted shape the polls of later nodes' waits.
 	drained, restarted expectation
+
+	// quiesceTurn holds one token: the node whose quiesce request is out.
+	quiesceTurn chan struct{}
 }
 
 // Run brings every node in cfg to cfg.Target. It always returns a Report of
@@ -114,6 +117,8 @@ func (e *Engine) Run(ctx context.Context, cfg Config) (*Report, error) {
 		ready:    map[string]readyMark{},
 		inFlight: map[string]bool{},
 		jobs:     map[string]*job{},
+
+		quiesceTurn: make(chan struct{}, 1),
 	}
 	if r.runner == nil {
 		r.runner = ExecRunner{Redact: secrets}

@@ -695,6 +695,71 @@ func TestMaxUnavailableTwoOfFour(t *testing.T) {
 	})
 }
 
+// TestQuiesceRequestsGoOutOneAtATime: with two nodes in flight, the second
+// node's quiesce request waits until the first one's is answered (the
+// gateway takes 3s to answer, and fails a request that overlaps another),
+// but the two drains overlap: the rollout still takes two waves.
+func TestQuiesceRequestsGoOutOneAtATime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const latency = 3 * time.Second
+		h := newHarness(t, oldV, oldV, oldV, oldV)
+		h.c.quiesceLatency = latency
+		h.cfg.MaxUnavailable = 2
+		rep, took, err := h.run(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.c.overlaps != 0 {
+			t.Fatalf("%d quiesce requests overlapped another: %v", h.c.overlaps, h.c.log)
+		}
+		if got := outcomes(rep); got != "gw-1:upgraded gw-2:upgraded gw-3:upgraded gw-4:upgraded" {
+			t.Fatalf("outcomes: %s", got)
+		}
+		if h.c.maxOut != 2 {
+			t.Errorf("max nodes out at once = %d, want 2: the drains must overlap", h.c.maxOut)
+		}
+		// gw-2 waited for gw-1's answer, then drained alongside gw-1.
+		within(t, "gw-2 drain (from the start of its turn's wait)", rep.Results[1].Drain, 60*time.Second+latency, 60*time.Second+2*latency+pollInt)
+		if budget := 2*(cycle+2*latency) + 2*pollInt; took > budget {
+			t.Errorf("rollout took %s, budget %s: the drains must not be serialised", took, budget)
+		}
+	})
+}
+
+// TestCancelledWhileWaitingForTheQuiesceTurn: two nodes are in flight, the
+// first quiesce request hangs and the apply is cancelled. The node still
+// waiting for its turn never got a request, and its error says nothing was
+// changed on it; the other's says it may be quiescing.
+func TestCancelledWhileWaitingForTheQuiesceTurn(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, oldV, oldV, oldV, oldV)
+		h.c.quiesceLatency = time.Hour
+		h.cfg.MaxUnavailable = 2
+		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+		defer cancel()
+		_, _, err := h.run(ctx)
+		joined, ok := err.(interface{ Unwrap() []error })
+		if !ok || len(joined.Unwrap()) != 2 {
+			t.Fatalf("want the errors of both nodes in flight, got %v", err)
+		}
+		hints := map[string]int{}
+		for _, e := range joined.Unwrap() {
+			se := stepError(t, e)
+			switch {
+			case se.Step != StepQuiesce:
+				t.Errorf("%s failed in %s, want quiesce", se.Node, se.Step)
+			case strings.Contains(se.Hint, "Nothing was changed on this node"):
+				hints["untouched"]++
+			case strings.Contains(se.Hint, "may be quiescing"):
+				hints["quiescing"]++
+			}
+		}
+		if hints["untouched"] != 1 || hints["quiescing"] != 1 || h.c.overlaps != 0 {
+			t.Fatalf("hints %v, %d overlapping requests; want one node untouched, one that may be quiescing, no overlap: %v", hints, h.c.overlaps, err)
+		}
+	})
+}
+
 func TestMaxUnavailableSlidingWindowWithUnevenNodes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, oldV, oldV, oldV, oldV, oldV)

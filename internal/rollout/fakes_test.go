@@ -68,6 +68,13 @@ type fakeCluster struct {
 	// runs, as a gateway whose serverinfo version does not show the fix
 	// level; the "version" command of fakeRunner still tells the truth.
 	hideFix bool
+
+	// quiesceLatency is how long the gateway takes to answer a quiesce
+	// request. A quiesce request that arrives while another is still being
+	// answered fails: the vendor asks for one at a time.
+	quiesceLatency  time.Duration
+	quiesceInFlight int
+	overlaps        int
 }
 
 func newCluster(target string, versions ...string) *fakeCluster {
@@ -214,6 +221,24 @@ func (c *fakeCluster) Health(ctx context.Context, url string) (int, error) {
 }
 
 func (c *fakeCluster) QuiesceAll(ctx context.Context, url string, flush []string) error {
+	c.mu.Lock()
+	if c.quiesceInFlight > 0 {
+		c.overlaps++
+		c.record("overlapping quiesce %s", c.byURL[url].Name)
+		c.mu.Unlock()
+		return errors.New("quiesce requested while another node's quiesce request was still being answered")
+	}
+	c.quiesceInFlight++
+	latency := c.quiesceLatency
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.quiesceInFlight--
+		c.mu.Unlock()
+	}()
+	if err := sleepCtx(ctx, latency); err != nil {
+		return err
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	n := c.byURL[url]

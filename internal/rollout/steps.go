@@ -106,8 +106,11 @@ func (r *run) takeOut(ctx context.Context, j *job) error {
 		}
 		r.ev.emit(j.node.Name, EventQuiesceRequested, "shutdown with option drain requested (drain_timeout %s)", r.cfg.DrainTimeout)
 	default:
-		err := r.gw.QuiesceAll(ctx, j.node.URL, r.cfg.Flush)
+		sent, err := r.quiesceInTurn(ctx, j)
 		switch {
+		case !sent:
+			j.state = before // the request never went out
+			return fail(StepQuiesce, interrupted(err))
 		case errors.Is(err, ErrAlreadyQuiesced):
 			r.ev.emit(j.node.Name, EventQuiesceRequested, "quiesce mode for all was already in effect (409): waiting for it to finish")
 		case err != nil && IsRefused(err) && ctx.Err() == nil:
@@ -138,6 +141,27 @@ func (r *run) takeOut(ctx context.Context, j *job) error {
 	}
 	r.ev.emit(j.node.Name, EventDrained, "drained after %s", j.res.Drain)
 	return nil
+}
+
+// quiesceInTurn sends j's quiesce request once no other node's is out: the
+// vendor asks that a node has entered quiesce mode for all before the next
+// one is asked. A node has entered it when the gateway has answered the PUT
+// (200: the mode is in effect and the drain goes on in the background; 409:
+// it already was), so the turn passes on with the answer, or with the
+// request's final failure after the Gateway's own repeats. Waiting for the
+// drain instead would serialise the drains that max_unavailable runs side
+// by side. sent is false when ctx ended before the request went out.
+func (r *run) quiesceInTurn(ctx context.Context, j *job) (sent bool, err error) {
+	select {
+	case r.quiesceTurn <- struct{}{}:
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	defer func() { <-r.quiesceTurn }()
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	return true, r.gw.QuiesceAll(ctx, j.node.URL, r.cfg.Flush)
 }
 
 // errStillAnswering is a drain that did not end within drain_timeout.
