@@ -191,20 +191,49 @@ func newAPIError(op, method, u string, status int, body []byte) *APIError {
 	}
 }
 
+// NoAnswer is how a call got no HTTP answer, coarsely: enough for a caller
+// to tell a port that nothing listens on from a node it cannot reach.
+type NoAnswer int
+
+// The kinds of NoAnswerOf.
+const (
+	NoAnswerOther   NoAnswer = iota // e.g. a TLS failure, an unreachable network, a cancellation
+	NoAnswerRefused                 // connection refused: nothing listens on the port
+	NoAnswerClosed                  // accepted, then closed or reset before an answer
+	NoAnswerTimeout                 // no answer in time
+	NoAnswerDNS                     // the host name does not resolve
+)
+
+// NoAnswerOf classifies the cause of a call without an answer (a
+// *TransportError or what it wraps).
+func NoAnswerOf(err error) NoAnswer {
+	var (
+		dnsErr *net.DNSError
+		netErr net.Error
+	)
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return NoAnswerRefused
+	case errors.As(err, &dnsErr):
+		return NoAnswerDNS
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return NoAnswerTimeout
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return NoAnswerClosed
+	}
+	return NoAnswerOther
+}
+
 // transportHint says what to do about an error that produced no answer.
 func transportHint(ctx context.Context, err error, timeout time.Duration) string {
 	var (
 		unknownCA   x509.UnknownAuthorityError
 		hostErr     x509.HostnameError
 		invalidCert x509.CertificateInvalidError
-		dnsErr      *net.DNSError
-		netErr      net.Error
 	)
 	switch {
 	case ctx.Err() != nil:
 		return "" // the caller cancelled or its own deadline ran out
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return "check node_url (host and port) and that the node is running"
 	case errors.As(err, &unknownCA):
 		return "the node's certificate is signed by an unknown authority: set ca_cert_pem to the signing CA, or insecure_skip_verify = true for test systems"
 	case errors.As(err, &hostErr):
@@ -213,13 +242,18 @@ func transportHint(ctx context.Context, err error, timeout time.Duration) string
 		return "the node's certificate is not valid (expired or not yet valid?): renew it, or set insecure_skip_verify = true for test systems"
 	case strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
 		return "the node answers plain HTTP on this port: use an http:// URL"
-	case errors.As(err, &dnsErr):
+	}
+	switch NoAnswerOf(err) {
+	case NoAnswerRefused:
+		return "check node_url (host and port) and that the node is running"
+	case NoAnswerDNS:
 		return "check the host name in node_url"
-	case errors.As(err, &netErr) && netErr.Timeout():
+	case NoAnswerTimeout:
 		return fmt.Sprintf("no answer within request_timeout (%s): check the node, or raise request_timeout", timeout)
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+	case NoAnswerClosed:
 		return "the node closed the connection: it may be restarting, or the URL's scheme (http/https) may be wrong"
-	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+	}
+	if errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH) {
 		return "the node's network is unreachable from here: check node_url and routing"
 	}
 	return ""

@@ -1,9 +1,11 @@
 package apigw
 
 import (
+	"errors"
 	"net"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestHealthReturnsStatusWithoutAuthInOneAttempt(t *testing.T) {
@@ -62,4 +64,54 @@ func deadAddress(t *testing.T) string {
 	addr := l.Addr().String()
 	l.Close()
 	return addr
+}
+
+// TestHealthNoAnswerKinds: a probe without an answer says how it got none,
+// so that the rollout can tell a closed port (refused) from a node it merely
+// cannot reach.
+func TestHealthNoAnswerKinds(t *testing.T) {
+	// accepting answers connections the way handle says, on a live listener.
+	accepting := func(handle func(net.Conn)) string {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { l.Close() })
+		go func() {
+			for {
+				conn, err := l.Accept()
+				if err != nil {
+					return
+				}
+				go handle(conn)
+			}
+		}()
+		return "http://" + l.Addr().String()
+	}
+	held := make(chan struct{})
+	t.Cleanup(func() { close(held) })
+	cases := []struct {
+		name string
+		url  string
+		want NoAnswer
+	}{
+		{"refused", "http://" + deadAddress(t), NoAnswerRefused},
+		{"closed", accepting(func(c net.Conn) { c.Close() }), NoAnswerClosed},
+		{"timeout", accepting(func(c net.Conn) { <-held; c.Close() }), NoAnswerTimeout},
+		{"dns", "http://gw-1.invalid:5555", NoAnswerDNS},
+	}
+	c := newTestClient(t, func(cfg *Config) { cfg.RequestTimeout = 300 * time.Millisecond })
+	for _, tc := range cases {
+		_, err := c.Health(ctxT(t), tc.url)
+		var te *TransportError
+		if !errors.As(err, &te) {
+			t.Fatalf("%s: want a *TransportError, got %v", tc.name, err)
+		}
+		if got := NoAnswerOf(err); got != tc.want {
+			t.Errorf("%s: NoAnswerOf = %d, want %d (%v)", tc.name, got, tc.want, err)
+		}
+	}
+	if got := NoAnswerOf(errors.New("tls: handshake failure")); got != NoAnswerOther {
+		t.Errorf("an unclassified error is %d, want NoAnswerOther", got)
+	}
 }
