@@ -33,8 +33,23 @@ func (g gateway) Version(ctx context.Context, nodeURL string) (string, error) {
 	return g.c.Version(ctx, nodeURL)
 }
 
+// Health probes a node; a probe without an answer says why (a refused
+// connection, a timeout, ...) as a rollout.Silence.
 func (g gateway) Health(ctx context.Context, baseURL string) (int, error) {
-	return g.c.Health(ctx, baseURL)
+	code, err := g.c.Health(ctx, baseURL)
+	if err != nil {
+		return 0, rollout.Silent(silences[apigw.NoAnswerOf(err)], err)
+	}
+	return code, nil
+}
+
+// silences maps the client's kinds of no answer to the engine's.
+var silences = map[apigw.NoAnswer]rollout.Silence{
+	apigw.NoAnswerOther:   rollout.SilenceOther,
+	apigw.NoAnswerRefused: rollout.SilenceRefused,
+	apigw.NoAnswerClosed:  rollout.SilenceClosed,
+	apigw.NoAnswerTimeout: rollout.SilenceTimeout,
+	apigw.NoAnswerDNS:     rollout.SilenceDNS,
 }
 
 // QuiescePort reads the node's quiesce-port setting for pre-flight.

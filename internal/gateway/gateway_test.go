@@ -207,3 +207,30 @@ func TestDrainShutdownBody(t *testing.T) {
 		t.Fatalf("shutdown body = %s, want %s", f.shutdownBody, want)
 	}
 }
+
+// TestHealthSaysWhyThereWasNoAnswer: the engine gets the status of an
+// answer as it is, and for no answer the reason: only a refused connection
+// proves that the port is closed.
+func TestHealthSaysWhyThereWasNoAnswer(t *testing.T) {
+	gw, url := newGateway(t, &fakeNode{healthStatus: 500})
+	if code, err := gw.Health(context.Background(), url); code != 500 || err != nil {
+		t.Fatalf("Health = %d, %v; want 500, nil", code, err)
+	}
+	closed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { dropConnection(w) }))
+	t.Cleanup(closed.Close)
+	refused := httptest.NewServer(http.NotFoundHandler())
+	refused.Close()
+	for _, tc := range []struct {
+		url  string
+		want rollout.Silence
+	}{
+		{refused.URL, rollout.SilenceRefused},
+		{closed.URL, rollout.SilenceClosed},
+		{"http://gw-1.invalid:5555", rollout.SilenceDNS},
+	} {
+		code, err := gw.Health(context.Background(), tc.url)
+		if err == nil || code != 0 || rollout.SilenceOf(err) != tc.want {
+			t.Errorf("%s: Health = %d, %v (%v); want no answer, %v", tc.url, code, err, rollout.SilenceOf(err), tc.want)
+		}
+	}
+}

@@ -94,7 +94,10 @@ func (r *rollingUpgradeResource) Schema(ctx context.Context, _ resource.SchemaRe
 			"with no loss of service: quiesce for all (or drain shutdown), wait until the node has drained, run `upgrade_command`, " +
 			"wait until the node is ready on the target, then go on. Create and Update roll whatever is not on target yet; Read reports " +
 			"what the nodes run; Delete forgets the cluster and touches no node. Import is not supported: a new resource adopts " +
-			"the cluster on its first apply and skips nodes already on target.",
+			"the cluster on its first apply and skips nodes already on target. A node that is neither ready nor on target is finished " +
+			"without a drain only when it is provably out of service (its primary port refuses connections, its quiesce port shows it " +
+			"quiesced, or this resource took it down in an earlier apply); one that times out, is unknown to DNS or answers health 500 " +
+			"stops the apply before any node is touched.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed:            true,
@@ -127,7 +130,8 @@ func (r *rollingUpgradeResource) Schema(ctx context.Context, _ resource.SchemaRe
 						"quiesce_url": schema.StringAttribute{
 							Optional: true,
 							MarkdownDescription: "The node's quiesce-port URL, e.g. `apigw_quiesce_port.gw1.quiesce_url`. Required with " +
-								"`strategy = \"quiesce_all\"`: the node has drained when health stops answering 200 there.",
+								"`strategy = \"quiesce_all\"`: the node has drained when health stops answering 200 there, confirmed by the " +
+								"primary port refusing connections or by the answer still not being 200 one `poll_interval` later.",
 						},
 					},
 				},
@@ -176,7 +180,7 @@ func (r *rollingUpgradeResource) Schema(ctx context.Context, _ resource.SchemaRe
 					"Their drains run side by side, but their quiesce requests go out one at a time: the next node is asked once the gateway has answered the previous node's request.",
 				Validators: []validator.Int64{int64validator.AtLeast(1)},
 			},
-			"drain_timeout":       duration("From the quiesce request until the node stops answering on its quiesce port.", defaultDrainTimeout, true),
+			"drain_timeout":       duration("From the quiesce request until the node stops answering 200 on its quiesce port (confirmed, see `quiesce_url`).", defaultDrainTimeout, true),
 			"command_timeout":     duration("Limit of each command's run.", defaultCommandTimeout, true),
 			"ready_timeout":       duration("From the end of the upgrade command until the node answers health 200 and reports the target.", defaultReadyTimeout, true),
 			"soak_duration":       duration("Wait after a node is ready, health re-checked, before the next one.", defaultSoakDuration, false),
@@ -227,10 +231,14 @@ func (r *rollingUpgradeResource) Create(ctx context.Context, req resource.Create
 
 	plan.ID = types.StringValue(clusterID(&plan))
 	// A failed Create has no previous target: target_version is left null
-	// and Terraform taints the resource; its replacement resumes.
-	out := r.roll(ctx, &plan, types.StringNull(), types.MapNull(types.StringType))
+	// and Terraform taints the resource; its replacement resumes. (Terraform
+	// does not hand a tainted object's private state to its replacement, so
+	// the record of nodes taken down is lost with it; the replacement then
+	// finishes only the nodes its probes show out of service.)
+	out := r.roll(ctx, &plan, types.StringNull(), types.MapNull(types.StringType), nil)
 	resp.Diagnostics.Append(out.diags...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &out.rollingUpgradeModel)...)
+	resp.Diagnostics.Append(setTakenDown(ctx, resp.Private, out.takenDown)...)
 }
 
 func (r *rollingUpgradeResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -254,9 +262,12 @@ func (r *rollingUpgradeResource) Update(ctx context.Context, req resource.Update
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 
-	out := r.roll(ctx, &plan, state.TargetVersion, state.NodeVersions)
+	takenDown, diags := getTakenDown(ctx, req.Private)
+	resp.Diagnostics.Append(diags...)
+	out := r.roll(ctx, &plan, state.TargetVersion, state.NodeVersions, takenDown)
 	resp.Diagnostics.Append(out.diags...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &out.rollingUpgradeModel)...)
+	resp.Diagnostics.Append(setTakenDown(ctx, resp.Private, out.takenDown)...)
 	// A stopped rollout keeps the old target_version; remember the target
 	// it was rolling to, so that refreshes list what is still pending
 	// towards it rather than towards the old one.
@@ -270,23 +281,69 @@ func (r *rollingUpgradeResource) Update(ctx context.Context, req resource.Update
 // rollout that stopped before every node reached it.
 const attemptedTargetKey = "attempted_target"
 
+// takenDownKey names the private state entry listing the nodes an apply
+// took out of service and did not bring back (rollout.Report.TakenDown):
+// the next apply finishes them without a drain whatever they answer, where
+// any other node that is not ready needs evidence that it is out of
+// service.
+const takenDownKey = "taken_down"
+
+// privateReader and privateWriter are the parts of the framework's private
+// state API used here.
+type (
+	privateReader interface {
+		GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
+	}
+	privateWriter interface {
+		SetKey(ctx context.Context, key string, value []byte) diag.Diagnostics
+	}
+)
+
+// getTakenDown reads the record of nodes taken down by earlier applies.
+func getTakenDown(ctx context.Context, p privateReader) ([]string, diag.Diagnostics) {
+	b, diags := p.GetKey(ctx, takenDownKey)
+	if diags.HasError() || len(b) == 0 {
+		return nil, diags
+	}
+	var names []string
+	if err := json.Unmarshal(b, &names); err != nil {
+		// A record this provider cannot read only loses evidence: those
+		// nodes then need what their probes show.
+		tflog.Warn(ctx, "ignoring an unreadable record of nodes taken down by an earlier apply", map[string]any{"error": err.Error()})
+		return nil, diags
+	}
+	return names, diags
+}
+
+// setTakenDown stores the record; an empty one removes the entry.
+func setTakenDown(ctx context.Context, p privateWriter, names []string) diag.Diagnostics {
+	if len(names) == 0 {
+		return p.SetKey(ctx, takenDownKey, nil)
+	}
+	b, _ := json.Marshal(names)
+	return p.SetKey(ctx, takenDownKey, b)
+}
+
 // rolledModel is a model on its way to state, with the diagnostics of the
-// rollout that produced it.
+// rollout that produced it and the nodes it leaves taken down.
 type rolledModel struct {
 	rollingUpgradeModel
-	diags diag.Diagnostics
+	diags     diag.Diagnostics
+	takenDown []string
 }
 
 // roll runs the engine and turns its report into state: on success the
 // plan; on failure the plan with target_version kept at oldTarget, so the
-// next plan shows the remaining work.
-func (r *rollingUpgradeResource) roll(ctx context.Context, plan *rollingUpgradeModel, oldTarget types.String, oldVersions types.Map) *rolledModel {
-	out := &rolledModel{rollingUpgradeModel: *plan}
+// next plan shows the remaining work. takenDown is the record of nodes
+// earlier applies took out of service; out.takenDown is the new one.
+func (r *rollingUpgradeResource) roll(ctx context.Context, plan *rollingUpgradeModel, oldTarget types.String, oldVersions types.Map, takenDown []string) *rolledModel {
+	out := &rolledModel{rollingUpgradeModel: *plan, takenDown: takenDown}
 	cfg, diags := plan.rolloutConfig(ctx)
 	out.diags.Append(diags...)
 	if out.diags.HasError() {
 		return out
 	}
+	cfg.TakenDown = takenDown
 	var secrets []string
 	for _, v := range cfg.CommandSecretEnv {
 		secrets = append(secrets, v)
@@ -304,6 +361,9 @@ func (r *rollingUpgradeResource) roll(ctx context.Context, plan *rollingUpgradeM
 	}
 	report, err := engine.Run(ctx, cfg)
 	r.data.forget(cfg.Nodes)
+	if report != nil {
+		out.takenDown = report.TakenDown
+	}
 	if report != nil {
 		for _, res := range report.Results {
 			if res.Warning != "" {
@@ -390,7 +450,8 @@ func (r *rollingUpgradeResource) Read(ctx context.Context, req resource.ReadRequ
 		if s.Version == "" {
 			resp.Diagnostics.AddWarning("Node unreachable during refresh",
 				fmt.Sprintf("Node %q (%s) could not be read: %s. node_versions keeps its last known value for it. "+
-					"Check that the node is up and reachable from here; a node left quiesced or down by an earlier apply is finished by the next one.", s.Node.Name, s.Node.URL, s.Err))
+					"Check that the node is up and reachable from here. The next apply finishes a node left quiesced or down by an earlier one, "+
+					"but only with evidence that it is out of service: a node it cannot reach stops that apply before any node is touched.", s.Node.Name, s.Node.URL, s.Err))
 			continue
 		}
 		versions[s.Node.Name] = s.Version

@@ -99,6 +99,12 @@ type Config struct {
 	CommandSecretEnv map[string]string
 
 	AllowDowngrade bool
+	// TakenDown names the nodes an earlier run of the same caller took out
+	// of service and did not bring back (Report.TakenDown of that run). At
+	// apply time such a node is finished without a drain whatever its
+	// probes show; any other node that is not ready needs evidence that it
+	// is out of service (see Engine.Run).
+	TakenDown []string
 	// ReadySuccesses is how many health 200s in a row, each with serverinfo on
 	// target, make a node ready. One 200 can come from a node that is still
 	// loading packages.

@@ -26,7 +26,7 @@ type jobKind int
 
 const (
 	kindPending    jobKind = iota // serving an old version: the full procedure
-	kindLeftBehind                // not serving, not on target: left quiesced or down by an earlier run
+	kindLeftBehind                // not on target and provably out of service: left quiesced or down by an earlier run
 	kindStarting                  // on target but not ready yet: restarted by an earlier run
 )
 
@@ -51,7 +51,9 @@ type job struct {
 	index int // position in Config.Nodes, for APIGW_NODE_INDEX
 	kind  jobKind
 	from  string // version before this run; "" when it was down
-	state progress
+	// evidence says why a kindLeftBehind node is known to be out of service.
+	evidence string
+	state    progress
 	// refused: the gateway refused to quiesce (or shut down) the node and
 	// did nothing; state is what it was before the request.
 	refused bool
@@ -85,6 +87,9 @@ type run struct {
 	jobs     map[string]*job // by node name, for decorate
 	order    []*job          // the work in the order roll starts it
 	halted   bool            // a node failed: roll starts no further node
+	// takenDown: nodes out of service because of this caller (this run or
+	// Config.TakenDown), for Report.TakenDown.
+	takenDown map[string]bool
 
 	// drained and restarted shape the polls of later nodes' waits.
 	drained, restarted expectation
@@ -98,7 +103,7 @@ type run struct {
 // a *StepError, or several StepErrors joined when nodes in flight together
 // failed together; use errors.As to get at one.
 func (e *Engine) Run(ctx context.Context, cfg Config) (*Report, error) {
-	report := &Report{Versions: map[string]string{}}
+	report := &Report{Versions: map[string]string{}, TakenDown: slices.Clone(cfg.TakenDown)}
 	if e.Gateway == nil {
 		return report, errors.New("rollout: Engine.Gateway is required")
 	}
@@ -108,17 +113,21 @@ func (e *Engine) Run(ctx context.Context, cfg Config) (*Report, error) {
 	cfg = cfg.withDefaults()
 	secrets := slices.Collect(maps.Values(cfg.CommandSecretEnv))
 	r := &run{
-		cfg:      cfg,
-		gw:       e.Gateway,
-		runner:   e.Runner,
-		clock:    e.Clock,
-		redact:   newRedactor(secrets),
-		report:   report,
-		ready:    map[string]readyMark{},
-		inFlight: map[string]bool{},
-		jobs:     map[string]*job{},
+		cfg:       cfg,
+		gw:        e.Gateway,
+		runner:    e.Runner,
+		clock:     e.Clock,
+		redact:    newRedactor(secrets),
+		report:    report,
+		ready:     map[string]readyMark{},
+		inFlight:  map[string]bool{},
+		jobs:      map[string]*job{},
+		takenDown: map[string]bool{},
 
 		quiesceTurn: make(chan struct{}, 1),
+	}
+	for _, name := range cfg.TakenDown {
+		r.takenDown[name] = true
 	}
 	if r.runner == nil {
 		r.runner = ExecRunner{Redact: secrets}
@@ -148,12 +157,15 @@ func (e *Engine) Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	r.conclude(jobs, err)
 	report.NotifyFailures = r.notify.close()
+	report.TakenDown = r.takenDownList()
 	return report, err
 }
 
 // plan surveys the cluster, refuses what must not be rolled, records skipped
 // nodes and returns the work in order: nodes that are already out of service
 // first (they cost no further capacity), then the serving ones in node order.
+// A node that is neither ready nor on target is work only with evidence that
+// it is out of service (outOfService); without, the run is refused.
 func (r *run) plan(ctx context.Context) ([]*job, error) {
 	statuses := Survey(ctx, r.gw, r.cfg.Nodes)
 	if err := ctx.Err(); err != nil {
@@ -171,6 +183,9 @@ func (r *run) plan(ctx context.Context) ([]*job, error) {
 		name := st.Node.Name
 		r.report.Versions[name] = st.Version
 		r.ready[name] = readyMark{ready: st.Ready, at: now}
+		if st.Ready {
+			delete(r.takenDown, name) // back in service, by whatever means
+		}
 		if st.Version != "" {
 			known[name] = st.Version
 		}
@@ -190,7 +205,12 @@ func (r *run) plan(ctx context.Context) ([]*job, error) {
 		case onTarget:
 			j.kind = kindStarting
 		default:
-			j.kind = kindLeftBehind
+			evidence, err := r.outOfService(ctx, st)
+			if err != nil {
+				refusals = append(refusals, err)
+				continue
+			}
+			j.kind, j.evidence = kindLeftBehind, evidence
 		}
 		unready = append(unready, j)
 		why := "health not 200"

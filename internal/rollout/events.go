@@ -17,6 +17,7 @@ const (
 	EventPreflightWait     EventKind = "preflight_wait"
 	EventBeforeCommandDone EventKind = "before_command_done"
 	EventQuiesceRequested  EventKind = "quiesce_requested"
+	EventDrainUnconfirmed  EventKind = "drain_unconfirmed" // the quiesce port answered "not 200", then 200 again
 	EventDrained           EventKind = "drained"
 	EventCommandDone       EventKind = "command_done"
 	EventReady             EventKind = "ready"

@@ -34,6 +34,7 @@ func (r *run) handleFailure(ctx context.Context, j *job, err error) error {
 	if rb.ok {
 		outcome = OutcomeRolledBack
 	}
+	r.noteTakenDown(j.node.Name, j.leftOutOfService(rb.ok))
 	r.finish(j, outcome)
 	return &StepError{Node: j.node.Name, Step: f.step, Err: f.err, Hint: r.hint(j, rb)}
 }

@@ -23,7 +23,13 @@ const (
 	phStarting // first half no answer, then health 500 with serverinfo up
 )
 
-var errRefused = errors.New("connection refused")
+// How a fake node gives no answer, classified as the gateway adapter does.
+var (
+	errRefused = Silent(SilenceRefused, errors.New("connection refused"))
+	errClosed  = Silent(SilenceClosed, errors.New("connection reset by peer"))
+	errTimeout = Silent(SilenceTimeout, errors.New("Client.Timeout exceeded while awaiting headers"))
+	errNoHost  = Silent(SilenceDNS, errors.New("no such host"))
+)
 
 // fakeNode is one simulated gateway with fault switches.
 type fakeNode struct {
@@ -47,6 +53,15 @@ type fakeNode struct {
 	// starts running: a restarted node that briefly shows another version.
 	interim    string
 	interimFor time.Duration
+
+	// How a node that may be serving can look to the machine running
+	// Terraform: unreachable (every call times out), unknown to DNS, up with
+	// a red data store (health 500 where it would be 200), behind a proxy
+	// that closes connections to a closed primary port instead of refusing
+	// them, and a data store passing through red while quiescing (every
+	// second health answer is 500 until this many were given).
+	unreachable, unknownHost, red, closesPrimary bool
+	quiescingBlips, blipIndex                    int
 
 	quiesceCalls    int
 	flush           []string
@@ -152,10 +167,13 @@ func (c *fakeCluster) Version(ctx context.Context, url string) (string, error) {
 	defer c.mu.Unlock()
 	n := c.byURL[url]
 	if n == nil {
-		return "", fmt.Errorf("no such host %s", url)
+		return "", errNoHost
 	}
 	now := time.Now()
 	n.advance(now)
+	if err := n.silence(); err != nil {
+		return "", err
+	}
 	v := n.version
 	if n.interim != "" && n.ph == phRunning && now.Sub(n.runningSince) < n.interimFor {
 		v = n.interim
@@ -184,22 +202,71 @@ func (c *fakeCluster) Health(ctx context.Context, url string) (int, error) {
 	defer c.mu.Unlock()
 	now := time.Now()
 	c.health[url] = append(c.health[url], now)
-	if n := c.byQURL[url]; n != nil {
-		n.advance(now)
-		switch {
-		case n.noQuiescePort:
-		case n.ph == phRunning || n.ph == phQuiescing:
-			return 200, nil
-		case n.ph == phQuiesced && !n.crashed:
-			return 503, nil // the package is disabled; the port stays open
-		}
-		return 0, errRefused
-	}
-	n := c.byURL[url]
+	n, quiescePort := c.byQURL[url], true
 	if n == nil {
-		return 0, fmt.Errorf("no such host %s", url)
+		n, quiescePort = c.byURL[url], false
+	}
+	if n == nil {
+		return 0, errNoHost
 	}
 	n.advance(now)
+	if err := n.silence(); err != nil {
+		return 0, err
+	}
+	var code int
+	var err error
+	if quiescePort {
+		code, err = n.quiescePortHealth()
+	} else {
+		code, err = n.primaryHealth(now)
+	}
+	if errors.Is(err, errRefused) && !quiescePort && n.closesPrimary {
+		err = errClosed
+	}
+	if code == 200 && (n.red || n.blip()) {
+		code = 500
+	}
+	return code, err
+}
+
+// silence is the no-answer a node that cannot be reached gives every call.
+func (n *fakeNode) silence() error {
+	switch {
+	case n.unknownHost:
+		return errNoHost
+	case n.unreachable:
+		return errTimeout
+	}
+	return nil
+}
+
+// blip reports whether this health answer of a quiescing node is one of
+// the 500s of quiescingBlips.
+func (n *fakeNode) blip() bool {
+	if n.ph != phQuiescing || n.quiescingBlips <= 0 {
+		return false
+	}
+	i := n.blipIndex
+	n.blipIndex++
+	if i%2 == 0 {
+		return false
+	}
+	n.quiescingBlips--
+	return true
+}
+
+func (n *fakeNode) quiescePortHealth() (int, error) {
+	switch {
+	case n.noQuiescePort:
+	case n.ph == phRunning || n.ph == phQuiescing:
+		return 200, nil
+	case n.ph == phQuiesced && !n.crashed:
+		return 503, nil // the package is disabled; the port stays open
+	}
+	return 0, errRefused
+}
+
+func (n *fakeNode) primaryHealth(now time.Time) (int, error) {
 	switch n.ph {
 	case phRunning:
 		if n.upgraded && n.unhealthyAfter > 0 && now.Sub(n.runningSince) >= n.unhealthyAfter {
@@ -280,12 +347,14 @@ func (c *fakeCluster) DrainShutdown(ctx context.Context, url string, timeout tim
 	return nil
 }
 
-// stop is what an upgrade or rollback command does first.
+// stop is what an upgrade or rollback command does first; whatever kept
+// the node from answering or made it red ends with it.
 func (c *fakeCluster) stop(url string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	n := c.byURL[url]
 	n.ph, n.until = phDown, time.Time{}
+	n.unreachable, n.red = false, false
 	c.countOut(time.Now())
 }
 

@@ -12,8 +12,9 @@ type Gateway interface {
 	// Version returns the version serverinfo reports, e.g. "10.15.0.7.1234".
 	Version(ctx context.Context, nodeURL string) (string, error)
 	// Health returns the HTTP status of GET /rest/apigateway/health under
-	// baseURL (a primary or a quiesce URL). An error means no answer at all
-	// (refused, reset, timeout), which the drain check reads as "drained".
+	// baseURL (a primary or a quiesce URL). An error means no answer at all;
+	// it carries the reason as a Silence (see Silent), because only a
+	// refused connection proves that nothing listens on the port.
 	Health(ctx context.Context, baseURL string) (int, error)
 	// QuiesceAll puts the node into quiesce mode for all, flushing the named
 	// data. It returns ErrAlreadyQuiesced when the gateway answers 409.
@@ -65,3 +66,59 @@ type QuiescePortReader interface {
 	// read; pre-flight then relies on the health check alone.
 	QuiescePort(ctx context.Context, nodeURL string) (port int, set bool, err error)
 }
+
+// Silence is why a Gateway call got no HTTP answer. The engine tells a node
+// that is provably out of service (a refused connection: nothing listens on
+// its port) from one the machine running Terraform merely cannot reach, and
+// says which it saw.
+type Silence int
+
+// The reasons for no answer a Gateway tells apart.
+const (
+	SilenceOther   Silence = iota // e.g. a TLS failure or an unreachable network
+	SilenceRefused                // connection refused: nothing listens on the port
+	SilenceClosed                 // connection accepted, then closed or reset without an answer
+	SilenceTimeout                // no answer in time
+	SilenceDNS                    // the host name does not resolve
+)
+
+func (s Silence) String() string {
+	switch s {
+	case SilenceRefused:
+		return "connection refused"
+	case SilenceClosed:
+		return "connection closed without an answer"
+	case SilenceTimeout:
+		return "timeout"
+	case SilenceDNS:
+		return "DNS: the host name does not resolve"
+	}
+	return "no answer"
+}
+
+// Silent marks err, a call that got no HTTP answer, with the reason s.
+// Gateway.Health wraps its errors with it; an unmarked error counts as
+// SilenceOther.
+func Silent(s Silence, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &silentError{s: s, err: err}
+}
+
+// SilenceOf returns the reason carried by err (SilenceOther when unmarked).
+func SilenceOf(err error) Silence {
+	var s *silentError
+	if errors.As(err, &s) {
+		return s.s
+	}
+	return SilenceOther
+}
+
+type silentError struct {
+	s   Silence
+	err error
+}
+
+func (e *silentError) Error() string { return e.err.Error() }
+func (e *silentError) Unwrap() error { return e.err }

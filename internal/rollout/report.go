@@ -45,4 +45,9 @@ type Report struct {
 	// out, and notifications never sent, one line each ("node_started of
 	// gw-1: ..."). They do not affect the rollout.
 	NotifyFailures []string
+	// TakenDown names, sorted, the nodes this run or an earlier one (per
+	// Config.TakenDown) took out of service and that were not seen ready or
+	// brought back since. A caller keeps it and passes it as
+	// Config.TakenDown to its next run.
+	TakenDown []string
 }

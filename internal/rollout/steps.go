@@ -23,6 +23,7 @@ func (r *run) upgradeNode(ctx context.Context, j *job) error {
 	if err != nil {
 		return r.handleFailure(ctx, j, err)
 	}
+	r.noteTakenDown(j.node.Name, false)
 	r.finish(j, OutcomeUpgraded)
 	r.ev.emit(j.node.Name, EventNodeUpgraded, "upgraded from %s to %s in %s", orUnknown(j.from), j.res.ToVersion, j.res.FinishedAt.Sub(j.res.StartedAt))
 	return nil
@@ -45,15 +46,16 @@ func (r *run) fullUpgrade(ctx context.Context, j *job) error {
 	return r.upgradeAndVerify(ctx, j)
 }
 
-// finishLeftBehind completes a node an earlier run left quiesced or down:
-// quiescing it again would be refused (409) or impossible, so it goes
-// straight to the upgrade command. A quiesce still in progress gets up to
-// drain_timeout to end; after that the command runs anyway, since the node
-// is out of service already and failing again would leave it stuck.
+// finishLeftBehind completes a node an earlier run left quiesced or down
+// (plan found the evidence): quiescing it again would be refused (409) or
+// impossible, so it goes straight to the upgrade command. A quiesce still in
+// progress gets up to drain_timeout to end; after that the command runs
+// anyway, since the node is out of service already and failing again would
+// leave it stuck.
 func (r *run) finishLeftBehind(ctx context.Context, j *job) error {
 	r.ev.emit(j.node.Name, EventNodeStarted, "finishing the upgrade to %s (node %d of %d)", r.cfg.Target, j.index+1, len(r.cfg.Nodes))
-	r.ev.emit(j.node.Name, EventResume, "not ready and not on %s (version %s): left quiesced or down by an earlier run, finishing it without quiescing again",
-		r.cfg.Target, orUnknown(j.from))
+	r.ev.emit(j.node.Name, EventResume, "not ready and not on %s (version %s), and out of service: %s; finishing it without quiescing again",
+		r.cfg.Target, orUnknown(j.from), j.evidence)
 	j.state = stDown
 	if r.cfg.Strategy == StrategyQuiesceAll && j.node.QuiesceURL != "" {
 		// No warning when this wait ends in silence: an earlier run left
@@ -168,26 +170,46 @@ func (r *run) quiesceInTurn(ctx context.Context, j *job) (sent bool, err error) 
 var errStillAnswering = errors.New("the node still answers")
 
 // waitDrained polls until quiescing has finished (the quiesce port stops
-// answering 200) or, for drain_shutdown, the primary URL stops answering.
-// silent is the transport error that ended the wait when the node stopped
-// answering altogether rather than answering "not 200".
+// answering 200, confirmed by drainConfirmed) or, for drain_shutdown, the
+// primary URL stops answering. silent is the transport error that ended the
+// wait when the node stopped answering altogether rather than answering
+// "not 200".
 func (r *run) waitDrained(ctx context.Context, j *job, exp *expectation) (silent string, err error) {
 	url, port := j.node.QuiesceURL, "quiesce port"
 	if r.cfg.Strategy == StrategyDrainShutdown {
 		url, port = j.node.URL, "primary URL"
 	}
 	last := ""
+	var notOK time.Time // first answer of the current run of answers other than 200
 	err = r.waitUntil(ctx, r.cfg.DrainTimeout, exp, func() pollResult {
 		code, herr := r.gw.Health(ctx, url)
+		if r.cfg.Strategy == StrategyDrainShutdown {
+			if herr != nil {
+				silent = herr.Error()
+				return pollDone
+			}
+			last = describeHealth(code, nil)
+			return pollAgain
+		}
+		if herr == nil && code == 200 {
+			if !notOK.IsZero() {
+				r.ev.emit(j.node.Name, EventDrainUnconfirmed, "the quiesce port answered %s, then health 200 again: still quiescing", last)
+			}
+			notOK, last = time.Time{}, describeHealth(code, nil)
+			return pollAgain
+		}
+		now := r.clock.Now()
+		if notOK.IsZero() {
+			notOK = now
+		}
+		last = describeHealth(code, herr)
+		if !r.drainConfirmed(ctx, j, now.Sub(notOK)) {
+			return pollRecheck
+		}
 		if herr != nil {
 			silent = herr.Error()
-			return pollDone
 		}
-		if r.cfg.Strategy == StrategyQuiesceAll && code != 200 {
-			return pollDone
-		}
-		last = describeHealth(code, nil)
-		return pollAgain
+		return pollDone
 	})
 	switch {
 	case errors.Is(err, errWaitTimeout):
@@ -199,6 +221,21 @@ func (r *run) waitDrained(ctx context.Context, j *job, exp *expectation) (silent
 	r.markReady(j.node.Name, false)
 	r.setVersion(j.node.Name, "")
 	return silent, nil
+}
+
+// drainConfirmed decides whether an answer other than 200 on the quiesce
+// port, the latest of a run of them that began held ago, means the node has
+// finished quiescing. The tutorial counts any such answer, but a 500 (or a
+// lost answer) can also be a data store passing through red, or the
+// network, on a node still flushing its metrics: it counts once the primary
+// port refuses connections (a quiesced node closes it) or once it has held
+// for a poll interval.
+func (r *run) drainConfirmed(ctx context.Context, j *job, held time.Duration) bool {
+	if held >= r.cfg.PollInterval {
+		return true
+	}
+	_, err := r.gw.Health(ctx, j.node.URL)
+	return SilenceOf(err) == SilenceRefused
 }
 
 // upgradeAndVerify runs the upgrade command on a node that is out of

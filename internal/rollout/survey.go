@@ -20,6 +20,10 @@ type NodeStatus struct {
 	Version string
 	// Ready is a health 200 on the primary URL.
 	Ready bool
+	// Health is the status of the primary URL's health answer, 0 when none
+	// came; HealthErr is then why (see SilenceOf).
+	Health    int
+	HealthErr error
 	// Err is why the node could not be fully read: the serverinfo error, or
 	// the health error when only that failed. A node that answers health
 	// 500 is not ready but has no Err.
@@ -49,6 +53,7 @@ func Survey(ctx context.Context, gw Gateway, nodes []Node) []NodeStatus {
 		if verr == nil {
 			st.Version = v
 		}
+		st.Health, st.HealthErr = code, herr
 		st.Ready = herr == nil && code == 200
 		switch {
 		case verr != nil:

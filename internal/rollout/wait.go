@@ -73,6 +73,7 @@ type pollResult int
 const (
 	pollAgain   pollResult = iota // not yet: back off
 	pollConfirm                   // looks done but needs another look soon (readiness streaks)
+	pollRecheck                   // looks done but must still hold a poll interval later (drains)
 	pollDone
 	pollEnd // ends the wait, but not as expected: nothing to learn from its timing
 )
@@ -107,7 +108,7 @@ func (r *run) waitUntil(ctx context.Context, timeout time.Duration, exp *expecta
 				exp.learn(lastAgain, streakStart)
 			}
 			return nil
-		case pollConfirm:
+		case pollConfirm, pollRecheck:
 			if !streak {
 				streak, streakStart = true, elapsed
 			}
@@ -122,6 +123,8 @@ func (r *run) waitUntil(ctx context.Context, timeout time.Duration, exp *expecta
 		switch {
 		case res == pollConfirm:
 			d = b.first
+		case res == pollRecheck:
+			d = r.cfg.PollInterval
 		case anticipate && elapsed >= from && elapsed < to:
 			d = b.first
 		default:
