@@ -50,4 +50,12 @@
 //   - A created port is disabled until enabled; deleting needs a disabled
 //     port; the quiesce port can be neither disabled nor deleted while the
 //     node quiesces or is quiesced.
+//   - A new port is in access mode allow. POST .../ports/{listenerKey}/accessMode
+//     sets allow or deny; deny answers 403 to every request on the port (no
+//     per-service lists are kept). PUT /ports takes the port object as GET
+//     shows it and changes "suspended" (any other modelled field that
+//     differs is refused with the call that changes it); a suspended port
+//     refuses connections until resumed, also across restarts. Quiesce for
+//     all answers the vendor's 500 unless the quiesce port is set, enabled,
+//     not suspended and in access mode allow.
 package gwsim

@@ -19,6 +19,9 @@ func (n *Node) handler(p *port) http.Handler {
 		if !n.answerAtAll(r) {
 			panic(http.ErrAbortHandler)
 		}
+		if n.accessDenied(w, r, p) {
+			return
+		}
 		switch {
 		case path == "/rest/apigateway/health" || path == "/rest/apigateway/health/":
 			n.serveHealth(w, r, p)

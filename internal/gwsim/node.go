@@ -220,7 +220,7 @@ func (n *Node) start(version string, primary net.Listener) error {
 	quiesced := n.startQuiesced
 	n.startQuiesced = false
 	for _, p := range n.ports {
-		if !p.enabled || (quiesced && p != n.quiescePortLocked()) {
+		if !p.enabled || p.suspended || (quiesced && p != n.quiescePortLocked()) {
 			continue
 		}
 		var ln net.Listener

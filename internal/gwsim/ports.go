@@ -19,6 +19,12 @@ type port struct {
 	number     int
 	enabled    bool
 	primary    bool
+	// suspended stops an enabled port from accepting connections (its
+	// listener is closed) until it is resumed.
+	suspended bool
+	// accessMode is "allow" (every service reachable) or "deny" (none:
+	// every request on the port answers 403).
+	accessMode string
 }
 
 const (
@@ -54,6 +60,7 @@ func (n *Node) primaryConfig() *port {
 		number:     n.primaryPort,
 		enabled:    true,
 		primary:    true,
+		accessMode: accessAllow,
 	}
 }
 
@@ -147,10 +154,10 @@ func (n *Node) portObjectLocked(p *port) portObject {
 		Pkg:             p.pkg,
 		Enabled:         boolString(p.enabled),
 		Listening:       boolString(listening),
-		Suspended:       "false",
+		Suspended:       boolString(p.suspended),
 		Protocol:        p.protocol,
 		FactoryKey:      p.factoryKey,
-		AccessMode:      "allow",
+		AccessMode:      p.accessMode,
 		ListenerType:    kind,
 		PortDescription: desc,
 		SSL:             boolString(p.protocol == protoHTTPS),
@@ -177,6 +184,10 @@ func (n *Node) handlePorts(w http.ResponseWriter, r *http.Request) {
 		p := n.ports[0]
 		n.mu.Unlock()
 		writeJSON(w, http.StatusOK, map[string]string{"listenerKey": p.key, "pkg": p.pkg})
+	case rest == "" && r.Method == http.MethodPut:
+		n.updatePort(w, r)
+	case strings.HasSuffix(rest, "/accessMode") && !strings.Contains(strings.TrimSuffix(rest, "/accessMode"), "/"):
+		n.handleAccessMode(w, r, strings.TrimSuffix(rest, "/accessMode"))
 	case rest != "" && !strings.Contains(rest, "/") && r.Method == http.MethodGet:
 		n.mu.Lock()
 		p := n.portByKeyLocked(rest)
@@ -288,7 +299,8 @@ func (n *Node) createPort(w http.ResponseWriter, r *http.Request) {
 		writePortError(w, http.StatusBadRequest, old.key, pkg, "Port alias %s is already used by listener %s", alias, old.key)
 		return
 	}
-	p := &port{key: key, alias: alias, pkg: pkg, factoryKey: factory, protocol: proto, number: int(number)}
+	// A new port lets every service through [inferred: apigw-api.md].
+	p := &port{key: key, alias: alias, pkg: pkg, factoryKey: factory, protocol: proto, number: int(number), accessMode: accessAllow}
 	n.ports = append(n.ports, p)
 	obj := n.portObjectLocked(p)
 	n.c.emit(n.name, EventPortCreated, fmt.Sprintf("%s alias %s pkg %s", key, alias, pkg))
@@ -339,7 +351,7 @@ func (n *Node) setPortEnabled(w http.ResponseWriter, r *http.Request, enable boo
 	}
 	answer := map[string]string{"listenerKey": p.key, "pkg": p.pkg}
 	if enable {
-		if _, open := n.listeners[p.key]; !open && n.runningLocked() {
+		if _, open := n.listeners[p.key]; !open && !p.suspended && n.runningLocked() {
 			ln, err := n.c.bind(p.number)
 			if err != nil {
 				writePortError(w, http.StatusInternalServerError, p.key, p.pkg, "Unable to start listener %s: %v", p.key, err)

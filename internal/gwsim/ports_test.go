@@ -3,6 +3,8 @@ package gwsim
 import (
 	"net/http"
 	"net/url"
+	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -118,7 +120,16 @@ func TestPortErrors(t *testing.T) {
 		{"delete primary", "DELETE", api + "?pkg=WmRoot&listenerKey=" + url.QueryEscape(primary), nil, 400},
 		{"delete without key", "DELETE", api, nil, 400},
 		{"unknown listenerKey", "GET", api + "?listenerKey=HTTPListener@1", nil, 400},
-		{"update not supported", "PUT", api, map[string]string{}, 405},
+		{"update without key", "PUT", api, map[string]string{}, 400},
+		{"update unknown", "PUT", api, map[string]string{"key": "HTTPListener@1", "suspended": "true"}, 400},
+		{"suspend primary", "PUT", api, map[string]string{"key": primary, "pkg": "WmRoot", "suspended": "true"}, 400},
+		{"update changes the number", "PUT", api, map[string]string{"key": primary, "port": "1"}, 400},
+		{"update enables", "PUT", api, map[string]string{"key": primary, "enabled": "false"}, 400},
+		{"update changes access mode", "PUT", api, map[string]string{"key": primary, "accessMode": "deny"}, 400},
+		{"update suspended not a bool", "PUT", api, map[string]string{"key": primary, "suspended": "maybe"}, 400},
+		{"access mode of unknown", "POST", api + "/HTTPListener@1/accessMode", map[string]string{"accessMode": "allow"}, 404},
+		{"invalid access mode", "POST", api + "/" + primary + "/accessMode", map[string]string{"accessMode": "sometimes"}, 500},
+		{"get access mode of unknown", "GET", api + "/HTTPListener@1/accessMode", nil, 404},
 	}
 	for _, tc := range cases {
 		a := do(tc.method, tc.url, tc.body, true)
@@ -208,5 +219,81 @@ func TestQuiescePortSetting(t *testing.T) {
 	}
 	if kinds := kinds(c.Events(), n.Name()); kinds[len(kinds)-1] != EventQuiescePortSet {
 		t.Fatalf("events: %v", kinds)
+	}
+}
+
+// TestPortSuspendAndAccessMode: a suspended port refuses connections until
+// it is resumed (PUT /ports with the port object, "suspended" changed); a
+// port in access mode deny answers 403; a new port is in access mode allow;
+// both make quiesce for all fail with the vendor's 500 until repaired.
+func TestPortSuspendAndAccessMode(t *testing.T) {
+	c := startCluster(t, Options{Nodes: 1})
+	n := c.Nodes()[0]
+	p := setupQuiescePort(t, n)
+	key := "HTTPListener@" + itoa(p)
+	api := n.URL() + "/rest/apigateway/ports"
+	port := func() map[string]any {
+		a := do("GET", api+"?listenerKey="+key, nil, true)
+		expectStatus(t, a, http.StatusOK)
+		return a.json(t)
+	}
+	if m := port(); m["accessMode"] != "allow" || m["suspended"] != "false" {
+		t.Fatalf("new port %v: want access mode allow, not suspended", m)
+	}
+
+	// Suspend with the object as read, one field changed.
+	obj := port()
+	obj["suspended"] = "true"
+	a := do("PUT", api, obj, true)
+	expectStatus(t, a, http.StatusOK)
+	if m := a.json(t); m["suspended"] != "true" || m["enabled"] != "true" || m["listening"] != "false" {
+		t.Fatalf("suspend answer %s", a.body)
+	}
+	waitFor(t, "suspended port to refuse connections", func() bool { return refused(health(c.urlFor(p))) })
+	a = quiesceAll(n)
+	expectStatus(t, a, http.StatusInternalServerError)
+	if !strings.Contains(string(a.body), "not suspended and have allow access mode") {
+		t.Fatalf("quiesce with a suspended port: %s", a.body)
+	}
+	// A restart keeps the setting.
+	if err := n.Restart(RestartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "ready", func() bool { return n.State() == StateReady })
+	if m := port(); m["suspended"] != "true" || !refused(health(c.urlFor(p))) {
+		t.Fatalf("after restart %v", m)
+	}
+	obj = port()
+	obj["suspended"] = false
+	expectStatus(t, do("PUT", api, obj, true), http.StatusOK)
+	expectStatus(t, health(c.urlFor(p)), http.StatusOK)
+
+	// Access mode deny: every request on the port answers 403.
+	a = do("POST", api+"/"+key+"/accessMode", map[string]string{"accessMode": "deny"}, true)
+	expectStatus(t, a, http.StatusOK)
+	if m := a.json(t); m["accessMode"] != "deny" {
+		t.Fatalf("access mode answer %s", a.body)
+	}
+	expectStatus(t, health(c.urlFor(p)), http.StatusForbidden)
+	a = do("GET", api+"/"+key+"/accessMode", nil, true)
+	expectStatus(t, a, http.StatusOK)
+	if m := a.json(t); m["accessMode"] != "deny" {
+		t.Fatalf("GET accessMode %s", a.body)
+	}
+	expectStatus(t, quiesceAll(n), http.StatusInternalServerError)
+	expectStatus(t, do("POST", api+"/"+key+"/accessMode", map[string]string{"accessMode": "allow"}, true), http.StatusOK)
+	expectStatus(t, health(c.urlFor(p)), http.StatusOK)
+	expectStatus(t, quiesceAll(n), http.StatusOK)
+
+	var got []string
+	for _, e := range c.Events() {
+		switch e.Kind {
+		case EventPortSuspended, EventPortResumed, EventPortAccessMode:
+			got = append(got, e.Kind+" "+e.Detail)
+		}
+	}
+	want := []string{"port_suspended " + key, "port_resumed " + key, "port_access_mode " + key + " deny", "port_access_mode " + key + " allow"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("events %v, want %v", got, want)
 	}
 }

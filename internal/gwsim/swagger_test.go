@@ -258,6 +258,9 @@ func answerConforms(t *testing.T, spec *swaggerFile, base, path, query, method s
 	specPath := path
 	if strings.HasPrefix(path, "/ports/HTTP") {
 		specPath = "/ports/{listenerKey}"
+		if strings.HasSuffix(path, "/accessMode") {
+			specPath += "/accessMode"
+		}
 	}
 	conform(t, spec, fmt.Sprintf("%s %s -> %d", method, path, status), a.body, spec.responseSchema(t, specPath, method, status))
 	return a
@@ -323,6 +326,26 @@ func TestSwaggerPortConformance(t *testing.T) {
 	answerConforms(t, spec, n.URL(), "/ports/"+key, "", "GET", nil, http.StatusOK)
 	answerConforms(t, spec, n.URL(), "/ports/HTTPListener@1", "", "GET", nil, http.StatusNotFound)
 	answerConforms(t, spec, n.URL(), "/ports/primary", "", "GET", nil, http.StatusOK)
+	// Access mode (AccessModeType in, Port or AccessModeType out) and the
+	// update that suspends and resumes a port (the Port object as read).
+	setMode := map[string]string{"accessMode": "deny"}
+	modeJSON, _ := json.Marshal(setMode)
+	conform(t, spec, "POST /ports/{listenerKey}/accessMode request", modeJSON, spec.bodySchema(t, "/ports/{listenerKey}/accessMode", "POST"))
+	answerConforms(t, spec, n.URL(), "/ports/"+key+"/accessMode", "", "POST", setMode, http.StatusOK)
+	answerConforms(t, spec, n.URL(), "/ports/"+key+"/accessMode", "", "GET", nil, http.StatusOK)
+	answerConforms(t, spec, n.URL(), "/ports/HTTPListener@1/accessMode", "", "GET", nil, http.StatusNotFound)
+	answerConforms(t, spec, n.URL(), "/ports/HTTPListener@1/accessMode", "", "POST", setMode, http.StatusNotFound)
+	answerConforms(t, spec, n.URL(), "/ports/"+key+"/accessMode", "", "POST", map[string]string{"accessMode": "x"}, http.StatusInternalServerError)
+	a = do("GET", n.URL()+"/rest/apigateway/ports?listenerKey="+url.QueryEscape(key), nil, true)
+	var update map[string]any
+	if err := json.Unmarshal(a.body, &update); err != nil {
+		t.Fatal(err)
+	}
+	update["suspended"] = "true"
+	updateJSON, _ := json.Marshal(update)
+	conform(t, spec, "PUT /ports request", updateJSON, spec.bodySchema(t, "/ports", "PUT"))
+	answerConforms(t, spec, n.URL(), "/ports", "", "PUT", update, http.StatusOK)
+	answerConforms(t, spec, n.URL(), "/ports", "", "PUT", map[string]string{"key": "HTTPListener@1"}, http.StatusBadRequest)
 	a = answerConforms(t, spec, n.URL(), "/ports/disable", "", "PUT", ref, http.StatusOK)
 	// The disable answer is also a plain PortReference.
 	conform(t, spec, "PUT /ports/disable answer as PortReference", a.body, map[string]any{"$ref": "#/definitions/PortReference"})
