@@ -181,42 +181,50 @@ func (c *Client) DisablePort(ctx context.Context, nodeURL string, ref PortRef) e
 // GetPort reads one port. A missing port (400, 404, or 200 without a
 // uniqueID) is an error for which IsNotFound is true.
 func (c *Client) GetPort(ctx context.Context, nodeURL, listenerKey string) (*Port, error) {
+	p, _, err := c.getPort(ctx, nodeURL, listenerKey)
+	return p, err
+}
+
+// getPort is GetPort that also returns the port object as the gateway sent
+// it, for an update that must send back the settings it does not change.
+func (c *Client) getPort(ctx context.Context, nodeURL, listenerKey string) (*Port, json.RawMessage, error) {
 	cl := call{op: "get port", method: http.MethodGet, path: portsPath,
 		query: url.Values{"listenerKey": {listenerKey}}, retry: true}
 	r, err := c.do(ctx, nodeURL, cl)
 	var ae *APIError
 	if errors.As(err, &ae) && (ae.StatusCode == http.StatusBadRequest || ae.StatusCode == http.StatusNotFound) {
 		ae.notFound = true
-		return nil, ae
+		return nil, nil, ae
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	notFound := &APIError{Op: cl.op, Method: cl.method, URL: r.url, StatusCode: r.status,
 		Message: fmt.Sprintf("port %s does not exist", listenerKey), notFound: true}
 	if len(r.body) == 0 {
-		return nil, notFound
+		return nil, nil, notFound
 	}
 	// Some gateways ignore the filter and list every port: pick ours.
 	if bytes.Contains(r.body, []byte(`"listeners"`)) {
-		ports, err := decodeListeners(r.body)
+		items, err := listenerItems(r.body)
 		if err == nil {
-			for i := range ports {
-				if SameListener(ports[i].ListenerKey, listenerKey) {
-					return &ports[i], nil
+			for _, raw := range items {
+				var port Port
+				if json.Unmarshal(raw, &port) == nil && SameListener(port.ListenerKey, listenerKey) {
+					return &port, raw, nil
 				}
 			}
-			return nil, notFound
+			return nil, nil, notFound
 		}
 	}
 	port, found, err := decodePort(r.body)
 	if err != nil {
-		return nil, r.decodeError(cl, err)
+		return nil, nil, r.decodeError(cl, err)
 	}
 	if !found || (port.ListenerKey != "" && !SameListener(port.ListenerKey, listenerKey)) {
-		return nil, notFound
+		return nil, nil, notFound
 	}
-	return &port, nil
+	return &port, r.body, nil
 }
 
 // ListPorts lists the ports of pkg, or of every package when pkg is "".
@@ -239,17 +247,35 @@ func (c *Client) ListPorts(ctx context.Context, nodeURL, pkg string) ([]Port, er
 
 // decodeListeners reads {"listeners":[...]} or a bare array of ports.
 func decodeListeners(data []byte) ([]Port, error) {
+	items, err := listenerItems(data)
+	if err != nil {
+		return nil, err
+	}
+	var ports []Port
+	for _, raw := range items {
+		var p Port
+		if err := json.Unmarshal(raw, &p); err != nil {
+			return nil, err
+		}
+		ports = append(ports, p)
+	}
+	return ports, nil
+}
+
+// listenerItems splits {"listeners":[...]} or a bare array into the port
+// objects as sent.
+func listenerItems(data []byte) ([]json.RawMessage, error) {
 	data = bytes.TrimSpace(data)
 	if len(data) == 0 {
 		return nil, nil
 	}
 	if data[0] == '[' {
-		var ports []Port
-		err := json.Unmarshal(data, &ports)
-		return ports, err
+		var items []json.RawMessage
+		err := json.Unmarshal(data, &items)
+		return items, err
 	}
 	var wrap struct {
-		Listeners []Port `json:"listeners"`
+		Listeners []json.RawMessage `json:"listeners"`
 	}
 	if err := json.Unmarshal(data, &wrap); err != nil {
 		return nil, err
