@@ -52,20 +52,25 @@ var silences = map[apigw.NoAnswer]rollout.Silence{
 	apigw.NoAnswerDNS:     rollout.SilenceDNS,
 }
 
-// QuiescePort reads the node's quiesce-port setting for pre-flight.
-func (g gateway) QuiescePort(ctx context.Context, nodeURL string) (int, bool, error) {
+// QuiescePort reads the node's quiesce-port setting, and the port it names,
+// for pre-flight. A port that cannot be read leaves Unfit empty: the health
+// check on quiesce_url stands.
+func (g gateway) QuiescePort(ctx context.Context, nodeURL string) (rollout.QuiescePortSetting, error) {
 	d, err := g.c.GetQuiescePort(ctx, nodeURL)
 	if err != nil {
-		return 0, false, err
+		return rollout.QuiescePortSetting{}, err
 	}
 	if d.PortAlias == "" && d.PortKey == "" {
-		return 0, false, nil
+		return rollout.QuiescePortSetting{}, nil
 	}
-	_, port, _, ok := apigw.ParseListenerKey(d.PortKey)
-	if !ok {
-		return 0, true, nil
+	st := rollout.QuiescePortSetting{Set: true}
+	if _, port, _, ok := apigw.ParseListenerKey(d.PortKey); ok {
+		st.Port = port
+		if p, err := g.c.GetPort(ctx, nodeURL, d.PortKey); err == nil {
+			st.Unfit = p.QuiesceUnfit()
+		}
 	}
-	return port, true, nil
+	return st, nil
 }
 
 // QuiesceAll asks for quiesce mode for all; the gateway's 409 (that mode is

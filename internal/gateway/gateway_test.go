@@ -26,6 +26,9 @@ type fakeNode struct {
 	quiesceCalls  int
 	shutdownCalls int
 	shutdownBody  string
+	// port is the object GET /rest/apigateway/ports answers for the
+	// quiesce port; "" answers 404.
+	port string
 }
 
 // Special entries of a queue: noAnswer closes the connection without an
@@ -88,6 +91,12 @@ func (f *fakeNode) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(status)
 			_, _ = w.Write([]byte(`{"message":"no"}`))
 		}
+	case "/rest/apigateway/ports":
+		if f.port == "" || r.URL.Query().Get("listenerKey") != "HTTPListener@4444" {
+			http.NotFound(w, r)
+			return
+		}
+		_, _ = w.Write([]byte(f.port))
 	case "/invoke/wm.server.quiesce/getQuiescePortDetails":
 		_, _ = w.Write([]byte(`{"portAlias":"QuiescePort","portKey":"HTTPListener@4444","portPackage":"WmRoot"}`))
 	default:
@@ -174,11 +183,22 @@ func TestDrainShutdownRepeats(t *testing.T) {
 	}
 }
 
+// TestQuiescePort: the setting names port 4444; the port object says
+// whether the gateway would accept it, and a port that cannot be read is
+// not judged.
 func TestQuiescePort(t *testing.T) {
-	gw, url := newGateway(t, &fakeNode{healthStatus: 200})
-	port, set, err := gw.(rollout.QuiescePortReader).QuiescePort(context.Background(), url)
-	if err != nil || !set || port != 4444 {
-		t.Fatalf("QuiescePort = %d, %v, %v; want 4444, true, nil", port, set, err)
+	const fit = `{"uniqueID":"HTTPListener@4444","key":"HTTPListener@4444","enabled":"true","suspended":"false","accessMode":"allow"}`
+	for port, unfit := range map[string]string{
+		fit: "",
+		"":  "",
+		strings.Replace(fit, `"suspended":"false"`, `"suspended":"true"`, 1): "suspended",
+		strings.Replace(fit, `"allow"`, `"deny"`, 1):                         `in access mode "deny"`,
+	} {
+		gw, url := newGateway(t, &fakeNode{healthStatus: 200, port: port})
+		st, err := gw.(rollout.QuiescePortReader).QuiescePort(context.Background(), url)
+		if want := (rollout.QuiescePortSetting{Set: true, Port: 4444, Unfit: unfit}); err != nil || st != want {
+			t.Errorf("port %s: QuiescePort = %+v, %v; want %+v", port, st, err, want)
+		}
 	}
 }
 

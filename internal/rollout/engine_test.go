@@ -922,6 +922,34 @@ func TestPreflightRefusesNodeWithoutQuiescePort(t *testing.T) {
 	})
 }
 
+// TestPreflightRefusesUnfitQuiescePort: a quiesce port that is suspended
+// (it refuses connections) or in access mode deny (it answers 403) is
+// refused before the node is touched, and the error says which, when the
+// gateway can read the node's quiesce-port setting.
+func TestPreflightRefusesUnfitQuiescePort(t *testing.T) {
+	for unfit, want := range map[string]string{
+		"suspended": `its quiesce port 4444 is suspended (quiesce_url http://gw-2:4444: no answer: connection refused)`,
+		"deny":      `its quiesce port 4444 is in access mode "deny" (quiesce_url http://gw-2:4444: health 403)`,
+	} {
+		t.Run(unfit, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				h := newHarness(t, oldV, oldV)
+				h.eng.Gateway = settingsCluster{h.c}
+				h.c.node("gw-2").quiescePortUnfit = unfit
+				rep, _, err := h.run(t.Context())
+				se := stepError(t, err)
+				if se.Node != "gw-2" || se.Step != StepPreflight || !strings.Contains(se.Err.Error(), want) ||
+					!strings.Contains(se.Err.Error(), "not suspended and in access mode allow") || !strings.Contains(se.Hint, "apigw_quiesce_port") {
+					t.Fatalf("error: %v\nwant it to contain %q", err, want)
+				}
+				if outcomes(rep) != "gw-1:upgraded" || h.c.node("gw-2").quiesceCalls != 0 {
+					t.Errorf("outcomes %s, gw-2 quiesce calls %d", outcomes(rep), h.c.node("gw-2").quiesceCalls)
+				}
+			})
+		})
+	}
+}
+
 func TestPreflightWaitsForPeerToComeBack(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, oldV, oldV, oldV)

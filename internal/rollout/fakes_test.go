@@ -41,14 +41,17 @@ type fakeNode struct {
 	startTime time.Duration
 	upgradeTo string // what the upgrade command installs
 
-	noQuiescePort  bool
-	quiesceErr     error
-	neverDrains    bool
-	primaryClosed  bool          // while quiescing, the primary port is already closed
-	crashed        bool          // once quiesced, the quiesce port stops answering instead of answering 503
-	unhealthyAfter time.Duration // after an upgrade, health 500 once running this long
-	runningSince   time.Time
-	upgraded       bool
+	noQuiescePort bool
+	// quiescePortUnfit makes the quiesce port one the gateway would not
+	// accept: "suspended" refuses connections, "deny" answers 403.
+	quiescePortUnfit string
+	quiesceErr       error
+	neverDrains      bool
+	primaryClosed    bool          // while quiescing, the primary port is already closed
+	crashed          bool          // once quiesced, the quiesce port stops answering instead of answering 503
+	unhealthyAfter   time.Duration // after an upgrade, health 500 once running this long
+	runningSince     time.Time
+	upgraded         bool
 	// interim is reported instead of version for interimFor after the node
 	// starts running: a restarted node that briefly shows another version.
 	interim    string
@@ -257,7 +260,9 @@ func (n *fakeNode) blip() bool {
 
 func (n *fakeNode) quiescePortHealth() (int, error) {
 	switch {
-	case n.noQuiescePort:
+	case n.noQuiescePort, n.quiescePortUnfit == "suspended":
+	case n.quiescePortUnfit == "deny":
+		return 403, nil
 	case n.ph == phRunning || n.ph == phQuiescing:
 		return 200, nil
 	case n.ph == phQuiesced && !n.crashed:
@@ -517,4 +522,26 @@ func (l *eventLog) all() []Event {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return slices.Clone(l.events)
+}
+
+// settingsCluster is the fake cluster with the optional QuiescePortReader:
+// every node's quiesce port is 4444, and its quiescePortUnfit says why the
+// gateway would refuse it.
+type settingsCluster struct{ *fakeCluster }
+
+func (c settingsCluster) QuiescePort(_ context.Context, url string) (QuiescePortSetting, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := c.byURL[url]
+	if n == nil {
+		return QuiescePortSetting{}, errNoHost
+	}
+	st := QuiescePortSetting{Set: !n.noQuiescePort, Port: 4444}
+	switch n.quiescePortUnfit {
+	case "suspended":
+		st.Unfit = "suspended"
+	case "deny":
+		st.Unfit = `in access mode "deny"`
+	}
+	return st, nil
 }

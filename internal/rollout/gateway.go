@@ -55,16 +55,28 @@ func (e *refusedError) Unwrap() error { return e.err }
 
 // QuiescePortReader is optionally implemented by a Gateway. Pre-flight then
 // checks, before a node is touched, that its quiesce_url points at the port
-// the node uses as its quiesce port: a live port that is not the quiesce
+// the node uses as its quiesce port (a live port that is not the quiesce
 // port answers health 200 too, but after quiescing it would not tell
-// whether the node has drained (and without any quiesce port set the
-// gateway refuses quiesce mode for all).
+// whether the node has drained; and without any quiesce port set the
+// gateway refuses quiesce mode for all), and that the gateway would accept
+// that port: enabled, not suspended, in access mode allow.
 type QuiescePortReader interface {
-	// QuiescePort returns the number of the node's quiesce port (0 when
-	// the node names one but its number cannot be read) and set = false
-	// when the node has none. An error means the setting could not be
-	// read; pre-flight then relies on the health check alone.
-	QuiescePort(ctx context.Context, nodeURL string) (port int, set bool, err error)
+	// QuiescePort reads the node's quiesce-port setting. An error means
+	// the setting could not be read; pre-flight then relies on the health
+	// check alone.
+	QuiescePort(ctx context.Context, nodeURL string) (QuiescePortSetting, error)
+}
+
+// QuiescePortSetting is a node's quiesce port as pre-flight sees it.
+type QuiescePortSetting struct {
+	// Set is false when the node has no quiesce port set.
+	Set bool
+	// Port is the quiesce port's number, 0 when it cannot be read.
+	Port int
+	// Unfit says why the gateway would refuse the port for quiesce mode
+	// for all, e.g. "suspended" or `in access mode "deny"`; "" when it
+	// would accept it or the port's state could not be read.
+	Unfit string
 }
 
 // Silence is why a Gateway call got no HTTP answer. The engine tells a node

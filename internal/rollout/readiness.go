@@ -41,19 +41,8 @@ func describeHealth(code int, err error) string {
 // to come back.
 func (r *run) preflight(ctx context.Context, j *job) error {
 	if r.cfg.Strategy == StrategyQuiesceAll {
-		code, err := r.gw.Health(ctx, j.node.QuiesceURL)
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if err != nil || code != 200 {
-			return &StepError{Node: j.node.Name, Step: StepPreflight,
-				Err:  fmt.Errorf("quiesce_url %s did not answer health 200 (%s), so the node has no live quiesce port", j.node.QuiesceURL, describeHealth(code, err)),
-				Hint: "Nothing was changed on this node. Create its quiesce port with apigw_quiesce_port and set quiesce_url to that resource's quiesce_url, then re-run terraform apply."}
-		}
-		if qr, ok := r.gw.(QuiescePortReader); ok {
-			if err := r.checkQuiescePort(ctx, qr, j); err != nil {
-				return err
-			}
+		if err := r.preflightQuiescePort(ctx, j); err != nil {
+			return err
 		}
 	}
 	peers := r.peersOutOfFlight(j)
@@ -83,25 +72,51 @@ func (r *run) preflight(ctx context.Context, j *job) error {
 	return nil
 }
 
-// checkQuiescePort compares quiesce_url's port with the node's quiesce-port
-// setting. A setting that cannot be read is no refusal: the health check
-// on quiesce_url stands.
-func (r *run) checkQuiescePort(ctx context.Context, qr QuiescePortReader, j *job) error {
-	port, set, err := qr.QuiescePort(ctx, j.node.URL)
-	if err != nil || ctx.Err() != nil {
-		return nil //nolint:nilerr // an unreadable setting is no refusal: the health check on quiesce_url stands
+// preflightQuiescePort checks that quiesce_url answers health 200 and,
+// when the gateway can read the node's quiesce-port setting, that it is that
+// port and that the gateway would accept it for quiesce mode for all. A
+// suspended port or one in access mode deny does not answer 200 either;
+// the setting then says why. A setting that cannot be read is no refusal:
+// the health check on quiesce_url stands.
+func (r *run) preflightQuiescePort(ctx context.Context, j *job) error {
+	code, herr := r.gw.Health(ctx, j.node.QuiesceURL)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	var st QuiescePortSetting
+	known := false
+	if qr, ok := r.gw.(QuiescePortReader); ok {
+		var err error
+		st, err = qr.QuiescePort(ctx, j.node.URL)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		known = err == nil
+	}
+	refuse := func(hint string, format string, args ...any) error {
+		return &StepError{Node: j.node.Name, Step: StepPreflight, Err: fmt.Errorf(format, args...), Hint: "Nothing was changed on this node. " + hint}
 	}
 	want := urlPort(j.node.QuiesceURL)
 	switch {
-	case !set:
-		return &StepError{Node: j.node.Name, Step: StepPreflight,
-			Err: fmt.Errorf("the node has no quiesce port set, although quiesce_url %s answers health 200: the gateway would refuse quiesce mode for all, and that URL would not show when the node has drained", j.node.QuiesceURL),
-			Hint: "Nothing was changed on this node. Create its quiesce port with apigw_quiesce_port (re-apply it if the node was restarted on a new container) " +
-				"and set quiesce_url to that resource's quiesce_url, then re-run terraform apply."}
-	case port != 0 && want != 0 && port != want:
-		return &StepError{Node: j.node.Name, Step: StepPreflight,
-			Err:  fmt.Errorf("quiesce_url %s points at port %d, but the node's quiesce port is %d: after quiescing, port %d would not show when the node has drained", j.node.QuiesceURL, want, port, want),
-			Hint: fmt.Sprintf("Nothing was changed on this node. Set its quiesce_url to the node's quiesce port (port %d; use apigw_quiesce_port's quiesce_url), then re-run terraform apply.", port)}
+	case known && st.Set && st.Unfit != "":
+		port := "its quiesce port"
+		if st.Port != 0 {
+			port = fmt.Sprintf("its quiesce port %d", st.Port)
+		}
+		return refuse("Resume the port and set its access mode to allow: terraform apply of the node's apigw_quiesce_port does both "+
+			"(its plan shows the repair), or do it in the gateway's port settings; then re-run terraform apply.",
+			"%s is %s (quiesce_url %s: %s): the gateway refuses quiesce mode for all unless the quiesce port is enabled, not suspended and in access mode allow",
+			port, st.Unfit, j.node.QuiesceURL, describeHealth(code, herr))
+	case herr != nil || code != 200:
+		return refuse("Create its quiesce port with apigw_quiesce_port and set quiesce_url to that resource's quiesce_url, then re-run terraform apply.",
+			"quiesce_url %s did not answer health 200 (%s), so the node has no live quiesce port", j.node.QuiesceURL, describeHealth(code, herr))
+	case known && !st.Set:
+		return refuse("Create its quiesce port with apigw_quiesce_port (re-apply it if the node was restarted on a new container) "+
+			"and set quiesce_url to that resource's quiesce_url, then re-run terraform apply.",
+			"the node has no quiesce port set, although quiesce_url %s answers health 200: the gateway would refuse quiesce mode for all, and that URL would not show when the node has drained", j.node.QuiesceURL)
+	case known && st.Port != 0 && want != 0 && st.Port != want:
+		return refuse(fmt.Sprintf("Set its quiesce_url to the node's quiesce port (port %d; use apigw_quiesce_port's quiesce_url), then re-run terraform apply.", st.Port),
+			"quiesce_url %s points at port %d, but the node's quiesce port is %d: after quiescing, port %d would not show when the node has drained", j.node.QuiesceURL, want, st.Port, want)
 	}
 	return nil
 }

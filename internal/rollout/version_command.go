@@ -81,11 +81,11 @@ var (
 // pre-flight then relies on the health check alone, as without the wrapper.
 var errNoQuiescePortReader = errors.New("the gateway cannot read the quiesce-port setting")
 
-func (g *commandVersions) QuiescePort(ctx context.Context, nodeURL string) (int, bool, error) {
+func (g *commandVersions) QuiescePort(ctx context.Context, nodeURL string) (QuiescePortSetting, error) {
 	if qr, ok := g.Gateway.(QuiescePortReader); ok {
 		return qr.QuiescePort(ctx, nodeURL)
 	}
-	return 0, false, errNoQuiescePortReader
+	return QuiescePortSetting{}, errNoQuiescePortReader
 }
 
 // Version runs version_command for the node at nodeURL and returns what it

@@ -131,10 +131,10 @@ func TestVersionCommandKeepsQuiescePortCheck(t *testing.T) {
 	if !ok {
 		t.Fatal("the wrapper hides QuiescePortReader")
 	}
-	if port, set, err := qr.QuiescePort(t.Context(), "http://gw-1:5555"); port != 4444 || !set || err != nil {
-		t.Errorf("QuiescePort = %d, %v, %v", port, set, err)
+	if st, err := qr.QuiescePort(t.Context(), "http://gw-1:5555"); st != (QuiescePortSetting{Set: true, Port: 4444}) || err != nil {
+		t.Errorf("QuiescePort = %+v, %v", st, err)
 	}
-	if _, _, err := WithVersionCommand(newCluster(target, oldV), runnerFunc(nil), cfg).(QuiescePortReader).QuiescePort(t.Context(), "x"); err == nil {
+	if _, err := WithVersionCommand(newCluster(target, oldV), runnerFunc(nil), cfg).(QuiescePortReader).QuiescePort(t.Context(), "x"); err == nil {
 		t.Error("a gateway without the setting answered one")
 	}
 }
@@ -144,8 +144,8 @@ type quiescePortGateway struct {
 	port int
 }
 
-func (g quiescePortGateway) QuiescePort(context.Context, string) (int, bool, error) {
-	return g.port, true, nil
+func (g quiescePortGateway) QuiescePort(context.Context, string) (QuiescePortSetting, error) {
+	return QuiescePortSetting{Set: true, Port: g.port}, nil
 }
 
 // TestVersionCommandConcurrencyIsBounded: however many nodes a survey
