@@ -163,7 +163,7 @@ func TestAccHardening_secrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(logText), "apigw http attempt") || !strings.Contains(string(logText), "rolling upgrade: gw-1") {
+	if !strings.Contains(string(logText), "apigw http attempt") || !strings.Contains(string(logText), "gw-1: upgrading from") {
 		t.Fatalf("the TRACE log holds no provider lines; is TF_LOG_PATH collecting the provider's log? (%d bytes)", len(logText))
 	}
 	assertNoSecrets(t, "TRACE log", string(logText), secretPassword, secretToken, secretDBPass)

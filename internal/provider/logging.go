@@ -3,8 +3,12 @@ package provider
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/gwops/terraform-provider-apigw/internal/rollout"
 )
 
 // tflogLogger forwards the API client's request log lines to Terraform's
@@ -46,3 +50,61 @@ func SilenceUncollectedLogs(lookup func(string) (string, bool), set func(key, va
 	}
 	return done, nil
 }
+
+// logMilestone writes one rollout milestone to Terraform's log as one line
+// in a stable, human-readable form ("gw-2: drained after 38s; running
+// upgrade_command") at INFO, so that TF_LOG_PROVIDER=INFO shows the
+// progress of a long apply. The end of a successful command's output comes
+// first, one INFO line per line of output ("gw-2: upgrade_command output:
+// ..."), so that every line of the log stands on its own. A failed
+// notify_command is a WARN line. Events never hold secrets (the engine
+// redacts them).
+func logMilestone(ctx context.Context, ev rollout.Event) {
+	fields := map[string]any{"event": string(ev.Kind), "elapsed_seconds": seconds(ev.Elapsed)}
+	if ev.Node != "" {
+		fields["node"] = ev.Node
+	}
+	if ev.Output != "" {
+		for _, line := range strings.Split(ev.Output, "\n") {
+			tflog.Info(ctx, fmt.Sprintf("%s: %s output: %s", ev.Node, ev.Command, line),
+				map[string]any{"event": commandOutputEvent, "node": ev.Node, "command": ev.Command})
+		}
+	}
+	if ev.Kind == rollout.EventNotifyFailed {
+		tflog.Warn(ctx, ev.String(), fields)
+		return
+	}
+	tflog.Info(ctx, ev.String(), fields)
+}
+
+// commandOutputEvent is the event field of the log lines that show a
+// command's output.
+const commandOutputEvent = "command_output"
+
+// notifyFailures is the detail of the warning about notify_command.
+func notifyFailures(failures []string) string {
+	const shown = 10
+	var b strings.Builder
+	fmt.Fprintf(&b, "notify_command failed or was not run for %d milestones; the rollout itself was not affected. Check the command by running it by hand "+
+		"with APIGW_EVENT and APIGW_EVENT_MESSAGE set.\n", len(failures))
+	for i, f := range failures {
+		if i == shown {
+			fmt.Fprintf(&b, "  - and %d more (see the provider's log)\n", len(failures)-shown)
+			break
+		}
+		fmt.Fprintf(&b, "  - %s\n", f)
+	}
+	return b.String()
+}
+
+// kindNames lists event kinds as their names.
+func kindNames(kinds []rollout.EventKind) []string {
+	out := make([]string, len(kinds))
+	for i, k := range kinds {
+		out[i] = string(k)
+	}
+	return out
+}
+
+// formatSeconds prints a whole-second duration as users write it ("30s").
+func formatSeconds(d time.Duration) string { return fmt.Sprintf("%ds", int(d/time.Second)) }

@@ -16,28 +16,31 @@ import (
 // Nested and list values stay framework types because they are often unknown
 // at plan time (a quiesce_url fed from apigw_quiesce_port, for instance).
 type rollingUpgradeModel struct {
-	ID                types.String   `tfsdk:"id"`
-	TargetVersion     types.String   `tfsdk:"target_version"`
-	Nodes             types.List     `tfsdk:"nodes"`
-	UpgradeCommand    types.List     `tfsdk:"upgrade_command"`
-	CommandEnv        types.Map      `tfsdk:"command_env"`
-	CommandSecretEnv  types.Map      `tfsdk:"command_secret_env"`
-	Strategy          types.String   `tfsdk:"strategy"`
-	Flush             types.Set      `tfsdk:"flush"`
-	MaxUnavailable    types.Int64    `tfsdk:"max_unavailable"`
-	DrainTimeout      types.String   `tfsdk:"drain_timeout"`
-	CommandTimeout    types.String   `tfsdk:"command_timeout"`
-	ReadyTimeout      types.String   `tfsdk:"ready_timeout"`
-	SoakDuration      types.String   `tfsdk:"soak_duration"`
-	PollInterval      types.String   `tfsdk:"poll_interval"`
-	BeforeNodeCommand types.List     `tfsdk:"before_node_command"`
-	AfterNodeCommand  types.List     `tfsdk:"after_node_command"`
-	RollbackCommand   types.List     `tfsdk:"rollback_command"`
-	AllowDowngrade    types.Bool     `tfsdk:"allow_downgrade"`
-	Timeouts          timeouts.Value `tfsdk:"timeouts"`
-	NodeVersions      types.Map      `tfsdk:"node_versions"`
-	PendingNodes      types.List     `tfsdk:"pending_nodes"`
-	LastRollout       types.List     `tfsdk:"last_rollout"`
+	ID                 types.String   `tfsdk:"id"`
+	TargetVersion      types.String   `tfsdk:"target_version"`
+	Nodes              types.List     `tfsdk:"nodes"`
+	UpgradeCommand     types.List     `tfsdk:"upgrade_command"`
+	CommandEnv         types.Map      `tfsdk:"command_env"`
+	CommandSecretEnv   types.Map      `tfsdk:"command_secret_env"`
+	Strategy           types.String   `tfsdk:"strategy"`
+	Flush              types.Set      `tfsdk:"flush"`
+	MaxUnavailable     types.Int64    `tfsdk:"max_unavailable"`
+	DrainTimeout       types.String   `tfsdk:"drain_timeout"`
+	CommandTimeout     types.String   `tfsdk:"command_timeout"`
+	ReadyTimeout       types.String   `tfsdk:"ready_timeout"`
+	SoakDuration       types.String   `tfsdk:"soak_duration"`
+	PollInterval       types.String   `tfsdk:"poll_interval"`
+	BeforeNodeCommand  types.List     `tfsdk:"before_node_command"`
+	AfterNodeCommand   types.List     `tfsdk:"after_node_command"`
+	RollbackCommand    types.List     `tfsdk:"rollback_command"`
+	PrepareCommand     types.List     `tfsdk:"prepare_command"`
+	PrepareParallelism types.Int64    `tfsdk:"prepare_parallelism"`
+	NotifyCommand      types.List     `tfsdk:"notify_command"`
+	AllowDowngrade     types.Bool     `tfsdk:"allow_downgrade"`
+	Timeouts           timeouts.Value `tfsdk:"timeouts"`
+	NodeVersions       types.Map      `tfsdk:"node_versions"`
+	PendingNodes       types.List     `tfsdk:"pending_nodes"`
+	LastRollout        types.List     `tfsdk:"last_rollout"`
 }
 
 // nodeSpecModel is one element of nodes.
@@ -118,6 +121,8 @@ func (m *rollingUpgradeModel) rolloutConfig(ctx context.Context) (rollout.Config
 		SoakDuration:   mustDuration(m.SoakDuration),
 		PollInterval:   mustDuration(m.PollInterval),
 		AllowDowngrade: m.AllowDowngrade.ValueBool(),
+		// Null in a state written before the attribute existed: the default.
+		PrepareParallelism: int(m.PrepareParallelism.ValueInt64()),
 	}
 	diags.Append(m.Flush.ElementsAs(ctx, &cfg.Flush, false)...)
 	diags.Append(m.UpgradeCommand.ElementsAs(ctx, &cfg.UpgradeCommand, false)...)
@@ -128,6 +133,8 @@ func (m *rollingUpgradeModel) rolloutConfig(ctx context.Context) (rollout.Config
 		{m.BeforeNodeCommand, &cfg.BeforeNodeCommand},
 		{m.AfterNodeCommand, &cfg.AfterNodeCommand},
 		{m.RollbackCommand, &cfg.RollbackCommand},
+		{m.PrepareCommand, &cfg.PrepareCommand},
+		{m.NotifyCommand, &cfg.NotifyCommand},
 	} {
 		if !l.from.IsNull() {
 			diags.Append(l.from.ElementsAs(ctx, l.to, false)...)

@@ -236,6 +236,7 @@ func (r *rollingUpgradeResource) ModifyPlan(ctx context.Context, req resource.Mo
 func (r *rollingUpgradeResource) validateWithEngine(ctx context.Context, plan *rollingUpgradeModel) diag.Diagnostics {
 	var diags diag.Diagnostics
 	for _, v := range []attr.Value{plan.UpgradeCommand, plan.BeforeNodeCommand, plan.AfterNodeCommand, plan.RollbackCommand,
+		plan.PrepareCommand, plan.PrepareParallelism, plan.NotifyCommand,
 		plan.CommandEnv, plan.CommandSecretEnv, plan.Flush, plan.MaxUnavailable, plan.Strategy, plan.DrainTimeout, plan.CommandTimeout,
 		plan.ReadyTimeout, plan.SoakDuration, plan.PollInterval} {
 		if v.IsUnknown() {

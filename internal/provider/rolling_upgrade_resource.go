@@ -188,6 +188,23 @@ func (r *rollingUpgradeResource) Schema(ctx context.Context, _ resource.SchemaRe
 			"before_node_command": argv("Run before a node is quiesced, e.g. to take it out of the load balancer.", false),
 			"after_node_command":  argv("Run after a node is ready and soaked, e.g. to put it back into the load balancer.", false),
 			"rollback_command":    argv("Run for a node whose upgrade failed, to bring it back on its old version.", false),
+			"prepare_command": argv("Run for every node still to upgrade, `prepare_parallelism` at a time, before the first node is taken out of service, "+
+				"with the node's usual variables: download the fix or pull the image while every node still serves, so that `upgrade_command` "+
+				"only installs. A failure stops the apply before any node is touched; the error names the node and shows the end of the command's output. "+
+				"It runs again for every node still to upgrade on each apply, so make it idempotent (skip a download already done).", false),
+			"prepare_parallelism": schema.Int64Attribute{
+				Optional:            true,
+				Computed:            true,
+				Default:             int64default.StaticInt64(rollout.DefaultPrepareParallelism),
+				MarkdownDescription: fmt.Sprintf("How many `prepare_command` runs at once (default %d, at least 1).", rollout.DefaultPrepareParallelism),
+				Validators:          []validator.Int64{int64validator.AtLeast(1)},
+			},
+			"notify_command": argv(fmt.Sprintf("Run at every milestone, e.g. to post to a chat channel, page or update a ticket. It gets the node's usual variables, "+
+				"`APIGW_EVENT` (`%s`) and `APIGW_EVENT_MESSAGE`, the progress line the provider also logs, e.g. `gw-2: drained after 38s; running upgrade_command`; "+
+				"for `rollout_finished` only the rollout's variables (`APIGW_TARGET_VERSION`, `APIGW_NODE_COUNT`, `command_env`, `command_secret_env`). "+
+				"Runs one at a time and in order, in the background, each bounded by %s: a failure or a time-out gives a warning and never stops or slows the rollout; "+
+				"at its end the apply waits at most %s more for notifications still queued.",
+				strings.Join(kindNames(rollout.NotifyKinds), "`, `"), formatSeconds(rollout.DefaultNotifyTimeout), formatSeconds(rollout.DefaultNotifyTimeout)), false),
 			"allow_downgrade": schema.BoolAttribute{
 				Optional:            true,
 				Computed:            true,
@@ -354,10 +371,7 @@ func (r *rollingUpgradeResource) roll(ctx context.Context, plan *rollingUpgradeM
 	engine := rollout.Engine{
 		Gateway: r.data.gw,
 		Runner:  &rollout.ExecRunner{Redact: secrets, Unset: r.data.commandUnset},
-		OnEvent: func(ev rollout.Event) {
-			tflog.Info(ctx, fmt.Sprintf("rolling upgrade: %s: %s", ev.Node, ev.Message),
-				map[string]any{"node": ev.Node, "event": string(ev.Kind)})
-		},
+		OnEvent: func(ev rollout.Event) { logMilestone(ctx, ev) },
 	}
 	report, err := engine.Run(ctx, cfg)
 	r.data.forget(cfg.Nodes)
@@ -369,6 +383,10 @@ func (r *rollingUpgradeResource) roll(ctx context.Context, plan *rollingUpgradeM
 			if res.Warning != "" {
 				out.diags.AddAttributeWarning(path.Root("nodes"), fmt.Sprintf("Node %s: check its metrics", res.Node), fmt.Sprintf("Node %s: %s", res.Node, res.Warning))
 			}
+		}
+		if f := report.NotifyFailures; len(f) > 0 {
+			out.diags.AddAttributeWarning(path.Root("notify_command"), "notify_command failed",
+				notifyFailures(f))
 		}
 	}
 
@@ -404,7 +422,12 @@ func (r *rollingUpgradeResource) roll(ctx context.Context, plan *rollingUpgradeM
 	if oldTarget.IsNull() {
 		resume = "The resource is tainted, as after any failed create; the next terraform apply replaces it, which touches no node, and resumes: nodes on target are skipped."
 	}
-	out.diags.AddError("Rolling upgrade stopped", err.Error()+"\n\n"+progressSummary(report, cfg.Nodes, cfg.Target)+resume)
+	detail := err.Error() + "\n\n" + progressSummary(report, cfg.Nodes, cfg.Target) + resume
+	if step.Step == rollout.StepPrepareCommand {
+		out.diags.AddAttributeError(path.Root("prepare_command"), "Rolling upgrade stopped: prepare_command failed, no node was touched", detail)
+		return out
+	}
+	out.diags.AddError("Rolling upgrade stopped", detail)
 	return out
 }
 

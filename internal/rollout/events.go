@@ -58,10 +58,11 @@ type Event struct {
 	// Elapsed is the time since the node started (since the rollout
 	// started, for rollout milestones and before a node starts).
 	Elapsed time.Duration
-	// Output holds the last lines of the output of the command whose end
-	// this milestone marks, when it succeeded; failures carry the output
-	// in their error.
-	Output string
+	// Command names the command whose successful end this milestone
+	// marks ("upgrade_command"), and Output holds the last lines
+	// (OutputLines at most) of what it printed. Failures carry the output
+	// in their error instead.
+	Command, Output string
 }
 
 // String is the event as one stable, human-readable progress line:

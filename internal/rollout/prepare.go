@@ -41,8 +41,15 @@ func (r *run) prepare(ctx context.Context, jobs []*job) error {
 		wg       sync.WaitGroup
 		mu       sync.Mutex
 		failures []error
-		failed   []string
+		// how each node's prepare ended, for the hint: "finished",
+		// "failed", "stopped"; absent: not started
+		ended = map[string]string{}
 	)
+	end := func(j *job, how string) {
+		mu.Lock()
+		ended[j.node.Name] = how
+		mu.Unlock()
+	}
 	for _, j := range todo {
 		select {
 		case slots <- struct{}{}:
@@ -58,13 +65,15 @@ func (r *run) prepare(ctx context.Context, jobs []*job) error {
 			err := r.runCommand(prepCtx, j, "prepare", r.cfg.PrepareCommand)
 			switch {
 			case err == nil:
+				end(j, "finished")
 				r.ev.emit(j.node.Name, EventPrepared, "prepare_command finished in %s", r.since(t0))
 				return
 			case prepCtx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):
-				return // stopped: another node's prepare failed, or the apply was interrupted
+				end(j, "stopped") // another node's prepare failed, or the apply was interrupted
+				return
 			}
+			end(j, "failed")
 			mu.Lock()
-			failed = append(failed, j.node.Name)
 			failures = append(failures, &StepError{Node: j.node.Name, Step: StepPrepareCommand, Err: err})
 			mu.Unlock()
 			r.ev.emit(j.node.Name, EventNodeFailed, "prepare_command failed: %v", err)
@@ -77,7 +86,7 @@ func (r *run) prepare(ctx context.Context, jobs []*job) error {
 		hint := "No node was taken out of service: the rollout stops before the first drain when prepare_command fails for any node. " +
 			"Fix the cause (see the command's output above), then re-run terraform apply; prepare_command runs again for every node still to upgrade."
 		if len(failures) < len(todo) {
-			hint = fmt.Sprintf("prepare_command failed for %s; it was stopped or not started for the other nodes. ", strings.Join(failed, ", ")) + hint
+			hint = prepareOutcomes(todo, ended) + " " + hint
 		}
 		last := failures[len(failures)-1].(*StepError) //nolint:errorlint // built above
 		last.Hint = hint
@@ -88,4 +97,35 @@ func (r *run) prepare(ctx context.Context, jobs []*job) error {
 	}
 	r.ev.emit("", EventPrepareDone, "prepare_command finished for %d nodes in %s; next: %s", len(todo), r.since(start), jobs[0].node.Name)
 	return nil
+}
+
+// prepareOutcomes says, after a failure, how prepare_command ended for
+// each node: "prepare_command failed for gw-2, finished for gw-1, was
+// stopped for gw-3 and did not start for gw-4."
+func prepareOutcomes(todo []*job, ended map[string]string) string {
+	by := map[string][]string{}
+	for _, j := range todo {
+		how := ended[j.node.Name]
+		if how == "" {
+			how = "not started"
+		}
+		by[how] = append(by[how], j.node.Name)
+	}
+	var parts []string
+	for _, p := range []struct{ how, words string }{
+		{"failed", "failed for "}, {"finished", "finished for "}, {"stopped", "was stopped for "}, {"not started", "did not start for "},
+	} {
+		if names := by[p.how]; len(names) > 0 {
+			parts = append(parts, p.words+strings.Join(names, ", "))
+		}
+	}
+	s := parts[0]
+	for i, p := range parts[1:] {
+		sep := ", "
+		if i == len(parts)-2 {
+			sep = " and "
+		}
+		s += sep + p
+	}
+	return "prepare_command " + s + "."
 }

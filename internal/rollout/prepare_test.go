@@ -123,7 +123,7 @@ func TestPrepareFailureTouchesNoNode(t *testing.T) {
 			t.Errorf("StepError node %q step %q, want gw-2 prepare_command", se.Node, se.Step)
 		}
 		for _, want := range []string{`node "gw-2": prepare_command failed`, "exited with status 7", "404 Not Found",
-			"prepare_command failed for gw-2; it was stopped or not started for the other nodes", "No node was taken out of service"} {
+			"prepare_command failed for gw-2, was stopped for gw-1, gw-3 and did not start for gw-4, gw-5, gw-6.", "No node was taken out of service"} {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("error lacks %q:\n%v", want, err)
 			}
@@ -239,5 +239,20 @@ func TestPrepareParallelismValidated(t *testing.T) {
 	}
 	if !got["prepare_parallelism"] || !got["prepare_command"] {
 		t.Errorf("Validate = %v, want prepare_parallelism and prepare_command named", err)
+	}
+}
+
+func TestPrepareOutcomes(t *testing.T) {
+	todo := []*job{{node: Node{Name: "a"}}, {node: Node{Name: "b"}}, {node: Node{Name: "c"}}}
+	for _, c := range []struct {
+		ended map[string]string
+		want  string
+	}{
+		{map[string]string{"a": "failed", "b": "finished", "c": "stopped"}, "prepare_command failed for a, finished for b and was stopped for c."},
+		{map[string]string{"b": "failed"}, "prepare_command failed for b and did not start for a, c."},
+	} {
+		if got := prepareOutcomes(todo, c.ended); got != c.want {
+			t.Errorf("prepareOutcomes(%v) = %q, want %q", c.ended, got, c.want)
+		}
 	}
 }

@@ -21,8 +21,8 @@ func (r *run) announce(jobs []*job) {
 	if len(r.cfg.PrepareCommand) > 0 {
 		next = "running prepare_command first"
 	}
-	r.ev.emit("", EventRolloutStarted, "%d of %d nodes to bring to %s, %d at a time; %s",
-		len(jobs), len(r.cfg.Nodes), r.cfg.Target, r.cfg.MaxUnavailable, next)
+	r.ev.emit("", EventRolloutStarted, "rolling upgrade to %s: %d of %d nodes to upgrade, %d at a time; %s",
+		r.cfg.Target, len(jobs), len(r.cfg.Nodes), r.cfg.MaxUnavailable, next)
 }
 
 // conclude reports the end of the run, whatever its outcome.
@@ -37,18 +37,19 @@ func (r *run) conclude(jobs []*job, err error) {
 	r.mu.Unlock()
 	if err == nil {
 		if len(jobs) == 0 {
-			r.ev.emit("", EventRolloutFinished, "finished: every node was already on %s and ready", r.cfg.Target)
+			r.ev.emit("", EventRolloutFinished, "rolling upgrade to %s finished: every node was already on target and ready", r.cfg.Target)
 			return
 		}
-		r.ev.emit("", EventRolloutFinished, "finished in %s: %d upgraded, %d already on %s", took, count[OutcomeUpgraded], count[OutcomeSkipped], r.cfg.Target)
+		r.ev.emit("", EventRolloutFinished, "rolling upgrade to %s finished in %s: %d upgraded, %d already on target",
+			r.cfg.Target, took, count[OutcomeUpgraded], count[OutcomeSkipped])
 		return
 	}
 	first, _, _ := strings.Cut(err.Error(), "\n")
 	if len(first) > 300 {
 		first = first[:300] + "..."
 	}
-	r.ev.emit("", EventRolloutFinished, "stopped after %s: %d upgraded, %d failed, %d rolled back, %d not started: %s",
-		took, count[OutcomeUpgraded], count[OutcomeFailed], count[OutcomeRolledBack], len(jobs)-touched, first)
+	r.ev.emit("", EventRolloutFinished, "rolling upgrade to %s stopped after %s: %d upgraded, %d failed, %d rolled back, %d not started: %s",
+		r.cfg.Target, took, count[OutcomeUpgraded], count[OutcomeFailed], count[OutcomeRolledBack], len(jobs)-touched, first)
 }
 
 // halt records that a node failed, so no further node starts.
@@ -78,11 +79,19 @@ func (r *run) decorate(ev *Event) {
 	if j == nil {
 		return
 	}
-	switch ev.Kind {
-	case EventBeforeCommandDone, EventCommandDone, EventAfterCommandDone, EventPrepared, EventRolledBack:
-		ev.Output, j.output = j.output, ""
+	if cmd, ok := commandOf[ev.Kind]; ok {
+		ev.Command, ev.Output, j.output = cmd, j.output, ""
 	}
 	ev.Next = r.nextStep(j, ev.Kind)
+}
+
+// commandOf names the command whose successful end a milestone marks.
+var commandOf = map[EventKind]string{
+	EventBeforeCommandDone: "before_node_command",
+	EventCommandDone:       "upgrade_command",
+	EventAfterCommandDone:  "after_node_command",
+	EventPrepared:          "prepare_command",
+	EventRolledBack:        "rollback_command",
 }
 
 // nextStep says what follows kind for j, in the words of the attributes

@@ -29,17 +29,17 @@ func TestProgressLines(t *testing.T) {
 		// Step times depend on the poll schedule: "after 1m1s" reads "after D".
 		elapsed := regexp.MustCompile(`\b(after|in) [0-9.hms]+\b`)
 		var lines []string
-		var upgradeOutput string
+		var upgradeOutput, upgradeCommand string
 		for _, e := range h.ev.all() {
 			if e.Node == "gw-1" || e.Node == "" {
 				lines = append(lines, elapsed.ReplaceAllString(e.String(), "$1 D"))
 			}
 			if e.Node == "gw-1" && e.Kind == EventCommandDone {
-				upgradeOutput = e.Output
+				upgradeOutput, upgradeCommand = e.Output, e.Command
 			}
 		}
 		want := []string{
-			"2 of 2 nodes to bring to 10.15.0.7, 1 at a time; next: gw-1",
+			"rolling upgrade to 10.15.0.7: 2 of 2 nodes to upgrade, 1 at a time; next: gw-1",
 			"gw-1: upgrading from 10.15.0.6.1100 to 10.15.0.7 (node 1 of 2); running before_node_command",
 			"gw-1: before_node_command finished in D; requesting quiesce mode for all",
 			"gw-1: quiesce mode for all requested (flush license_metrics, performance_metrics, subscription_quota); waiting until it has drained (drain_timeout 15m)",
@@ -49,12 +49,12 @@ func TestProgressLines(t *testing.T) {
 			"gw-1: healthy for soak_duration 30s; running after_node_command",
 			"gw-1: after_node_command finished in D",
 			"gw-1: upgraded from 10.15.0.6.1100 to 10.15.0.7.1234 in D; next: gw-2",
-			"finished in D: 2 upgraded, 0 already on 10.15.0.7",
+			"rolling upgrade to 10.15.0.7 finished in D: 2 upgraded, 0 already on target",
 		}
 		if !slices.Equal(lines, want) {
 			t.Errorf("progress lines:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
 		}
-		if want := strings.Join(out[5:], "\n"); upgradeOutput != want {
+		if want := strings.Join(out[5:], "\n"); upgradeOutput != want || upgradeCommand != "upgrade_command" {
 			t.Errorf("command_done output %q, want the last %d lines %q", upgradeOutput, OutputLines, want)
 		}
 	})
