@@ -90,10 +90,13 @@ func decodeServerInfo(data []byte) (*ServerInfo, error) {
 }
 
 // productVersion takes the first "Product Version" of the licence details,
-// which may be a list or, leniently, a single object.
+// which may be a list or, leniently, a single object. The Swagger names the
+// section productInformation; the vendor's licence example writes
+// "Product Information": both are read.
 func productVersion(raw json.RawMessage) string {
 	type detail struct {
 		ProductInformation map[string]flexString `json:"productInformation"`
+		Spaced             map[string]flexString `json:"Product Information"`
 	}
 	var list []detail
 	if json.Unmarshal(raw, &list) != nil {
@@ -104,8 +107,10 @@ func productVersion(raw json.RawMessage) string {
 		list = []detail{one}
 	}
 	for _, d := range list {
-		if v := strings.TrimSpace(string(d.ProductInformation["Product Version"])); v != "" {
-			return v
+		for _, info := range []map[string]flexString{d.ProductInformation, d.Spaced} {
+			if v := strings.TrimSpace(string(info["Product Version"])); v != "" {
+				return v
+			}
 		}
 	}
 	return ""

@@ -50,6 +50,8 @@ func TestDecodeServerInfoQuirks(t *testing.T) {
 		{`{"patch_nums":"Fix3, Fix1 Fix2"}`, ServerInfo{Fixes: []string{"Fix1", "Fix2", "Fix3"}}},
 		{`{"patch_nums":{}}`, ServerInfo{PatchNums: map[string]any{}}},
 		{`{"LicenseDetails":{"productInformation":{"Product Version":"10.11"}}}`, ServerInfo{ProductVersion: "10.11"}},
+		// The shape of the vendor's licence example (APIGatewayAdministration.json).
+		{`{"LicenseDetails":[{"Sales Information":{"Serial Number":"1"}},{"Product Information":{"Product Code":"YAIAA","Product Version":"10.1"}}]}`, ServerInfo{ProductVersion: "10.1"}},
 		{`{"systemInfo":{"Hostname":"h"},"LicenseDetails":"odd"}`, ServerInfo{Hostname: "h"}},
 	}
 	for _, tc := range cases {
