@@ -29,6 +29,7 @@ type nodeModel struct {
 	Version          types.String `tfsdk:"version"`
 	Build            types.String `tfsdk:"build"`
 	Fixes            types.List   `tfsdk:"fixes"`
+	ProductVersion   types.String `tfsdk:"product_version"`
 	Ready            types.Bool   `tfsdk:"ready"`
 	QuiescePortAlias types.String `tfsdk:"quiesce_port_alias"`
 }
@@ -39,8 +40,10 @@ func (d *nodeDataSource) Metadata(_ context.Context, req datasource.MetadataRequ
 
 func (d *nodeDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Reads what one API Gateway node runs: its version (from `/rest/apigateway/is/serverinfo`), " +
-			"build, installed fixes, readiness (health 200) and the alias of its quiesce port.",
+		MarkdownDescription: "Reads what one API Gateway node runs: everything `/rest/apigateway/is/serverinfo` says about its version " +
+			"(`version`, `build`, `fixes`, `product_version`), its readiness (health 200) and the alias of its quiesce port. Look at it before " +
+			"the first `apigw_rolling_upgrade` apply: when `version` reads `X.Y.0.0.<build>` while `fixes` lists a fix, serverinfo's version " +
+			"does not show the fix level on this gateway, and the upgrade resource needs `version_command`.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{Computed: true, MarkdownDescription: "The node URL."},
 			"url": schema.StringAttribute{
@@ -48,9 +51,13 @@ func (d *nodeDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, r
 				MarkdownDescription: "The node's primary (admin) URL, e.g. `https://gw-1:5555`.",
 				Validators:          []validator.String{urlValidator{}},
 			},
-			"version":            schema.StringAttribute{Computed: true, MarkdownDescription: "Version the node reports, e.g. `10.15.0.7.1234`."},
-			"build":              schema.StringAttribute{Computed: true, MarkdownDescription: "Build the node reports."},
-			"fixes":              schema.ListAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "Installed fixes (from `patch_nums`), sorted."},
+			"version": schema.StringAttribute{Computed: true, MarkdownDescription: "Serverinfo's `version`: the API Gateway package version, " +
+				"e.g. `10.15.0.7.1234` (fix 7, build 1234). Whether a fix changes its fourth segment is not confirmed for every gateway: " +
+				"the vendor's own sample reads `10.5.0.0.5015`. This is what `apigw_rolling_upgrade` compares with `target_version` unless `version_command` is set."},
+			"build": schema.StringAttribute{Computed: true, MarkdownDescription: "Serverinfo's `build`."},
+			"fixes": schema.ListAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "Installed fixes (the names in serverinfo's `patch_nums`), sorted."},
+			"product_version": schema.StringAttribute{Computed: true, MarkdownDescription: "The licence's \"Product Version\" (serverinfo's " +
+				"`LicenseDetails`), e.g. `10.15`: the release, which fixes do not change. Empty when the node reports none."},
 			"ready":              schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the node answers its health check with 200."},
 			"quiesce_port_alias": schema.StringAttribute{Computed: true, MarkdownDescription: "Alias of the node's quiesce port, empty when none is set."},
 		},
@@ -87,6 +94,7 @@ func (d *nodeDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	m.Version = types.StringValue(info.Version)
 	m.Build = types.StringValue(info.Build)
 	m.Fixes = fixes
+	m.ProductVersion = types.StringValue(info.ProductVersion)
 	m.Ready = types.BoolValue(err == nil && status == 200)
 	m.QuiescePortAlias = types.StringValue(qp.PortAlias)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)

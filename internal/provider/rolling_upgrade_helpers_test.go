@@ -62,6 +62,9 @@ type upgradeTest struct {
 	gwsim   string
 	// provider holds extra provider-block lines, e.g. ca_cert_pem.
 	provider string
+	// installs is the version the upgrade command of config installs;
+	// default toVersion.
+	installs string
 }
 
 func newUpgradeTest(t *testing.T, opts gwsim.Options) *upgradeTest {
@@ -70,7 +73,7 @@ func newUpgradeTest(t *testing.T, opts gwsim.Options) *upgradeTest {
 	if opts.Version == "" {
 		opts.Version = fromVersion
 	}
-	u := &upgradeTest{t: t, cluster: startCluster(t, opts), ports: map[string]int{}, gwsim: gwsimBinary(t)}
+	u := &upgradeTest{t: t, cluster: startCluster(t, opts), ports: map[string]int{}, gwsim: gwsimBinary(t), installs: toVersion}
 	for _, n := range u.cluster.Nodes() {
 		u.ports[n.Name()] = n.FreePort()
 	}
@@ -108,7 +111,7 @@ resource "apigw_rolling_upgrade" "u" {
   poll_interval   = "50ms"
 %s
 }
-`, targetVersion, nodes.String(), hclList(u.restartCommand(toVersion)), extra)
+`, targetVersion, nodes.String(), hclList(u.restartCommand(u.installs)), extra)
 }
 
 // drainShutdownConfig renders the upgrade resource with strategy

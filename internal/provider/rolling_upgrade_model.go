@@ -33,6 +33,7 @@ type rollingUpgradeModel struct {
 	BeforeNodeCommand  types.List     `tfsdk:"before_node_command"`
 	AfterNodeCommand   types.List     `tfsdk:"after_node_command"`
 	RollbackCommand    types.List     `tfsdk:"rollback_command"`
+	VersionCommand     types.List     `tfsdk:"version_command"`
 	PrepareCommand     types.List     `tfsdk:"prepare_command"`
 	PrepareParallelism types.Int64    `tfsdk:"prepare_parallelism"`
 	NotifyCommand      types.List     `tfsdk:"notify_command"`
@@ -135,6 +136,7 @@ func (m *rollingUpgradeModel) rolloutConfig(ctx context.Context) (rollout.Config
 		{m.RollbackCommand, &cfg.RollbackCommand},
 		{m.PrepareCommand, &cfg.PrepareCommand},
 		{m.NotifyCommand, &cfg.NotifyCommand},
+		{m.VersionCommand, &cfg.VersionCommand},
 	} {
 		if !l.from.IsNull() {
 			diags.Append(l.from.ElementsAs(ctx, l.to, false)...)

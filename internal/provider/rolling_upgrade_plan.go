@@ -169,7 +169,16 @@ func (r *rollingUpgradeResource) ModifyPlan(ctx context.Context, req resource.Mo
 	if !creating {
 		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("node_versions"), &prior)...)
 	}
-	survey := r.data.cachedSurvey(ctx, nodes)
+	src, ok, diags := r.data.versionSource(ctx, &plan)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !ok {
+		unknownRollout() // version_command cannot run before its settings are known
+		return
+	}
+	survey := r.data.cachedSurvey(ctx, src, nodes)
 	live := map[string]string{}
 	for _, s := range survey {
 		if s.Version != "" {
@@ -180,6 +189,12 @@ func (r *rollingUpgradeResource) ModifyPlan(ctx context.Context, req resource.Mo
 	allReady := true
 	for _, s := range survey {
 		allReady = allReady && s.Ready
+		if s.Version == "" && s.Ready && src.command {
+			resp.Diagnostics.AddAttributeError(path.Root("version_command"), "version_command failed",
+				fmt.Sprintf("Node %q (%s) answers health 200, but its version could not be read: %s. Run version_command by hand with the node's APIGW_NODE_* variables, "+
+					"make it print the node's version alone (e.g. 10.15.0.7), and plan again; an apply would refuse to start.", s.Node.Name, s.Node.URL, s.Err))
+			continue
+		}
 		if s.Version == "" {
 			if last := versions[s.Node.Name]; last != "" {
 				resp.Diagnostics.AddWarning("Node unreachable at plan time",
@@ -196,11 +211,14 @@ func (r *rollingUpgradeResource) ModifyPlan(ctx context.Context, req resource.Mo
 				fmt.Sprintf("Node %q (%s) reports %s but does not answer health 200. The apply waits until it is ready and finishes it (soak, after_node_command).", s.Node.Name, s.Node.URL, s.Version))
 		}
 	}
-	for _, err := range rollout.CheckVersions(nodes, live, target, plan.AllowDowngrade.ValueBool(), false) {
+	for _, err := range rollout.CheckVersions(nodes, live, target, plan.AllowDowngrade.ValueBool(), src.command) {
 		resp.Diagnostics.AddAttributeError(path.Root("target_version"), "Target not reachable by a rolling upgrade", err.Error())
 	}
 	if resp.Diagnostics.HasError() {
 		return
+	}
+	if !src.command {
+		resp.Diagnostics.Append(fixLevelWarning(nodes, live, target)...)
 	}
 
 	pending, diags := pendingValue(ctx, nodes, versions, target)
@@ -230,13 +248,41 @@ func (r *rollingUpgradeResource) ModifyPlan(ctx context.Context, req resource.Mo
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 
+// fixLevelWarning warns, before the first node is touched, when nodes still
+// to upgrade report versions of the shape X.Y.0.0.<build>: on a gateway
+// whose serverinfo version does not show the fix level, the first node
+// would come back on the same version and the apply would stop there.
+func fixLevelWarning(nodes []rollout.Node, live map[string]string, target string) diag.Diagnostics {
+	var diags diag.Diagnostics
+	var which []string
+	example := ""
+	for _, n := range nodes {
+		if v := live[n.Name]; v != "" && !rollout.OnTarget(v, target) && rollout.MayHideFixLevel(v) {
+			which = append(which, n.Name)
+			if example == "" {
+				example = v
+			}
+		}
+	}
+	if len(which) == 0 {
+		return diags
+	}
+	diags.AddAttributeWarning(path.Root("version_command"), "Node versions may not show the fix level",
+		fmt.Sprintf("%s report versions such as %s: a fourth segment 0 followed by a build number, as on gateways whose serverinfo version "+
+			"does not change when a fix is applied. On such a gateway the apply upgrades the first node and then stops, without rolling it back, "+
+			"because the node still reports a version other than %s. Compare a node's version, build and fixes in data source apigw_node; "+
+			"if version does not show the fix level, set version_command to a command that prints the node's real version.",
+			strings.Join(which, ", "), example, target))
+	return diags
+}
+
 // validateWithEngine runs the engine's own validation on the plan, so that
 // nothing apply would refuse gets past plan. Quiesce URLs still unknown
 // (fed from ports created in the same apply) are not judged yet.
 func (r *rollingUpgradeResource) validateWithEngine(ctx context.Context, plan *rollingUpgradeModel) diag.Diagnostics {
 	var diags diag.Diagnostics
 	for _, v := range []attr.Value{plan.UpgradeCommand, plan.BeforeNodeCommand, plan.AfterNodeCommand, plan.RollbackCommand,
-		plan.PrepareCommand, plan.PrepareParallelism, plan.NotifyCommand,
+		plan.PrepareCommand, plan.PrepareParallelism, plan.NotifyCommand, plan.VersionCommand,
 		plan.CommandEnv, plan.CommandSecretEnv, plan.Flush, plan.MaxUnavailable, plan.Strategy, plan.DrainTimeout, plan.CommandTimeout,
 		plan.ReadyTimeout, plan.SoakDuration, plan.PollInterval} {
 		if v.IsUnknown() {

@@ -205,6 +205,13 @@ func (r *rollingUpgradeResource) Schema(ctx context.Context, _ resource.SchemaRe
 				"Runs one at a time and in order, in the background, each bounded by %s: a failure or a time-out gives a warning and never stops or slows the rollout; "+
 				"at its end the apply waits at most %s more for notifications still queued.",
 				strings.Join(kindNames(rollout.NotifyKinds), "`, `"), formatSeconds(rollout.DefaultNotifyTimeout), formatSeconds(rollout.DefaultNotifyTimeout)), false),
+			"version_command": argv("Prints a node's version (e.g. `10.15.0.7`) on stdout; when set, a node's version is what this command prints, "+
+				"trimmed, instead of serverinfo's `version`. It runs for every node wherever the provider needs a version: plan, refresh, the start of "+
+				"an apply and the wait until a node is ready on the target (and after `rollback_command`), with the node's `APIGW_NODE_*` variables, "+
+				"`command_env` and `command_secret_env` (`APIGW_FROM_VERSION` is empty). Each run is limited to "+rollout.VersionCommandTimeout.String()+
+				" (or `command_timeout` when shorter); a failure, empty output or anything but a dotted version is an error naming the node. "+
+				"Set it for gateways whose serverinfo `version` does not show the fix level: look at data source `apigw_node` before the first apply; "+
+				"when `version` reads `X.Y.0.0.<build>` while `fixes` lists a later fix, this gateway needs it.", false),
 			"allow_downgrade": schema.BoolAttribute{
 				Optional:            true,
 				Computed:            true,
@@ -361,16 +368,9 @@ func (r *rollingUpgradeResource) roll(ctx context.Context, plan *rollingUpgradeM
 		return out
 	}
 	cfg.TakenDown = takenDown
-	var secrets []string
-	for _, v := range cfg.CommandSecretEnv {
-		secrets = append(secrets, v)
-	}
-	if r.data.password != "" {
-		secrets = append(secrets, r.data.password)
-	}
 	engine := rollout.Engine{
 		Gateway: r.data.gw,
-		Runner:  &rollout.ExecRunner{Redact: secrets, Unset: r.data.commandUnset},
+		Runner:  r.data.runner(cfg),
 		OnEvent: func(ev rollout.Event) { logMilestone(ctx, ev) },
 	}
 	report, err := engine.Run(ctx, cfg)
@@ -468,8 +468,19 @@ func (r *rollingUpgradeResource) Read(ctx context.Context, req resource.ReadRequ
 	if !ok {
 		return
 	}
+	src, ok, diags := r.data.versionSource(ctx, &state)
+	resp.Diagnostics.Append(diags...)
+	if !ok || diags.HasError() {
+		return
+	}
 	versions := map[string]string{}
-	for _, s := range r.data.survey(ctx, nodes) {
+	for _, s := range r.data.survey(ctx, src, nodes) {
+		if vc := (*rollout.VersionCommandError)(nil); errors.As(s.Err, &vc) {
+			resp.Diagnostics.AddAttributeWarning(path.Root("version_command"), "version_command failed during refresh",
+				fmt.Sprintf("Node %q (%s): %s. node_versions keeps its last known value for it. Run version_command by hand with the node's APIGW_NODE_* variables and fix it.",
+					s.Node.Name, s.Node.URL, s.Err))
+			continue
+		}
 		if s.Version == "" {
 			resp.Diagnostics.AddWarning("Node unreachable during refresh",
 				fmt.Sprintf("Node %q (%s) could not be read: %s. node_versions keeps its last known value for it. "+
@@ -480,7 +491,6 @@ func (r *rollingUpgradeResource) Read(ctx context.Context, req resource.ReadRequ
 		versions[s.Node.Name] = s.Version
 	}
 	known := lastKnownVersions(ctx, nodes, versions, state.NodeVersions)
-	var diags diag.Diagnostics
 	state.NodeVersions, diags = types.MapValueFrom(ctx, types.StringType, known)
 	resp.Diagnostics.Append(diags...)
 	pendingTowards := state.TargetVersion.ValueString()

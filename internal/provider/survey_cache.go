@@ -15,41 +15,49 @@ import (
 // never outlives one plan; the engine reads the nodes afresh when it runs.
 type surveyCache struct {
 	mu    sync.Mutex
-	nodes map[string]rollout.NodeStatus // by node URL
+	nodes map[string]cachedStatus // by node URL
 }
 
-// survey asks every node, concurrently, and remembers the answers.
-func (d *providerData) survey(ctx context.Context, nodes []rollout.Node) []rollout.NodeStatus {
-	out := rollout.Survey(ctx, d.gw, nodes)
+// cachedStatus is one node's answer and the versionSource key it was read
+// with.
+type cachedStatus struct {
+	rollout.NodeStatus
+	source string
+}
+
+// survey asks every node, concurrently, the way src reads versions, and
+// remembers the answers.
+func (d *providerData) survey(ctx context.Context, src versionSource, nodes []rollout.Node) []rollout.NodeStatus {
+	out := rollout.Survey(ctx, src.gw, nodes)
 	d.cache.mu.Lock()
 	defer d.cache.mu.Unlock()
 	if d.cache.nodes == nil {
-		d.cache.nodes = map[string]rollout.NodeStatus{}
+		d.cache.nodes = map[string]cachedStatus{}
 	}
 	for _, s := range out {
-		d.cache.nodes[s.Node.URL] = s
+		d.cache.nodes[s.Node.URL] = cachedStatus{NodeStatus: s, source: src.key}
 	}
 	return out
 }
 
-// cachedSurvey returns what this command already read of the nodes, and
-// asks them only when one of them was not read yet.
-func (d *providerData) cachedSurvey(ctx context.Context, nodes []rollout.Node) []rollout.NodeStatus {
+// cachedSurvey returns what this command already read of the nodes the way
+// src reads them, and asks them only when one of them was not read so yet.
+func (d *providerData) cachedSurvey(ctx context.Context, src versionSource, nodes []rollout.Node) []rollout.NodeStatus {
 	d.cache.mu.Lock()
 	out := make([]rollout.NodeStatus, 0, len(nodes))
 	for _, n := range nodes {
 		s, ok := d.cache.nodes[n.URL]
-		if !ok {
+		if !ok || s.source != src.key {
 			break
 		}
 		s.Node = n
-		out = append(out, s)
+		out = append(out, s.NodeStatus)
 	}
 	d.cache.mu.Unlock()
 	if len(out) == len(nodes) {
 		return out
 	}
-	return d.survey(ctx, nodes)
+	return d.survey(ctx, src, nodes)
 }
 
 // forget drops the nodes after a rollout changed them.

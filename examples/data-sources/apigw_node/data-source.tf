@@ -4,9 +4,11 @@ data "apigw_node" "gw1" {
 
 output "gw1" {
   value = {
-    version       = data.apigw_node.gw1.version
-    fixes         = data.apigw_node.gw1.fixes
-    ready         = data.apigw_node.gw1.ready
-    quiesce_alias = data.apigw_node.gw1.quiesce_port_alias
+    version         = data.apigw_node.gw1.version
+    build           = data.apigw_node.gw1.build
+    fixes           = data.apigw_node.gw1.fixes
+    product_version = data.apigw_node.gw1.product_version
+    ready           = data.apigw_node.gw1.ready
+    quiesce_alias   = data.apigw_node.gw1.quiesce_port_alias
   }
 }

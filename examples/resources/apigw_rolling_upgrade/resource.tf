@@ -43,6 +43,13 @@ resource "apigw_rolling_upgrade" "cluster" {
   # logs, but stored in state like every sensitive attribute.
   # command_secret_env = { REGISTRY_TOKEN = var.registry_token }
 
+  # If serverinfo's version does not show the fix level on your gateways
+  # (data source apigw_node reads version = "10.15.0.0.<build>" while fixes
+  # lists a fix), read the version another way; version-from-fixes.sh takes
+  # it from the fixes serverinfo lists.
+  # version_command    = ["${path.module}/version-from-fixes.sh"]
+  # command_secret_env = { GW_PASSWORD = var.gateway_password }
+
   drain_timeout = "15m"
   ready_timeout = "20m"
   soak_duration = "2m"
