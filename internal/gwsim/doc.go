@@ -47,6 +47,11 @@
 //     that passes through red in the middle of a drain (QuiescingHealth500).
 //   - Shutdown and Restart do not flush metrics (except shutdown with
 //     "quiesce": true); Stop is a crash. Lost metrics are counted per node.
+//   - Serverinfo's version shows the fix level in its fourth segment
+//     ("10.15.0.7.1234"); Variants.VersionWithoutFix reports X.Y.0.0.<build>
+//     whatever fix is installed, as the vendor's one real sample reads, with
+//     the fix level only in patch_nums. The licence's product version is the
+//     release either way.
 //   - A created port is disabled until enabled; deleting needs a disabled
 //     port; the quiesce port can be neither disabled nor deleted while the
 //     node quiesces or is quiesced.
