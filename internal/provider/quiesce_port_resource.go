@@ -197,7 +197,14 @@ func (r *quiescePortResource) Create(ctx context.Context, req resource.CreateReq
 // answers otherwise gets an error that says so, instead of Terraform's
 // "inconsistent result after apply" about quiesce_url.
 func (r *quiescePortResource) readBack(ctx context.Context, m *quiescePortModel) diag.Diagnostics {
-	diags, _ := r.read(ctx, m)
+	unfit, diags, _ := r.read(ctx, m)
+	if !diags.HasError() && unfit != "" {
+		diags.AddError("Quiesce port still unusable after the repair",
+			fmt.Sprintf("Port %d on %s is still %s after the provider resumed it and set its access mode to %s: "+
+				"the gateway would refuse quiesce mode for all. Check the port in the gateway's port settings, then run terraform apply again.",
+				m.Port.ValueInt64(), m.NodeURL.ValueString(), unfit, apigw.AccessModeAllow))
+		return diags
+	}
 	if !diags.HasError() && !m.ID.IsNull() && m.QuiesceURL.ValueString() == "" {
 		diags.AddError("Quiesce port not confirmed by the node",
 			fmt.Sprintf("setQuiescePort with alias %q succeeded on %s, but getQuiescePortDetails does not report that alias afterwards. "+
@@ -240,11 +247,20 @@ func (r *quiescePortResource) createPort(ctx context.Context, node string, np ap
 }
 
 // apply brings the port's enabled flag and the node's quiesce-port setting
-// to the plan; each call is idempotent.
+// to the plan, and makes the port one the gateway accepts as quiesce port:
+// in access mode allow and not suspended. Each call is idempotent.
 func (r *quiescePortResource) apply(ctx context.Context, plan *quiescePortModel, ref apigw.PortRef) diag.Diagnostics {
 	var diags diag.Diagnostics
 	c := r.data.client
 	node := plan.NodeURL.ValueString()
+	if err := c.SetPortAccessMode(ctx, node, ref.ListenerKey, apigw.AccessModeAllow); err != nil {
+		diags.AddError("Cannot set the port's access mode to allow", err.Error())
+		return diags
+	}
+	if err := c.SetPortSuspended(ctx, node, ref, false); err != nil {
+		diags.AddError("Cannot resume the suspended port", err.Error())
+		return diags
+	}
 	var err error
 	if plan.Enabled.ValueBool() {
 		err = c.EnablePort(ctx, node, ref)
@@ -262,9 +278,12 @@ func (r *quiescePortResource) apply(ctx context.Context, plan *quiescePortModel,
 }
 
 // read refreshes m from the node. It sets ID to null when the port is gone.
-// A failed call comes back as diagnostics and as the error itself.
-func (r *quiescePortResource) read(ctx context.Context, m *quiescePortModel) (diag.Diagnostics, error) {
-	var diags diag.Diagnostics
+// A failed call comes back as diagnostics and as the error itself. unfit
+// says why the gateway would refuse the port for quiesce mode for all
+// although it exists ("suspended", an access mode other than allow, and
+// "disabled" with them); quiesce_url is then empty, so that the plan shows
+// the repair.
+func (r *quiescePortResource) read(ctx context.Context, m *quiescePortModel) (unfit string, diags diag.Diagnostics, err error) {
 	c := r.data.client
 	node := m.NodeURL.ValueString()
 	key := m.ListenerKey.ValueString()
@@ -274,11 +293,11 @@ func (r *quiescePortResource) read(ctx context.Context, m *quiescePortModel) (di
 	p, err := c.GetPort(ctx, node, key)
 	if apigw.IsNotFound(err) {
 		m.ID = types.StringNull()
-		return diags, nil
+		return "", diags, nil
 	}
 	if err != nil {
 		diags.AddError("Cannot read the quiesce port", err.Error())
-		return diags, err
+		return "", diags, err
 	}
 	m.ID = types.StringValue(portID(node, m.Port.ValueInt64()))
 	m.ListenerKey = types.StringValue(p.ListenerKey)
@@ -289,19 +308,22 @@ func (r *quiescePortResource) read(ctx context.Context, m *quiescePortModel) (di
 	qp, err := c.GetQuiescePort(ctx, node)
 	if err != nil {
 		diags.AddError("Cannot read the node's quiesce port setting", err.Error())
-		return diags, err
+		return "", diags, err
 	}
-	if qp.PortAlias == p.PortAlias {
+	if p.Suspended || !p.AccessAllowed() {
+		unfit = p.QuiesceUnfit()
+	}
+	if qp.PortAlias == p.PortAlias && unfit == "" {
 		qurl, err := quiesceURLOf(node, m.Port.ValueInt64())
 		if err != nil {
 			diags.AddAttributeError(path.Root("node_url"), "Invalid node_url", err.Error())
-			return diags, err
+			return "", diags, err
 		}
 		m.QuiesceURL = types.StringValue(qurl)
 	} else {
 		m.QuiesceURL = types.StringValue("")
 	}
-	return diags, nil
+	return unfit, diags, nil
 }
 
 func (r *quiescePortResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -315,7 +337,7 @@ func (r *quiescePortResource) Read(ctx context.Context, req resource.ReadRequest
 	// finish: failing the refresh would block that plan. Keep the last
 	// known state and say so; only an answer that the port is gone
 	// removes it.
-	diags, err := r.read(ctx, &state)
+	unfit, diags, err := r.read(ctx, &state)
 	if err != nil && nodeOutOfService(err) {
 		seen := err.Error()
 		if quiesced, ok := r.quiescedNode(ctx, &state, err); ok {
@@ -334,6 +356,13 @@ func (r *quiescePortResource) Read(ctx context.Context, req resource.ReadRequest
 	if state.ID.IsNull() {
 		resp.State.RemoveResource(ctx)
 		return
+	}
+	if unfit != "" {
+		resp.Diagnostics.AddWarning("Quiesce port needs a repair",
+			fmt.Sprintf("Port %d on %s is %s: the gateway refuses quiesce mode for all unless its quiesce port is enabled, not suspended and in access mode %s, "+
+				"and a rolling upgrade would stop at this node's pre-flight. The plan shows the repair (quiesce_url is set again): "+
+				"terraform apply resumes the port and sets its access mode to %s.",
+				state.Port.ValueInt64(), state.NodeURL.ValueString(), unfit, apigw.AccessModeAllow, apigw.AccessModeAllow))
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }

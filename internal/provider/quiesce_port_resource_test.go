@@ -9,8 +9,10 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/gwops/terraform-provider-apigw/internal/apigw"
 	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
@@ -289,6 +291,64 @@ func TestAccQuiescePort_destroyOnQuiescedNode(t *testing.T) {
 				},
 				Config: config,
 			},
+		},
+	})
+}
+
+// TestAccQuiescePort_repairsPrerequisites: the gateway accepts a quiesce
+// port only when it is enabled, not suspended and in access mode allow.
+// Create adopts a port that is suspended and in access mode deny and
+// repairs both; a port suspended, or put in access mode deny, behind
+// Terraform's back shows as an update, which repairs it.
+func TestAccQuiescePort_repairsPrerequisites(t *testing.T) {
+	testAccPreCheck(t)
+	cluster := startCluster(t, gwsim.Options{Nodes: 1})
+	node := cluster.Nodes()[0]
+	port := node.FreePort()
+	ref := apigw.PortRef{ListenerKey: apigw.ListenerKey("HTTP", port), Pkg: "WmRoot"}
+	client := testClient(t)
+	ctx := context.Background()
+	suspend := func() {
+		if err := client.SetPortSuspended(ctx, node.URL(), ref, true); err != nil {
+			t.Fatalf("suspend behind Terraform's back: %v", err)
+		}
+	}
+	deny := func() {
+		if err := client.SetPortAccessMode(ctx, node.URL(), ref.ListenerKey, "deny"); err != nil {
+			t.Fatalf("access mode deny behind Terraform's back: %v", err)
+		}
+	}
+	if _, err := client.CreatePort(ctx, node.URL(), apigw.NewPort{Port: port, Alias: "QuiescePort", Pkg: "WmRoot"}); err != nil {
+		t.Fatal(err)
+	}
+	suspend()
+	deny()
+	config := quiescePortConfig(node.URL(), port)
+	quiesceURL := "http://127.0.0.1:" + strconv.Itoa(port)
+	fit := resource.ComposeAggregateTestCheckFunc(
+		resource.TestCheckResourceAttr("apigw_quiesce_port.q", "quiesce_url", quiesceURL),
+		checkQuiescePortLive(client, node.URL(), quiesceURL, "QuiescePort"),
+		func(*terraform.State) error {
+			p, err := client.GetPort(ctx, node.URL(), ref.ListenerKey)
+			if err != nil {
+				return err
+			}
+			if p.Suspended || p.AccessMode != "allow" {
+				return fmt.Errorf("port suspended=%v access mode %q; want not suspended, allow", p.Suspended, p.AccessMode)
+			}
+			return nil
+		})
+	repaired := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+		plancheck.ExpectResourceAction("apigw_quiesce_port.q", plancheck.ResourceActionUpdate),
+		plancheck.ExpectKnownValue("apigw_quiesce_port.q", tfjsonpath.New("quiesce_url"), knownvalue.StringExact(quiesceURL)),
+	}}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Providers,
+		Steps: []resource.TestStep{
+			{Config: config, Check: fit},
+			{PreConfig: suspend, Config: config, ConfigPlanChecks: repaired, Check: fit},
+			{PreConfig: deny, Config: config, ConfigPlanChecks: repaired, Check: fit},
+			{Config: config, PlanOnly: true},
 		},
 	})
 }
