@@ -63,7 +63,9 @@ func (r *quiescePortResource) Schema(_ context.Context, _ resource.SchemaRequest
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Creates an HTTP port on one API Gateway node, enables it and makes it the node's quiesce port: " +
 			"the prerequisite of quiesce mode for all, through which `apigw_rolling_upgrade` watches a node drain. " +
-			"Create adopts an existing port with the same number, alias and package.",
+			"Create adopts an existing port with the same number, alias and package. The gateway accepts a quiesce port only when it is enabled, " +
+			"not suspended and in access mode `allow`: create and update set access mode `allow` and resume a suspended port, " +
+			"and a refresh that finds the port suspended or in another access mode plans that repair.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed:            true,
@@ -113,7 +115,8 @@ func (r *quiescePortResource) Schema(_ context.Context, _ resource.SchemaRequest
 				Computed: true,
 				MarkdownDescription: "`http://<node_url's host>:<port>`: the port is a plain-HTTP listener (`webMethods/HTTP`, as in the vendor's tutorial) " +
 					"even when `node_url` is `https://`. Feed it to `apigw_rolling_upgrade`'s `nodes[*].quiesce_url`. " +
-					"Empty in state when the node's quiesce port was pointed elsewhere; the next apply sets it again.",
+					"Empty in state when the node's quiesce port was pointed elsewhere, or the port is suspended or not in access mode `allow`; " +
+					"the next apply repairs that and sets it again.",
 			},
 		},
 	}

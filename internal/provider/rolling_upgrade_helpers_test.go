@@ -14,6 +14,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 
+	"github.com/gwops/terraform-provider-apigw/internal/apigw"
 	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
 )
 
@@ -102,7 +103,13 @@ resource "apigw_quiesce_port" %q {
 `, id, n.URL(), u.ports[n.Name()])
 		fmt.Fprintf(&nodes, "    { name = %q, url = %q, quiesce_url = apigw_quiesce_port.%s.quiesce_url },\n", n.Name(), n.URL(), id)
 	}
-	return providerConfig(u.provider) + ports.String() + fmt.Sprintf(`
+	return providerConfig(u.provider) + ports.String() + u.upgradeResource(targetVersion, nodes.String(), extra)
+}
+
+// upgradeResource renders the upgrade resource with the given node list
+// entries and extra attribute lines.
+func (u *upgradeTest) upgradeResource(targetVersion, nodes, extra string) string {
+	return fmt.Sprintf(`
 resource "apigw_rolling_upgrade" "u" {
   target_version = %q
   nodes = [
@@ -111,7 +118,32 @@ resource "apigw_rolling_upgrade" "u" {
   poll_interval   = "50ms"
 %s
 }
-`, targetVersion, nodes.String(), hclList(u.restartCommand(u.installs)), extra)
+`, targetVersion, nodes, hclList(u.restartCommand(u.installs)), extra)
+}
+
+// setUpQuiescePorts does behind Terraform's back what apigw_quiesce_port
+// does (create, enable, set as quiesce port) on every node, and returns
+// the configuration of an upgrade resource that names the quiesce URLs
+// literally, so that no Terraform resource repairs the ports.
+func (u *upgradeTest) setUpQuiescePorts(targetVersion string) string {
+	u.t.Helper()
+	client := testClient(u.t)
+	ctx := context.Background()
+	var nodes strings.Builder
+	for _, n := range u.cluster.Nodes() {
+		port := u.ports[n.Name()]
+		if _, err := client.CreatePort(ctx, n.URL(), apigw.NewPort{Port: port, Alias: "QuiescePort"}); err != nil {
+			u.t.Fatal(err)
+		}
+		if err := client.EnablePort(ctx, n.URL(), apigw.PortRef{ListenerKey: apigw.ListenerKey("HTTP", port)}); err != nil {
+			u.t.Fatal(err)
+		}
+		if err := client.SetQuiescePort(ctx, n.URL(), "QuiescePort"); err != nil {
+			u.t.Fatal(err)
+		}
+		fmt.Fprintf(&nodes, "    { name = %q, url = %q, quiesce_url = %q },\n", n.Name(), n.URL(), n.QuiesceURL())
+	}
+	return providerConfig(u.provider) + u.upgradeResource(targetVersion, nodes.String(), "")
 }
 
 // drainShutdownConfig renders the upgrade resource with strategy
