@@ -110,6 +110,14 @@ func (s *server) drain(ctx context.Context) {
 	_ = s.srv.Close()
 }
 
+// closeAfter is deferred by handlers that take a listener away under the
+// node's lock: it closes *s (when set) once the handler is done with it.
+func (c *Cluster) closeAfter(s **server) {
+	if *s != nil {
+		c.closeSoon(*s)
+	}
+}
+
 // closeSoon refuses new connections now and drains the open ones in the
 // background; used when a handler disables the port it may be served on.
 func (c *Cluster) closeSoon(s *server) {

@@ -95,16 +95,11 @@ func (n *Node) updatePort(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var closeLater *server
-	defer func() {
-		if closeLater != nil {
-			n.c.closeSoon(closeLater)
-		}
-	}()
+	defer n.c.closeAfter(&closeLater)
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	p := n.portByKeyLocked(key)
-	if p == nil || (pkg != "" && pkg != p.pkg) {
-		writePortError(w, http.StatusBadRequest, key, pkg, "Listener %s does not exist in package %s", key, orDefault(pkg, "WmRoot"))
+	p := n.namedPortLocked(w, key, pkg)
+	if p == nil {
 		return
 	}
 	if msg := n.unchangeableLocked(p, m); msg != "" {

@@ -337,16 +337,11 @@ func (n *Node) setPortEnabled(w http.ResponseWriter, r *http.Request, enable boo
 		return
 	}
 	var closeLater *server
-	defer func() {
-		if closeLater != nil {
-			n.c.closeSoon(closeLater)
-		}
-	}()
+	defer n.c.closeAfter(&closeLater)
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	p := n.portByKeyLocked(key)
-	if p == nil || (pkg != "" && pkg != p.pkg) {
-		writePortError(w, http.StatusBadRequest, key, pkg, "Listener %s does not exist in package %s", key, orDefault(pkg, "WmRoot"))
+	p := n.namedPortLocked(w, key, pkg)
+	if p == nil {
 		return
 	}
 	answer := map[string]string{"listenerKey": p.key, "pkg": p.pkg}
@@ -381,6 +376,17 @@ func (n *Node) setPortEnabled(w http.ResponseWriter, r *http.Request, enable boo
 		n.c.emit(n.name, EventPortDisabled, p.key)
 	}
 	writeJSON(w, http.StatusOK, answer)
+}
+
+// namedPortLocked finds the port a request names by listener key and
+// package, or answers the vendor's 400 and returns nil.
+func (n *Node) namedPortLocked(w http.ResponseWriter, key, pkg string) *port {
+	p := n.portByKeyLocked(key)
+	if p == nil || (pkg != "" && pkg != p.pkg) {
+		writePortError(w, http.StatusBadRequest, key, pkg, "Listener %s does not exist in package %s", key, orDefault(pkg, "WmRoot"))
+		return nil
+	}
+	return p
 }
 
 func (n *Node) deletePort(w http.ResponseWriter, r *http.Request) {

@@ -44,12 +44,7 @@ func TestAccQuiescePort_lifecycle(t *testing.T) {
 
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Providers,
-		CheckDestroy: func(*terraform.State) error {
-			if _, err := client.GetPort(ctx, node.URL(), key); !apigw.IsNotFound(err) {
-				return fmt.Errorf("port %s still on the node after destroy (err=%v)", key, err)
-			}
-			return nil
-		},
+		CheckDestroy:             checkPortGone(client, node.URL(), key),
 		Steps: []resource.TestStep{
 			{
 				Config: config,
@@ -120,6 +115,16 @@ func TestAccQuiescePort_lifecycle(t *testing.T) {
 			},
 		},
 	})
+}
+
+// checkPortGone asserts on the node itself that the port was deleted.
+func checkPortGone(client *apigw.Client, nodeURL, key string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		if _, err := client.GetPort(context.Background(), nodeURL, key); !apigw.IsNotFound(err) {
+			return fmt.Errorf("port %s still on the node after destroy (err=%v)", key, err)
+		}
+		return nil
+	}
 }
 
 // checkQuiescePortLive asserts on the node itself, not on state: the alias
@@ -254,12 +259,7 @@ func TestAccQuiescePort_destroyOnQuiescedNode(t *testing.T) {
 	quiesceURL := "http://127.0.0.1:" + strconv.Itoa(port)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Providers,
-		CheckDestroy: func(*terraform.State) error {
-			if _, err := client.GetPort(ctx, node.URL(), key); !apigw.IsNotFound(err) {
-				return fmt.Errorf("port %s still on the node after destroy (err=%v)", key, err)
-			}
-			return nil
-		},
+		CheckDestroy:             checkPortGone(client, node.URL(), key),
 		Steps: []resource.TestStep{
 			{Config: config},
 			{
