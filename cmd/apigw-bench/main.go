@@ -4,7 +4,7 @@
 // provider process's footprint. It prints figures and never judges them:
 // they depend on the machine.
 //
-//	apigw-bench [-sections rollout,load,plan,footprint] [-quick] [-rollouts 200/10,...] [-plans 3,200] [-terraform PATH]
+//	apigw-bench [-sections rollout,load,prepare,plan,footprint] [-quick] [-rollouts 200/10,...] [-prepares 3/4,...] [-plans 3,200] [-terraform PATH]
 package main
 
 import (
@@ -21,8 +21,8 @@ import (
 
 func main() {
 	var (
-		o                         bench.Options
-		sections, rollouts, plans string
+		o                                   bench.Options
+		sections, rollouts, plans, prepares string
 	)
 	flag.StringVar(&sections, "sections", strings.Join(bench.AllSections, ","), "comma-separated sections to run")
 	flag.BoolVar(&o.Quick, "quick", false, "smoke test: rollouts of 3 and 10 nodes, plans of 3 and 50, a 10-node footprint")
@@ -30,6 +30,9 @@ func main() {
 	flag.DurationVar(&o.Timing.Drain, "drain", 0, "simulated drain time D (default 1s)")
 	flag.DurationVar(&o.Timing.Restart, "restart", 0, "simulated restart time R (default 1s)")
 	flag.DurationVar(&o.Timing.Poll, "poll", 0, "poll_interval (default 100ms)")
+	flag.DurationVar(&o.Staged.Download, "download", 0, "simulated download time P of the fix, prepare section (default 2s)")
+	flag.DurationVar(&o.Staged.Install, "install", 0, "simulated install time I of the fix, prepare section (default 500ms)")
+	flag.StringVar(&prepares, "prepares", "", "prepare rows as N/prepare_parallelism pairs, e.g. 3/4,10/4 (default: those)")
 	flag.DurationVar(&o.PlanLatency, "plan-latency", 0, "latency of every admin call in the plan section (default 50ms)")
 	flag.IntVar(&o.PlanRuns, "plan-runs", 0, "plans per size; the median is printed (default 3)")
 	flag.StringVar(&rollouts, "rollouts", "", "rollout rows as N/k pairs, e.g. 200/10,50/5 (default: the issue's rows)")
@@ -44,6 +47,14 @@ func main() {
 			os.Exit(2)
 		}
 		o.RolloutCases = cases
+	}
+	if prepares != "" {
+		cases, err := bench.ParsePrepareCases(prepares)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "apigw-bench: -prepares:", err)
+			os.Exit(2)
+		}
+		o.PrepareCases = cases
 	}
 	for _, f := range strings.Split(plans, ",") {
 		if f == "" {

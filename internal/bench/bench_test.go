@@ -149,3 +149,69 @@ func TestParseRolloutCases(t *testing.T) {
 		}
 	}
 }
+
+// TestRunPrepareFigures rolls the same cluster with and without
+// prepare_command and checks the figures: the physical limits follow from
+// the timings, nothing beats them, and staging the download takes it out of
+// every node's time out of service.
+func TestRunPrepareFigures(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds gwsim and runs real rollouts")
+	}
+	work := t.TempDir()
+	tools, err := BuildTools(context.Background(), work, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := StagedTiming{Download: 400 * time.Millisecond, Install: 100 * time.Millisecond}
+	pc := PrepareCase{Nodes: 3, Parallelism: 2}
+	var rs []PrepareResult
+	for _, prepare := range []bool{false, true} {
+		r, err := runPrepare(context.Background(), tools, work, testTiming, st, pc, prepare)
+		if err != nil {
+			t.Fatal(err) // includes "upgraded n of 3 nodes"
+		}
+		rs = append(rs, r)
+	}
+	without, with := rs[0], rs[1]
+	// D+I+R = 300ms; P·ceil(3/2) = 800ms.
+	if without.NodeLimit != 700*time.Millisecond || without.Limit != 2100*time.Millisecond ||
+		with.NodeLimit != 300*time.Millisecond || with.Limit != 1700*time.Millisecond {
+		t.Errorf("limits without %s/%s, with %s/%s; want 700ms/2.1s and 300ms/1.7s", without.NodeLimit, without.Limit, with.NodeLimit, with.Limit)
+	}
+	for _, r := range rs {
+		if len(r.OutOfService) != 3 {
+			t.Fatalf("out of service measured for %d nodes, want 3", len(r.OutOfService))
+		}
+		if r.Total < r.Limit*99/100 {
+			t.Errorf("prepare %v: total %s beats the physical limit %s: a figure is wrong", r.Prepare, r.Total, r.Limit)
+		}
+		for _, d := range r.OutOfService {
+			if d < r.NodeLimit*99/100 {
+				t.Errorf("prepare %v: a node was out of service %s, less than its floor %s", r.Prepare, d, r.NodeLimit)
+			}
+		}
+	}
+	if m, w := median(with.OutOfService), median(without.OutOfService); m+st.Download/2 > w {
+		t.Errorf("out of service with prepare_command %s, without %s: the download (%s) is still inside", m, w, st.Download)
+	}
+	var out bytes.Buffer
+	prepareTable(rs, testTiming, st).print(&out)
+	for _, want := range []string{"2.10 s", "1.70 s", "0.70 s", "0.30 s", "2 at a time"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the table lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+func TestParsePrepareCases(t *testing.T) {
+	got, err := ParsePrepareCases("3/4, 10/1")
+	if err != nil || len(got) != 2 || got[1] != (PrepareCase{10, 1}) {
+		t.Fatalf("ParsePrepareCases = %v, %v", got, err)
+	}
+	for _, bad := range []string{"3", "0/1", "3/0", "x/1"} {
+		if _, err := ParsePrepareCases(bad); err == nil {
+			t.Errorf("ParsePrepareCases(%q) accepted", bad)
+		}
+	}
+}

@@ -120,3 +120,27 @@ func footprintTable(f FootprintResult, t Timing) *table {
 	}
 	return tb
 }
+
+func prepareTable(rs []PrepareResult, t Timing, st StagedTiming) *table {
+	tb := &table{
+		title: "Fixes staged before the drain: prepare_command (real engine, HTTP client, processes; max_unavailable 1)",
+		header: []string{"N", "prepare_command", "total", "limit", "ratio",
+			"out of service med", "out of service max", "limit per node", "ratio per node"},
+		notes: []string{
+			fmt.Sprintf("The fix downloads in P = %s and installs in I = %s; D = %s drain, R = %s restart, poll_interval = %s.", st.Download, st.Install, t.Drain, t.Restart, t.Poll),
+			"upgrade_command downloads the fix unless it is staged, then restarts the node with the install as downtime.",
+			"With prepare_command (p at a time) the downloads happen before the first drain, while every node serves.",
+			"Out of service: the simulator's quiesce request until the node is ready again, per node; limit per node: D+I+R with, D+P+I+R without.",
+			"Limit: P·ceil(N/p) + N·(D+I+R) with prepare_command, N·(D+P+I+R) without. Targets with it: ratio ≤ 1.05, ratio per node ≤ 1.05.",
+		},
+	}
+	for _, r := range rs {
+		mode := "-"
+		if r.Prepare {
+			mode = fmt.Sprintf("%d at a time", r.Case.Parallelism)
+		}
+		tb.add(itoa(r.Case.Nodes), mode, secs(r.Total), secs(r.Limit), fmt.Sprintf("%.3f", r.Ratio()),
+			secs(median(r.OutOfService)), secs(maxOf(r.OutOfService)), secs(r.NodeLimit), fmt.Sprintf("%.3f", r.NodeRatio()))
+	}
+	return tb
+}

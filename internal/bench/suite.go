@@ -7,6 +7,8 @@ import (
 	"os"
 	"slices"
 	"time"
+
+	"github.com/gwops/terraform-provider-apigw/internal/rollout"
 )
 
 // Sections a run can select.
@@ -15,19 +17,22 @@ const (
 	SectionPlan      = "plan"
 	SectionFootprint = "footprint"
 	SectionLoad      = "load"
+	SectionPrepare   = "prepare"
 )
 
 // AllSections is the default selection, in print order.
-var AllSections = []string{SectionRollout, SectionLoad, SectionPlan, SectionFootprint}
+var AllSections = []string{SectionRollout, SectionLoad, SectionPrepare, SectionPlan, SectionFootprint}
 
-// Options select what a Run measures. Zero durations mean the issue's
-// figures: D = R = 1s, poll_interval 100ms, 50ms admin latency for plans.
+// Options select what a Run measures. Zero durations mean the issues'
+// figures: D = R = 1s, poll_interval 100ms, 50ms admin latency for plans,
+// a fix that downloads in P = 2s and installs in I = 0.5s.
 type Options struct {
 	Sections []string // nil: all
 	// Quick keeps the smallest rows (rollouts of 3 and 10 nodes, plans of
 	// 3 and 50, a 10-node footprint): a smoke test, not figures to publish.
 	Quick        bool
 	Timing       Timing
+	Staged       StagedTiming
 	PlanLatency  time.Duration
 	PlanRuns     int    // plans per size, the median is printed; default 3
 	Terraform    string // CLI path; "" finds one (FindTerraform)
@@ -36,6 +41,7 @@ type Options struct {
 	WorkDir      string    // "" uses a temporary directory, removed at the end
 	RolloutCases []RolloutCase
 	PlanSizes    []int
+	PrepareCases []PrepareCase
 	Footprint    RolloutCase
 }
 
@@ -51,6 +57,19 @@ func (o *Options) fill() {
 	}
 	if o.Timing.Poll == 0 {
 		o.Timing.Poll = 100 * time.Millisecond
+	}
+	if o.Staged.Download == 0 {
+		o.Staged.Download = 2 * time.Second
+	}
+	if o.Staged.Install == 0 {
+		o.Staged.Install = 500 * time.Millisecond
+	}
+	switch {
+	case o.PrepareCases != nil:
+	case o.Quick:
+		o.PrepareCases = []PrepareCase{{3, rollout.DefaultPrepareParallelism}}
+	default:
+		o.PrepareCases = []PrepareCase{{3, rollout.DefaultPrepareParallelism}, {10, rollout.DefaultPrepareParallelism}}
 	}
 	if o.PlanLatency == 0 {
 		o.PlanLatency = 50 * time.Millisecond
@@ -136,6 +155,20 @@ func Run(ctx context.Context, o Options) error {
 		if o.has(SectionLoad) {
 			loadTable(results, o.Timing).print(o.Out)
 		}
+	}
+	if o.has(SectionPrepare) {
+		var results []PrepareResult
+		for _, pc := range o.PrepareCases {
+			for _, prepare := range []bool{false, true} {
+				progress(fmt.Sprintf("prepare: N=%d, prepare_command %v (parallelism %d)", pc.Nodes, prepare, pc.Parallelism))
+				r, err := runPrepare(ctx, tools, work, o.Timing, o.Staged, pc, prepare)
+				if err != nil {
+					return err
+				}
+				results = append(results, r)
+			}
+		}
+		prepareTable(results, o.Timing, o.Staged).print(o.Out)
 	}
 	if o.has(SectionPlan) {
 		plans, err := runPlans(ctx, tools, work, o.PlanSizes, o.PlanLatency, o.PlanRuns, progress)
