@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
 )
@@ -58,6 +59,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&o.DrainTime, "drain-time", gwsim.DefaultDrainTime, "time a quiesce for all takes")
 	fs.DurationVar(&o.RestartTime, "restart-time", gwsim.DefaultRestartTime, "time from start until health answers 200")
 	fs.DurationVar(&o.AdminLatency, "admin-latency", 0, "latency added to every admin call")
+	fs.DurationVar(&o.ShutdownMinute, "shutdown-minute", time.Minute, "how long one minute of a drain shutdown's timeout lasts (the node waits that for client sessions)")
 	fs.StringVar(&o.Host, "host", "127.0.0.1", "address every listener binds to")
 	fs.StringVar(&o.Username, "username", gwsim.DefaultUsername, "admin user name")
 	fs.StringVar(&o.Password, "password", gwsim.DefaultPassword, "admin password")

@@ -129,6 +129,11 @@ type call struct {
 	// anyStatus takes every HTTP status as the answer rather than an error
 	// (health: 500 means not ready).
 	anyStatus bool
+	// holdNoSession leaves the node no connection of this client: idle
+	// pooled connections are closed first and the node is asked to close
+	// this one after its answer (shutdown: a node that drains its client
+	// sessions must not wait for the provider's own keep-alive).
+	holdNoSession bool
 }
 
 // reply is a successful (or accepted) answer.
@@ -167,6 +172,10 @@ func (c *Client) do(ctx context.Context, nodeURL string, cl call) (*reply, error
 	if !cl.noAuth {
 		req.SetBasicAuth(c.cfg.Username, c.cfg.Password)
 		hc = c.admin
+	}
+	if cl.holdNoSession {
+		hc.HTTPClient.CloseIdleConnections()
+		req.Close = true
 	}
 
 	resp, err := hc.Do(req)

@@ -13,6 +13,14 @@ type loggingTransport struct {
 	log  Logger
 }
 
+// CloseIdleConnections passes http.Client.CloseIdleConnections on to the
+// transport that holds the connections.
+func (t *loggingTransport) CloseIdleConnections() {
+	if c, ok := t.next.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
 func (t *loggingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	attempt := 0
 	op := ""

@@ -18,7 +18,12 @@ type ShutdownRequest struct {
 
 // Shutdown asks the node to stop. It is never retried: the first attempt
 // may have been accepted even when its answer was lost. An empty Option is
-// sent as "drain", which never cuts running requests short.
+// sent as "drain", which never cuts running requests short. With "drain"
+// the node waits up to Timeout minutes for client sessions to end, and an
+// open connection may hold one: Shutdown first closes the client's idle
+// connections and has the node close this one after answering, so the
+// client keeps none (health probes use a fresh connection each time, and
+// the client keeps no cookies).
 func (c *Client) Shutdown(ctx context.Context, nodeURL string, r ShutdownRequest) error {
 	opt := strings.ToLower(strings.TrimSpace(r.Option))
 	if opt == "" {
@@ -31,6 +36,6 @@ func (c *Client) Shutdown(ctx context.Context, nodeURL string, r ShutdownRequest
 		Quiesce bool   `json:"quiesce"`
 	}{r.Bounce, opt, r.Timeout, r.Quiesce}
 	_, err := c.do(ctx, nodeURL, call{op: "shut down node", method: http.MethodPost,
-		path: shutdownPath, body: body})
+		path: shutdownPath, body: body, holdNoSession: true})
 	return err
 }

@@ -1,7 +1,14 @@
 package apigw
 
 import (
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestShutdown(t *testing.T) {
@@ -40,5 +47,63 @@ func TestShutdownNeverRetried(t *testing.T) {
 	var te *TransportError
 	if err == nil || !asTransport(err, &te) || te.Attempts != 1 {
 		t.Errorf("%v", err)
+	}
+}
+
+// TestShutdownLeavesNoConnectionOpen: a node that drains its client
+// sessions counts an open connection as one. After two earlier admin calls
+// at once left two keep-alive connections in the pool, the shutdown request
+// (which may reuse one of them) closes the others, asks the node to close
+// its own connection, and afterwards the node has no connection from the
+// client left.
+func TestShutdownLeavesNoConnectionOpen(t *testing.T) {
+	var open atomic.Int32
+	var closeAsked atomic.Bool
+	var both sync.WaitGroup
+	both.Add(2)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == shutdownPath {
+			closeAsked.Store(r.Close)
+		} else {
+			both.Done()
+			both.Wait() // two calls in flight at once: two connections
+		}
+		_, _ = io.WriteString(w, `{}`)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		switch s {
+		case http.StateNew:
+			open.Add(1)
+		case http.StateClosed, http.StateHijacked:
+			open.Add(-1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	c := newTestClient(t)
+	var calls sync.WaitGroup
+	for range 2 {
+		calls.Go(func() {
+			if _, err := c.GetQuiesceMode(ctxT(t), srv.URL); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	calls.Wait()
+	if n := open.Load(); n != 2 {
+		t.Fatalf("%d connections open after two admin calls at once, want the two pooled ones", n)
+	}
+	if err := c.Shutdown(ctxT(t), srv.URL, ShutdownRequest{Option: "drain", Timeout: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if !closeAsked.Load() {
+		t.Error("the shutdown request did not ask the node to close its connection (Connection: close)")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for open.Load() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connections still open after the shutdown request: the node would count them as client sessions", open.Load())
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

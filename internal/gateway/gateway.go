@@ -94,13 +94,11 @@ func (g gateway) QuiesceAll(ctx context.Context, nodeURL string, flush []string)
 }
 
 // DrainShutdown asks the node to finish its sessions and stop; the API takes
-// whole minutes, so the timeout is rounded up. The request is not
-// idempotent, so it is repeated only as notBlind allows.
+// whole minutes, so a timeout that is not one is rounded up (as
+// rollout.ShutdownTimeout does). The request is not idempotent, so it is
+// repeated only as notBlind allows.
 func (g gateway) DrainShutdown(ctx context.Context, nodeURL string, timeout time.Duration) error {
-	minutes := int((timeout + time.Minute - 1) / time.Minute)
-	if minutes < 1 {
-		minutes = 1
-	}
+	minutes := int(rollout.ShutdownTimeout(timeout) / time.Minute)
 	return g.notBlind(ctx, nodeURL, func() error {
 		return g.c.Shutdown(ctx, nodeURL, apigw.ShutdownRequest{Bounce: false, Option: "drain", Timeout: minutes, Quiesce: false})
 	}, func(error) error { return nil })

@@ -214,8 +214,8 @@ func TestTransient(t *testing.T) {
 	}
 }
 
-// TestDrainShutdownBody: the engine passes drain_timeout as it is; the API
-// takes whole minutes, so 90s becomes 2, with the body the contract gives.
+// TestDrainShutdownBody: the API takes whole minutes, so a timeout that is
+// not one (90s) is rounded up to 2, with the body the contract gives.
 func TestDrainShutdownBody(t *testing.T) {
 	f := &fakeNode{healthStatus: 200}
 	gw, url := newGateway(t, f)

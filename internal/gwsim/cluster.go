@@ -34,7 +34,10 @@ type Options struct {
 	// AdminLatency is added to every authenticated admin call (not to
 	// health or runtime traffic).
 	AdminLatency time.Duration
-	Host         string // default "127.0.0.1"
+	// ShutdownMinute is how long one minute of a drain shutdown's timeout
+	// lasts, default one minute; tests shorten it.
+	ShutdownMinute time.Duration
+	Host           string // default "127.0.0.1"
 	// SerialQuiesce refuses (500, before any work) a quiesce-for-all
 	// request that arrives while another node's is still being answered:
 	// the vendor asks for one node at a time and does not say what a
@@ -164,7 +167,10 @@ func fillDefaults(o *Options) error {
 	if o.RestartTime == 0 {
 		o.RestartTime = DefaultRestartTime
 	}
-	if o.DrainTime < 0 || o.RestartTime < 0 || o.AdminLatency < 0 {
+	if o.ShutdownMinute == 0 {
+		o.ShutdownMinute = time.Minute
+	}
+	if o.DrainTime < 0 || o.RestartTime < 0 || o.AdminLatency < 0 || o.ShutdownMinute < 0 {
 		return errors.New("gwsim: durations must not be negative")
 	}
 	if o.Host == "" {

@@ -52,6 +52,15 @@
 //     whatever fix is installed, as the vendor's one real sample reads, with
 //     the fix level only in patch_nums. The licence's product version is the
 //     release either way.
+//   - Shutdown with option drain waits for client sessions, up to its
+//     timeout (in minutes of Options.ShutdownMinute). A session is an open
+//     client connection: one with a request running, or a keep-alive
+//     connection its client has not closed (an admin client's pooled
+//     connection too). Meanwhile the ports stay open, runtime traffic is
+//     refused, health answers 503 and every answer carries Connection:
+//     close; once no session is left, or the timeout has passed, the node
+//     stops (cutting what still runs). A restart (what an upgrade command
+//     does) waits for running requests only.
 //   - A created port is disabled until enabled; deleting needs a disabled
 //     port; the quiesce port can be neither disabled nor deleted while the
 //     node quiesces or is quiesced.

@@ -19,6 +19,11 @@ func (n *Node) handler(p *port) http.Handler {
 		if !n.answerAtAll(r) {
 			panic(http.ErrAbortHandler)
 		}
+		if n.State() == StateStopping {
+			// A node shutting down ends each client session with the
+			// request it answers (see drainSessions).
+			w.Header().Set("Connection", "close")
+		}
 		if n.accessDenied(w, r, p) {
 			return
 		}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -54,6 +55,10 @@ func (t *tracker) wait(timeout time.Duration) bool {
 type server struct {
 	srv *http.Server
 	ln  net.Listener
+	// conns counts the client connections open on the listener, idle
+	// keep-alive ones included: a drain shutdown waits for them as client
+	// sessions.
+	conns atomic.Int64
 }
 
 var quietLog = log.New(io.Discard, "", 0)
@@ -77,6 +82,14 @@ func (c *Cluster) serve(ln net.Listener, useTLS bool, h http.Handler) *server {
 			ReadHeaderTimeout: 10 * time.Second,
 			ErrorLog:          quietLog,
 		},
+	}
+	s.srv.ConnState = func(_ net.Conn, st http.ConnState) {
+		switch st {
+		case http.StateNew:
+			s.conns.Add(1)
+		case http.StateClosed, http.StateHijacked:
+			s.conns.Add(-1)
+		}
 	}
 	c.work.Go(func() { _ = s.srv.Serve(ln) })
 	return s

@@ -371,7 +371,13 @@ func (n *Node) stopGracefully(bound time.Duration, reason string, flush bool) {
 	ctx, cancel := context.WithTimeout(n.c.ctx, bound)
 	n.drainServers(ctx, ls)
 	cancel()
+	n.stopNow(g, reason, flush)
+}
 
+// stopNow ends incarnation g unless it has ended already: flush first
+// writes the in-memory metrics to the store, then every listener closes,
+// cutting what still runs.
+func (n *Node) stopNow(g uint64, reason string, flush bool) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.gen != g {

@@ -12,8 +12,8 @@ import (
 type shutdownRequest struct {
 	option  string // "drain" or "force"
 	bounce  bool
-	timeout time.Duration // drain bound; 0 waits as long as requests run
-	quiesce bool          // flush first, come back in quiesce mode
+	minutes int  // drain bound in minutes (Options.ShutdownMinute each); 0 waits as long as sessions last
+	quiesce bool // flush first, come back in quiesce mode
 }
 
 // forceGrace lets the "shutdown in progress" answer reach the client
@@ -41,7 +41,7 @@ func parseShutdown(fields map[string]json.RawMessage) (shutdownRequest, error) {
 	if err != nil || minutes < 0 {
 		return req, fmt.Errorf("timeout must be a non-negative number of minutes")
 	}
-	req.timeout = time.Duration(minutes) * time.Minute
+	req.minutes = int(minutes)
 	return req, nil
 }
 
@@ -90,7 +90,7 @@ func (n *Node) shutdown(w http.ResponseWriter, fields map[string]json.RawMessage
 	if req.quiesce {
 		n.startQuiesced = true
 	}
-	n.c.emit(n.name, EventShutdownRequested, fmt.Sprintf("option=%s timeout=%s bounce=%t quiesce=%t", req.option, req.timeout, req.bounce, req.quiesce))
+	n.c.emit(n.name, EventShutdownRequested, fmt.Sprintf("option=%s timeout=%dm bounce=%t quiesce=%t", req.option, req.minutes, req.bounce, req.quiesce))
 	n.mu.Unlock()
 	n.c.work.Go(func() { n.finishShutdown(g, req) })
 	// The vendor's example answer echoes the request next to the message,
@@ -98,7 +98,7 @@ func (n *Node) shutdown(w http.ResponseWriter, fields map[string]json.RawMessage
 	writeJSON(w, http.StatusOK, map[string]any{
 		"bounce":  req.bounce,
 		"option":  req.option,
-		"timeout": itoa(int(req.timeout / time.Minute)),
+		"timeout": itoa(req.minutes),
 		"message": "Server shutdown is in progress.",
 	})
 }
@@ -115,17 +115,63 @@ func (n *Node) finishShutdown(g uint64, req shutdownRequest) {
 	if !same {
 		return
 	}
-	bound := forceGrace
+	reason := "shutdown (" + req.option + ")"
 	if req.option == "drain" {
-		bound = req.timeout
+		bound := time.Duration(req.minutes) * n.c.opts.ShutdownMinute
 		if bound == 0 {
 			bound = 24 * time.Hour
 		}
+		n.drainSessions(bound, reason, req.quiesce)
+	} else {
+		n.stopGracefully(forceGrace, reason, req.quiesce)
 	}
-	n.stopGracefully(bound, "shutdown ("+req.option+")", req.quiesce)
 	if req.bounce && n.c.ctx.Err() == nil {
 		if err := n.start(version, nil); err != nil {
 			n.c.emit(n.name, EventFault, "bounce failed: "+err.Error())
 		}
 	}
+}
+
+// sessionPoll is how often a drain shutdown looks for client sessions left.
+const sessionPoll = 5 * time.Millisecond
+
+// drainSessions is shutdown with option drain: the node takes no new work
+// (runtime requests are refused, health answers 503) but keeps its ports
+// open, answering every request with Connection: close, until no client
+// session is left or bound has passed; then it stops, cutting whatever
+// still runs. A session is an open client connection: one with a request
+// running, or a keep-alive connection its client has not closed, such as a
+// pooled connection of an admin client. flush writes the in-memory metrics
+// to the store first (shutdown with quiesce). The caller holds opMu.
+func (n *Node) drainSessions(bound time.Duration, reason string, flush bool) {
+	n.mu.Lock()
+	g, life := n.gen, n.life
+	n.mu.Unlock()
+	deadline := time.Now().Add(bound)
+	tick := time.NewTicker(sessionPoll)
+	defer tick.Stop()
+	for n.openSessions() > 0 && time.Now().Before(deadline) {
+		select {
+		case <-life: // stopped meanwhile (Stop)
+			return
+		case <-n.c.ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+	n.stopNow(g, reason, flush)
+}
+
+// openSessions counts the client connections open on the node's listeners.
+func (n *Node) openSessions() int64 {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var open int64
+	for _, s := range n.listeners {
+		open += s.conns.Load()
+	}
+	for s := range n.draining {
+		open += s.conns.Load()
+	}
+	return open
 }

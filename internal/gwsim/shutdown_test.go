@@ -23,10 +23,18 @@ func TestShutdownDrain(t *testing.T) {
 	if a.json(t)["message"] != "Server shutdown is in progress." {
 		t.Fatalf("answer %s", a.body)
 	}
-	// New traffic is refused at once; the running request finishes.
-	waitFor(t, "primary closed", func() bool { return refused(health(n.URL())) })
+	// New work is refused at once, though the ports stay open while a
+	// session lasts (health answers 503); the running request finishes,
+	// and with no session left the node stops.
+	if a := do("GET", n.URL()+"/gateway/orders", nil, false); a.err == nil {
+		t.Fatalf("runtime traffic answered %d while the node shuts down", a.status)
+	}
+	expectStatus(t, health(n.URL()), http.StatusServiceUnavailable)
 	expectStatus(t, <-res, http.StatusOK)
 	waitFor(t, "stopped", func() bool { return n.State() == StateStopped })
+	if a := health(n.URL()); !refused(a) {
+		t.Fatalf("health after the shutdown: %d %v, want a refused connection", a.status, a.err)
+	}
 	// No flush on shutdown: the metrics are lost.
 	if n.Served() != 4 || n.Lost() != 4 || c.StoreTotals().PerNode[n.Name()] != 0 {
 		t.Fatalf("served %d lost %d store %+v", n.Served(), n.Lost(), c.StoreTotals())
@@ -67,7 +75,9 @@ func TestStopCutsADrain(t *testing.T) {
 	go func() { res <- do("GET", n.URL()+"/gateway/x?delay=5s", nil, false) }()
 	waitFor(t, "in flight", func() bool { n.mu.Lock(); defer n.mu.Unlock(); return n.inflight == 1 })
 	expectStatus(t, do("POST", n.URL()+"/rest/apigateway/shutdown", shutdownBody("drain", false), true), http.StatusOK)
-	waitFor(t, "primary closed", func() bool { return refused(health(n.URL())) })
+	if n.State() != StateStopping {
+		t.Fatalf("state %s after the shutdown request, want stopping", n.State())
+	}
 	start := time.Now()
 	if err := n.Stop(); err != nil {
 		t.Fatal(err)
@@ -143,4 +153,45 @@ func TestInvokeShutdownQueryForm(t *testing.T) {
 	n := c.Nodes()[0]
 	expectStatus(t, do("POST", n.URL()+"/invoke/wm.server.admin/shutdown?bounce=no&option=force", nil, true), http.StatusOK)
 	waitFor(t, "stopped", func() bool { return n.State() == StateStopped })
+}
+
+// TestShutdownDrainWaitsForSessions: a client that keeps its connection
+// open after asking for the drain shutdown holds a session, so the node
+// keeps waiting (its ports open, health 503) until the client closes the
+// connection, and then stops at once.
+func TestShutdownDrainWaitsForSessions(t *testing.T) {
+	c := startCluster(t, Options{Nodes: 1, ShutdownMinute: time.Hour})
+	n := c.Nodes()[0]
+	keepAlive := &http.Client{Timeout: waitLimit, Transport: &http.Transport{}}
+	expectStatus(t, doWith(keepAlive, "POST", n.URL()+"/rest/apigateway/shutdown", shutdownBody("drain", false), true), http.StatusOK)
+	time.Sleep(300 * time.Millisecond)
+	if n.State() != StateStopping {
+		t.Fatalf("state %s with a client session open, want still stopping", n.State())
+	}
+	expectStatus(t, health(n.URL()), http.StatusServiceUnavailable)
+	// A health probe on a fresh connection ends its own session.
+	waitFor(t, "the keep-alive client's session alone", func() bool { return n.openSessions() == 1 })
+	closed := time.Now()
+	keepAlive.CloseIdleConnections()
+	waitFor(t, "stopped", func() bool { return n.State() == StateStopped })
+	if took := time.Since(closed); took > 2*time.Second {
+		t.Errorf("the node stopped %s after the last session ended", took)
+	}
+}
+
+// TestShutdownDrainTimeoutEndsSessions: a session that never ends holds the
+// node up to the shutdown's timeout (1 minute of ShutdownMinute), no longer.
+func TestShutdownDrainTimeoutEndsSessions(t *testing.T) {
+	const minute = 400 * time.Millisecond
+	c := startCluster(t, Options{Nodes: 1, ShutdownMinute: minute})
+	n := c.Nodes()[0]
+	keepAlive := &http.Client{Timeout: waitLimit, Transport: &http.Transport{}}
+	t.Cleanup(keepAlive.CloseIdleConnections)
+	expectStatus(t, doWith(keepAlive, "GET", n.URL()+"/rest/apigateway/is/serverinfo", nil, true), http.StatusOK)
+	start := time.Now()
+	expectStatus(t, do("POST", n.URL()+"/rest/apigateway/shutdown", shutdownBody("drain", false), true), http.StatusOK)
+	waitFor(t, "stopped", func() bool { return n.State() == StateStopped })
+	if took := time.Since(start); took < minute {
+		t.Fatalf("the node stopped after %s with a session open, before its 1-minute timeout (%s)", took, minute)
+	}
 }

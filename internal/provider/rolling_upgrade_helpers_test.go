@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 
@@ -73,6 +74,15 @@ func newUpgradeTest(t *testing.T, opts gwsim.Options) *upgradeTest {
 	testAccPreCheck(t)
 	if opts.Version == "" {
 		opts.Version = fromVersion
+	}
+	if opts.ShutdownMinute == 0 {
+		// The simulator counts open connections as client sessions, and a
+		// drain shutdown waits for them. Every Terraform command of a test
+		// runs against the one in-process provider, and the client of a
+		// finished command keeps its idle connections to the nodes for up
+		// to 90s (a real provider process ends with its command): a
+		// one-second "minute" keeps the wait for those short.
+		opts.ShutdownMinute = time.Second
 	}
 	u := &upgradeTest{t: t, cluster: startCluster(t, opts), ports: map[string]int{}, gwsim: gwsimBinary(t), installs: toVersion}
 	for _, n := range u.cluster.Nodes() {
@@ -147,8 +157,9 @@ func (u *upgradeTest) setUpQuiescePorts(targetVersion string) string {
 }
 
 // drainShutdownConfig renders the upgrade resource with strategy
-// drain_shutdown (no quiesce ports); urlOf gives each node's URL, e.g. a
-// proxy in front of it.
+// drain_shutdown (no quiesce ports) and a drain_timeout of 90s, which the
+// gateway is given as 2 minutes; urlOf gives each node's URL, e.g. a proxy
+// in front of it.
 func (u *upgradeTest) drainShutdownConfig(urlOf func(*gwsim.Node) string) string {
 	var nodes strings.Builder
 	for _, n := range u.cluster.Nodes() {
@@ -158,6 +169,7 @@ func (u *upgradeTest) drainShutdownConfig(urlOf func(*gwsim.Node) string) string
 resource "apigw_rolling_upgrade" "u" {
   target_version  = %q
   strategy        = "drain_shutdown"
+  drain_timeout   = "90s"
   nodes = [
 %s  ]
   upgrade_command = %s

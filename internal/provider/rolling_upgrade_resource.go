@@ -180,7 +180,9 @@ func (r *rollingUpgradeResource) Schema(ctx context.Context, _ resource.SchemaRe
 					"Their drains run side by side, but their quiesce requests go out one at a time: the next node is asked once the gateway has answered the previous node's request.",
 				Validators: []validator.Int64{int64validator.AtLeast(1)},
 			},
-			"drain_timeout":       duration("From the quiesce request until the node stops answering 200 on its quiesce port (confirmed, see `quiesce_url`).", defaultDrainTimeout, true),
+			"drain_timeout": duration("From the quiesce request until the node stops answering 200 on its quiesce port (confirmed, see `quiesce_url`). "+
+				"With `strategy = \"drain_shutdown\"` the gateway is given this rounded up to whole minutes to end client sessions, "+
+				"and the provider waits that long plus 2 minutes for the node's primary URL to stop answering.", defaultDrainTimeout, true),
 			"command_timeout":     duration("Limit of each command's run.", defaultCommandTimeout, true),
 			"ready_timeout":       duration("From the end of the upgrade command until the node answers health 200 and reports the target.", defaultReadyTimeout, true),
 			"soak_duration":       duration("Wait after a node is ready, health re-checked, before the next one.", defaultSoakDuration, false),

@@ -3,6 +3,7 @@ package provider
 import (
 	"bufio"
 	"context"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -22,7 +23,9 @@ import (
 )
 
 // TestAccRollingUpgrade_drainShutdown: the 10.11+ procedure shuts each node
-// down with option drain instead of quiescing it.
+// down with option drain instead of quiescing it, giving the gateway
+// drain_timeout in whole minutes to end client sessions (the simulator
+// waits for open connections).
 func TestAccRollingUpgrade_drainShutdown(t *testing.T) {
 	u := newUpgradeTest(t, gwsim.Options{Nodes: 3})
 	config := u.drainShutdownConfig(func(n *gwsim.Node) string { return n.URL() })
@@ -37,6 +40,58 @@ func TestAccRollingUpgrade_drainShutdown(t *testing.T) {
 					q := countEvents(u.cluster, gwsim.EventQuiesceRequested)
 					if s["gw-1"] != 1 || s["gw-2"] != 1 || s["gw-3"] != 1 || len(q) != 0 {
 						return errorf("shutdown requests %v and quiesce requests %v; want one shutdown per node and no quiesce", s, q)
+					}
+					for _, e := range u.cluster.Events() {
+						if e.Kind == gwsim.EventShutdownRequested && !strings.Contains(e.Detail, "option=drain timeout=2m") {
+							return errorf("%s: shutdown %q, want option drain with drain_timeout 90s as 2 minutes", e.Node, e.Detail)
+						}
+					}
+					return nil
+				}),
+			),
+		}},
+	})
+}
+
+// TestAccRollingUpgrade_drainShutdownWaitsForSessions: an API client keeps a
+// connection to gw-1 open, which the gateway counts as a client session and
+// waits for, up to the timeout it was given: drain_timeout 1s as one whole
+// minute (three seconds in the simulator). The provider waits that long and
+// more for the node to stop, instead of failing gw-1 after drain_timeout.
+func TestAccRollingUpgrade_drainShutdownWaitsForSessions(t *testing.T) {
+	const minute = 3 * time.Second
+	u := newUpgradeTest(t, gwsim.Options{Nodes: 2, ShutdownMinute: minute})
+	client := &http.Client{Transport: &http.Transport{}} // keeps its connection open
+	t.Cleanup(client.CloseIdleConnections)
+	gw1 := u.cluster.Node("gw-1")
+	config := strings.Replace(u.drainShutdownConfig(func(n *gwsim.Node) string { return n.URL() }), `drain_timeout   = "90s"`, `drain_timeout   = "1s"`, 1)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Providers,
+		Steps: []resource.TestStep{{
+			PreConfig: func() {
+				resp, err := client.Get(gw1.URL() + "/gateway/orders")
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			},
+			Config: config,
+			Check: resource.ComposeAggregateTestCheckFunc(
+				allOnTarget(u.cluster),
+				checkSim(func() error {
+					var requested, stopped time.Time
+					for _, e := range u.cluster.Events() {
+						switch {
+						case e.Node != "gw-1":
+						case e.Kind == gwsim.EventShutdownRequested:
+							requested = e.At
+						case e.Kind == gwsim.EventStopped && stopped.IsZero() && !requested.IsZero():
+							stopped = e.At
+						}
+					}
+					if d := stopped.Sub(requested); d < minute {
+						return errorf("gw-1 stopped %s after the shutdown request, before the gateway's timeout (%s) with a session open", d, minute)
 					}
 					return nil
 				}),

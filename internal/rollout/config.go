@@ -57,7 +57,20 @@ const (
 	DefaultNotifyTimeout = 30 * time.Second
 	// MinPollInterval keeps a misconfigured poll_interval from hammering nodes.
 	MinPollInterval = 10 * time.Millisecond
+	// DrainShutdownGrace is how long, beyond the timeout a drain shutdown
+	// gave the gateway (ShutdownTimeout), the engine waits for the node to
+	// stop: once its client sessions have ended or that timeout has
+	// passed, the server still has to stop its packages and close its
+	// ports.
+	DrainShutdownGrace = 2 * time.Minute
 )
+
+// ShutdownTimeout is drain_timeout as a drain shutdown gives it to the
+// gateway, whose API takes whole minutes: rounded up, at least one minute.
+// The gateway may wait that long for client sessions to end.
+func ShutdownTimeout(drain time.Duration) time.Duration {
+	return max(time.Minute, (drain+time.Minute-1)/time.Minute*time.Minute)
+}
 
 // Config is one rollout. Zero values mean the contract's defaults: Strategy
 // quiesce_all, Flush all three (nil only: an empty non-nil Flush is refused,

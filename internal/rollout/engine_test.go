@@ -568,8 +568,8 @@ func TestDrainShutdownStrategy(t *testing.T) {
 			t.Fatalf("outcomes: %s", got)
 		}
 		for _, n := range h.c.nodes {
-			if n.quiesceCalls != 0 || n.shutdownTimeout != 90*time.Second {
-				t.Errorf("%s: %d quiesce calls, shutdown timeout %s (want drain_timeout, 90s; the Gateway rounds it)", n.Name, n.quiesceCalls, n.shutdownTimeout)
+			if n.quiesceCalls != 0 || n.shutdownTimeout != 2*time.Minute {
+				t.Errorf("%s: %d quiesce calls, shutdown timeout %s (want drain_timeout 90s in whole minutes, 2m)", n.Name, n.quiesceCalls, n.shutdownTimeout)
 			}
 		}
 		// The node answers 503 while draining: only "no answer" means drained.
@@ -579,6 +579,44 @@ func TestDrainShutdownStrategy(t *testing.T) {
 			t.Errorf("calls %v", h.c.log)
 		}
 	})
+}
+
+// TestDrainShutdownWaitsAsLongAsTheGateway: drain_timeout 90s is sent as 2
+// minutes, and the gateway may wait all of them for client sessions to end
+// before it stops; the engine waits that long plus DrainShutdownGrace, and
+// only then gives up on a node that keeps answering.
+func TestDrainShutdownWaitsAsLongAsTheGateway(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		drain time.Duration // how long the node answers after the request; 0: never stops
+	}{
+		{"stops after its sessions ended at the gateway's timeout", 2*time.Minute + 30*time.Second},
+		{"never stops", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				h := newHarness(t, oldV, oldV)
+				h.cfg.Strategy = StrategyDrainShutdown
+				h.cfg.DrainTimeout = 90 * time.Second
+				n := h.c.node("gw-1")
+				n.drainTime, n.neverDrains = tc.drain, tc.drain == 0
+				rep, _, err := h.run(t.Context())
+				if tc.drain > 0 {
+					if err != nil {
+						t.Fatal(err)
+					}
+					within(t, "gw-1 drain", rep.Results[0].Drain, tc.drain, tc.drain+pollInt)
+					return
+				}
+				se := stepError(t, err)
+				const want = "after 4m: the 2m the gateway was given to end client sessions (drain_timeout 1m30s in whole minutes) plus 2m for it to stop"
+				if se.Step != StepDrain || !strings.Contains(se.Err.Error(), want) {
+					t.Fatalf("error %v; want a drain failure saying %q", err, want)
+				}
+				within(t, "gw-1 drain", rep.Results[0].Drain, 4*time.Minute, 4*time.Minute+pollInt)
+			})
+		})
+	}
 }
 
 func TestBeforeAndAfterCommandsWrapEachNode(t *testing.T) {

@@ -123,6 +123,10 @@ func (r *run) nextStep(j *job, kind EventKind) string {
 	case EventBeforeCommandDone:
 		return takeOut
 	case EventQuiesceRequested:
+		if c.Strategy == StrategyDrainShutdown {
+			wait, _ := r.drainWait()
+			return "waiting until it has stopped (at most " + formatDuration(wait) + ")"
+		}
 		return "waiting until it has drained (drain_timeout " + formatDuration(c.DrainTimeout) + ")"
 	case EventResume:
 		if j.kind == kindStarting {

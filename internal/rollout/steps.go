@@ -99,14 +99,13 @@ func (r *run) takeOut(ctx context.Context, j *job) error {
 	}
 	switch r.cfg.Strategy {
 	case StrategyDrainShutdown:
-		// The Gateway rounds to whatever unit its API takes.
-		if err := r.gw.DrainShutdown(ctx, j.node.URL, r.cfg.DrainTimeout); err != nil {
+		if err := r.gw.DrainShutdown(ctx, j.node.URL, ShutdownTimeout(r.cfg.DrainTimeout)); err != nil {
 			if IsRefused(err) && ctx.Err() == nil {
 				return refused(StepDrainShutdown, err)
 			}
 			return fail(StepDrainShutdown, ctxOr(ctx, err))
 		}
-		r.ev.emit(j.node.Name, EventQuiesceRequested, "shutdown with option drain requested (drain_timeout %s)", r.cfg.DrainTimeout)
+		r.ev.emit(j.node.Name, EventQuiesceRequested, "shutdown with option drain requested, timeout %s for client sessions to end", formatDuration(ShutdownTimeout(r.cfg.DrainTimeout)))
 	default:
 		sent, err := r.quiesceInTurn(ctx, j)
 		switch {
@@ -169,6 +168,22 @@ func (r *run) quiesceInTurn(ctx context.Context, j *job) (sent bool, err error) 
 // errStillAnswering is a drain that did not end within drain_timeout.
 var errStillAnswering = errors.New("the node still answers")
 
+// drainWait is how long waitDrained waits, and how messages name that
+// bound. quiesce_all waits drain_timeout. A drain shutdown gives the gateway
+// drain_timeout rounded up to whole minutes, and the gateway may wait all of
+// it for client sessions to end before it stops: the engine waits that long
+// plus DrainShutdownGrace, or it would fail (and roll back) a node that is
+// shutting down as asked.
+func (r *run) drainWait() (time.Duration, string) {
+	d := r.cfg.DrainTimeout
+	if r.cfg.Strategy != StrategyDrainShutdown {
+		return d, "drain_timeout " + formatDuration(d)
+	}
+	given := ShutdownTimeout(d)
+	return given + DrainShutdownGrace, fmt.Sprintf("%s: the %s the gateway was given to end client sessions (drain_timeout %s in whole minutes) plus %s for it to stop",
+		formatDuration(given+DrainShutdownGrace), formatDuration(given), formatDuration(d), formatDuration(DrainShutdownGrace))
+}
+
 // waitDrained polls until quiescing has finished (the quiesce port stops
 // answering 200, confirmed by drainConfirmed) or, for drain_shutdown, the
 // primary URL stops answering. silent is the transport error that ended the
@@ -181,7 +196,8 @@ func (r *run) waitDrained(ctx context.Context, j *job, exp *expectation) (silent
 	}
 	last := ""
 	var notOK time.Time // first answer of the current run of answers other than 200
-	err = r.waitUntil(ctx, r.cfg.DrainTimeout, exp, func() pollResult {
+	wait, waitDesc := r.drainWait()
+	err = r.waitUntil(ctx, wait, exp, func() pollResult {
 		code, herr := r.gw.Health(ctx, url)
 		if r.cfg.Strategy == StrategyDrainShutdown {
 			if herr != nil {
@@ -213,7 +229,7 @@ func (r *run) waitDrained(ctx context.Context, j *job, exp *expectation) (silent
 	})
 	switch {
 	case errors.Is(err, errWaitTimeout):
-		return "", fail(StepDrain, fmt.Errorf("%w on its %s (%s) after drain_timeout %s", errStillAnswering, port, last, formatDuration(r.cfg.DrainTimeout)))
+		return "", fail(StepDrain, fmt.Errorf("%w on its %s (%s) after %s", errStillAnswering, port, last, waitDesc))
 	case err != nil:
 		return "", fail(StepDrain, interrupted(err))
 	}
