@@ -210,8 +210,9 @@ func (r *rollingUpgradeResource) Schema(ctx context.Context, _ resource.SchemaRe
 			"version_command": argv("Prints a node's version (e.g. `10.15.0.7`) on stdout; when set, a node's version is what this command prints, "+
 				"trimmed, instead of serverinfo's `version`. It runs for every node wherever the provider needs a version: plan, refresh, the start of "+
 				"an apply and the wait until a node is ready on the target (and after `rollback_command`), with the node's `APIGW_NODE_*` variables, "+
-				"`command_env` and `command_secret_env` (`APIGW_FROM_VERSION` is empty). Each run is limited to "+rollout.VersionCommandTimeout.String()+
-				" (or `command_timeout` when shorter); a failure, empty output or anything but a dotted version is an error naming the node. "+
+				"`command_env` and `command_secret_env` (`APIGW_FROM_VERSION` is empty), at most "+fmt.Sprint(rollout.VersionCommandConcurrency)+
+				" at once, each run limited to "+formatSeconds(rollout.VersionCommandTimeout)+" (or `command_timeout` when shorter); "+
+				"a failure, empty output or anything but a dotted version is an error naming the node. "+
 				"Set it for gateways whose serverinfo `version` does not show the fix level: look at data source `apigw_node` before the first apply; "+
 				"when `version` reads `X.Y.0.0.<build>` while `fixes` lists a later fix, this gateway needs it.", false),
 			"allow_downgrade": schema.BoolAttribute{
