@@ -100,7 +100,10 @@ func runPrepare(ctx context.Context, tools Tools, work string, t Timing, st Stag
 		Target:         toVersion,
 		MaxUnavailable: 1,
 		PollInterval:   t.Poll,
-		UpgradeCommand: []string{"sh", "-c", `"$BENCH_FETCH" && exec "$BENCH_GWSIM" restart -control "$BENCH_CONTROL" -downtime "$BENCH_INSTALL"`},
+		// The staged check inline saves a process start while the node is
+		// out of service.
+		UpgradeCommand: []string{"sh", "-c", `{ [ -e "$BENCH_STAGE/$APIGW_NODE_NAME-$APIGW_TARGET_VERSION" ] || "$BENCH_FETCH"; } && ` +
+			`exec "$BENCH_GWSIM" restart -control "$BENCH_CONTROL" -downtime "$BENCH_INSTALL"`},
 		CommandEnv: map[string]string{
 			"BENCH_FETCH": fetch, "BENCH_STAGE": dir, "BENCH_GWSIM": tools.Gwsim, "BENCH_CONTROL": s.cluster.ControlURL(),
 			"BENCH_DOWNLOAD": fmt.Sprint(st.Download.Seconds()), "BENCH_INSTALL": st.Install.String(),

@@ -12,6 +12,12 @@
 // node left quiesced or down by an earlier run is finished first, so an
 // interrupted apply resumes where it stopped.
 //
+// Before the first node is taken out of service, prepare_command stages the
+// fix on every node still to upgrade (prepare.go). Every milestone is an
+// Event that reads as one progress line (progress.go); notify_command hears
+// of the ones users subscribe to without ever holding the rollout up
+// (notify.go).
+//
 // For callers:
 //   - Config.Validate names Terraform attributes (see AttrErrors);
 //     CheckVersions and Survey serve plan time and Read.

@@ -198,3 +198,22 @@ func TestNotifyKeepsGoingAfterInterrupt(t *testing.T) {
 		}
 	})
 }
+
+// TestNotifyRefusedRollout: a rollout refused before any node is touched
+// (here: a node below the target's release) still notifies its end.
+func TestNotifyRefusedRollout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, oldV, "10.11.0.3.100")
+		h.cfg.NotifyCommand = []string{"/opt/notify.sh"}
+		if _, _, err := h.run(t.Context()); err == nil {
+			t.Fatal("want a refusal")
+		}
+		if got := h.notified(); !slices.Equal(got, []string{"rollout_finished"}) {
+			t.Fatalf("notified %v", got)
+		}
+		msg := envOf(h.r.commands()[0], "APIGW_EVENT_MESSAGE")
+		if !strings.HasPrefix(msg, "rolling upgrade to 10.15.0.7 refused before any node was touched: ") {
+			t.Errorf("message %q", msg)
+		}
+	})
+}

@@ -48,6 +48,10 @@ func (r *run) conclude(jobs []*job, err error) {
 	if len(first) > 300 {
 		first = first[:300] + "..."
 	}
+	if jobs == nil { // refused by the survey: nothing was planned
+		r.ev.emit("", EventRolloutFinished, "rolling upgrade to %s refused before any node was touched: %s", r.cfg.Target, first)
+		return
+	}
 	r.ev.emit("", EventRolloutFinished, "rolling upgrade to %s stopped after %s: %d upgraded, %d failed, %d rolled back, %d not started: %s",
 		r.cfg.Target, took, count[OutcomeUpgraded], count[OutcomeFailed], count[OutcomeRolledBack], len(jobs)-touched, first)
 }

@@ -28,6 +28,17 @@ resource "apigw_rolling_upgrade" "cluster" {
   upgrade_command  = ["${path.module}/upgrade-systemd.sh"]
   rollback_command = ["${path.module}/rollback-systemd.sh"]
 
+  # Copies the fix onto every node still to upgrade, 4 at a time, before the
+  # first node is quiesced: each node is then out of service only while the
+  # fix is installed. A failure stops the apply with no node touched.
+  prepare_command     = ["${path.module}/stage-fix-systemd.sh"]
+  prepare_parallelism = 4
+
+  # Posts every milestone (node started, drained, upgraded, failed, rolled
+  # back; rollout finished) to a chat channel. Its failures only warn.
+  # notify_command     = ["${path.module}/notify-chat.sh"]
+  # command_secret_env = { CHAT_WEBHOOK_URL = var.chat_webhook_url }
+
   # To take each node out of the load balancer while it is upgraded, add
   # before_node_command and after_node_command: examples/haproxy has a
   # complete configuration with a script for HAProxy's runtime API.
@@ -36,6 +47,7 @@ resource "apigw_rolling_upgrade" "cluster" {
   # ssh-agent on the machine that runs Terraform (SSH_AUTH_SOCK is inherited).
   command_env = {
     SSH_USER = "sag"
+    FIX_DIR  = "${path.module}/fixes"
   }
 
   # Secrets a command must be handed (a registry token, say) go in

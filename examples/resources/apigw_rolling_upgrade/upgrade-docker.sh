@@ -5,7 +5,7 @@
 set -euo pipefail
 name="apigateway-$APIGW_NODE_NAME"
 image="registry.example.internal/apigateway:$APIGW_TARGET_VERSION"
-docker pull "$image"
+docker pull "$image" # quick when prepare_command (pull-image-docker.sh) pulled it already
 docker stop --time 60 "$name"
 docker rename "$name" "$name-$APIGW_FROM_VERSION"
 docker run -d --name "$name" --network apigw --hostname "$APIGW_NODE_NAME" \
