@@ -67,6 +67,9 @@ type upgradeTest struct {
 	// installs is the version the upgrade command of config installs;
 	// default toVersion.
 	installs string
+	// upgrade, when set, is the upgrade_command of config instead of the
+	// restart command (an example script, say).
+	upgrade []string
 }
 
 func newUpgradeTest(t *testing.T, opts gwsim.Options) *upgradeTest {
@@ -128,7 +131,15 @@ resource "apigw_rolling_upgrade" "u" {
   poll_interval   = "50ms"
 %s
 }
-`, targetVersion, nodes, hclList(u.restartCommand(u.installs)), extra)
+`, targetVersion, nodes, hclList(u.upgradeCommand()), extra)
+}
+
+// upgradeCommand is upgrade_command: upgrade, or the restart command.
+func (u *upgradeTest) upgradeCommand() []string {
+	if u.upgrade != nil {
+		return u.upgrade
+	}
+	return u.restartCommand(u.installs)
 }
 
 // setUpQuiescePorts does behind Terraform's back what apigw_quiesce_port
