@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gwops/terraform-provider-apigw/internal/portreserve"
 )
 
 func TestHealthReturnsStatusWithoutAuthInOneAttempt(t *testing.T) {
@@ -54,16 +56,17 @@ func TestHealthNoAnswer(t *testing.T) {
 	checkErrorStyle(t, err)
 }
 
-// deadAddress returns a loopback address nothing listens on.
+// deadAddress returns a loopback address nothing listens on for the rest of
+// the test: the port stays reserved (bound, not listening), so no listener
+// opened meanwhile can take it.
 func deadAddress(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := portreserve.Reserve("127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
+	t.Cleanup(func() { _ = p.Close() })
+	return p.Addr()
 }
 
 // TestHealthNoAnswerKinds: a probe without an answer says how it got none,

@@ -134,7 +134,7 @@ func (s *sim) addQuiescePorts(ctx context.Context) error {
 
 func (s *sim) addQuiescePort(ctx context.Context, gn *gwsim.Node) error {
 	const alias = "QuiescePort"
-	key, err := s.client.CreatePort(ctx, gn.URL(), apigw.NewPort{Port: gn.FreePort(), Alias: alias})
+	key, err := s.client.CreatePort(ctx, gn.URL(), apigw.NewPort{Port: gn.ReservePort(), Alias: alias})
 	if err != nil {
 		return err
 	}

@@ -45,7 +45,7 @@ func newTerraformDir(work string, tools bench.Tools, repo string, cluster *gwsim
 		Nodes []node `json:"nodes"`
 	}{}
 	for _, n := range cluster.Nodes() {
-		vars.Nodes = append(vars.Nodes, node{n.Name(), n.URL(), n.FreePort()})
+		vars.Nodes = append(vars.Nodes, node{n.Name(), n.URL(), n.ReservePort()})
 	}
 	b, _ := json.MarshalIndent(vars, "", "  ")
 	if err := os.WriteFile(filepath.Join(dir, "terraform.tfvars.json"), b, 0o644); err != nil {

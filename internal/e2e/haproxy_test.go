@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
+	"github.com/gwops/terraform-provider-apigw/internal/portreserve"
 )
 
 // backendName is the backend of examples/haproxy/haproxy.cfg that holds the
@@ -100,18 +101,6 @@ func renderHAProxyConfig(example, bind, socket string, servers map[string]string
 	return out.String(), nil
 }
 
-// freeLoopbackAddr returns a 127.0.0.1 address with a port free right now.
-func freeLoopbackAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
-	return addr
-}
-
 // startHAProxy runs HAProxy with the example configuration in front of the
 // cluster's primary listeners and waits until every server is UP. The
 // process is stopped when the test ends.
@@ -132,9 +121,17 @@ func startHAProxy(t *testing.T, exampleConfig string, nodes []*gwsim.Node) *hapr
 	for _, n := range nodes {
 		servers[n.Name()] = strings.TrimPrefix(n.URL(), "http://")
 	}
-	bind := freeLoopbackAddr(t)
+	// The frontend's port is reserved here and its bound socket handed to
+	// HAProxy as fd 3 ("bind fd@3"), so no other listener of the test can
+	// take the port before HAProxy listens on it.
+	frontend, err := portreserve.Reserve("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer frontend.Close()
+	const bind = "fd@3"
 	h := &haproxy{
-		URL:     "http://" + bind,
+		URL:     "http://" + frontend.Addr(),
 		Socket:  filepath.Join(dir, "admin.sock"),
 		logPath: filepath.Join(dir, "haproxy.log"),
 		done:    make(chan struct{}),
@@ -155,6 +152,12 @@ func startHAProxy(t *testing.T, exampleConfig string, nodes []*gwsim.Node) *hapr
 	// -db: stay in the foreground, so the process is ours to stop.
 	cmd := exec.Command("haproxy", "-db", "-f", cfgPath)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
+	sock, err := frontend.File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sock.Close() // HAProxy has its own copy
+	cmd.ExtraFiles = []*os.File{sock}
 	dieWithTest(cmd)
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start haproxy: %v", err)

@@ -120,7 +120,7 @@ func runUpgrade(t *testing.T, env e2eEnv, hooks bool, rep *runReport) *runState 
 
 	cfg := upgradeConfig{Cluster: cluster, QuiescePort: map[string]int{}, GwsimBin: env.gwsimBin}
 	for _, n := range cluster.Nodes() {
-		cfg.QuiescePort[n.Name()] = n.FreePort()
+		cfg.QuiescePort[n.Name()] = n.ReservePort()
 	}
 	if hooks {
 		cfg.HookScript, cfg.Socket = env.hookScript, hap.Socket

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/gwops/terraform-provider-apigw/internal/portreserve"
 )
 
 // Options configure a simulated cluster. The zero value is a usable
@@ -107,6 +109,9 @@ type Cluster struct {
 	control    *server
 	controlURL string
 
+	resMu    sync.Mutex
+	reserved map[int]*portreserve.Port // by ReservePort, until bind takes them
+
 	// work tracks every goroutine the cluster starts (servers, handlers,
 	// background jobs) so Close can wait for all of them.
 	work      tracker
@@ -120,12 +125,13 @@ func Start(opts Options) (*Cluster, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &Cluster{
-		opts:   opts,
-		ctx:    ctx,
-		cancel: cancel,
-		byName: map[string]*Node{},
-		store:  newStore(),
-		hooks:  newWebhooks(),
+		opts:     opts,
+		ctx:      ctx,
+		cancel:   cancel,
+		byName:   map[string]*Node{},
+		store:    newStore(),
+		hooks:    newWebhooks(),
+		reserved: map[int]*portreserve.Port{},
 	}
 	for i := 1; i <= opts.Nodes; i++ {
 		n := newNode(c, fmt.Sprintf("gw-%d", i), opts.Version)
@@ -196,6 +202,7 @@ func (c *Cluster) Close() {
 		if c.control != nil {
 			c.control.abort()
 		}
+		c.releaseReservations()
 		c.work.wait(10 * time.Second)
 	})
 }

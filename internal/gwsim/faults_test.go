@@ -120,7 +120,7 @@ func TestFaultAdmin503Rate(t *testing.T) {
 		}
 	}
 	n.SetFaults(Faults{Admin503Rate: 1})
-	a := do("POST", n.URL()+"/rest/apigateway/ports", map[string]any{"port": n.FreePort(), "portAlias": "Q"}, true)
+	a := do("POST", n.URL()+"/rest/apigateway/ports", map[string]any{"port": n.ReservePort(), "portAlias": "Q"}, true)
 	expectStatus(t, a, http.StatusServiceUnavailable)
 	if d, _ := a.json(t)["errorDetails"].(string); !strings.HasPrefix(d, " ") {
 		t.Fatalf("body %s", a.body)

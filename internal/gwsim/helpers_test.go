@@ -124,7 +124,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // port. It returns the port number.
 func setupQuiescePort(t *testing.T, n *Node) int {
 	t.Helper()
-	p := n.FreePort()
+	p := n.ReservePort()
 	expectStatus(t, do("POST", n.URL()+"/rest/apigateway/ports", map[string]string{
 		"factoryKey": "webMethods/HTTP", "pkg": "WmRoot", "port": itoa(p), "portAlias": "QuiescePort",
 	}, true), http.StatusCreated)

@@ -63,8 +63,12 @@ type server struct {
 
 var quietLog = log.New(io.Discard, "", 0)
 
-// bind reserves host:port; 0 picks a free port.
+// bind listens on host:port, taking over a reservation of that port made by
+// ReservePort; 0 picks a free port.
 func (c *Cluster) bind(port int) (net.Listener, error) {
+	if r := c.takeReservation(port); r != nil {
+		return r.Listen()
+	}
 	var lc net.ListenConfig
 	return lc.Listen(context.Background(), "tcp", net.JoinHostPort(c.opts.Host, strconv.Itoa(port)))
 }

@@ -153,33 +153,14 @@ func (n *Node) QuiesceURL() string {
 	return ""
 }
 
-// FreePort returns a loopback port number that is free now and not used by
-// any port configured in the cluster, for tests that create a quiesce port.
-func (n *Node) FreePort() int {
-	for {
-		ln, err := n.c.bind(0)
-		if err != nil {
-			return 0
-		}
-		p := ln.Addr().(*net.TCPAddr).Port
-		_ = ln.Close()
-		if !n.c.portConfigured(p) {
-			return p
-		}
-	}
-}
-
-func (c *Cluster) portConfigured(number int) bool {
-	for _, n := range c.nodes {
-		n.mu.Lock()
-		used := n.findPortLocked(number) != nil
-		n.mu.Unlock()
-		if used {
-			return true
-		}
-	}
-	return false
-}
+// ReservePort returns a port number on the cluster's host for a port that
+// a test creates later (a quiesce port in a Terraform configuration). The
+// number stays taken until a port with that number is enabled on a node of
+// this cluster, whose listener takes the reservation over, or the cluster
+// closes: no other listener (a test proxy, another reservation) can get it
+// in between. Connections to it are refused meanwhile, as to a closed port.
+// It returns 0 when no port could be reserved.
+func (n *Node) ReservePort() int { return n.c.reservePort() }
 
 // boot brings the node up for the first time on a fresh primary port,
 // ready at once.

@@ -12,7 +12,7 @@ func TestPortLifecycle(t *testing.T) {
 	c := startCluster(t, Options{Nodes: 1})
 	n := c.Nodes()[0]
 	api := n.URL() + "/rest/apigateway/ports"
-	p := n.FreePort()
+	p := n.ReservePort()
 	key := "HTTPListener@" + itoa(p)
 
 	a := do("POST", api, map[string]string{"factoryKey": "webMethods/HTTP", "pkg": "WmRoot", "port": itoa(p), "portAlias": "QuiescePort"}, true)
@@ -38,7 +38,7 @@ func TestPortLifecycle(t *testing.T) {
 	if m := a.json(t); m["message"] == nil || m["listenerKey"] != key {
 		t.Fatalf("duplicate port answer: %s", a.body)
 	}
-	a = do("POST", api, map[string]string{"port": itoa(n.FreePort()), "portAlias": "QuiescePort"}, true)
+	a = do("POST", api, map[string]string{"port": itoa(n.ReservePort()), "portAlias": "QuiescePort"}, true)
 	expectStatus(t, a, http.StatusBadRequest)
 
 	// Enable opens a real listener serving health.
@@ -108,10 +108,10 @@ func TestPortErrors(t *testing.T) {
 		{"no port", "POST", api, map[string]string{"portAlias": "A"}, 400},
 		{"port not a number", "POST", api, map[string]string{"port": "44x", "portAlias": "A"}, 400},
 		{"port out of range", "POST", api, map[string]any{"port": 70000, "portAlias": "A"}, 400},
-		{"no alias", "POST", api, map[string]any{"port": n.FreePort()}, 400},
-		{"unknown package", "POST", api, map[string]any{"port": n.FreePort(), "portAlias": "A", "pkg": "Nope"}, 400},
-		{"https without keystore", "POST", api, map[string]any{"port": n.FreePort(), "portAlias": "A", "factoryKey": "webMethods/HTTPS"}, 400},
-		{"unknown factory", "POST", api, map[string]any{"port": n.FreePort(), "portAlias": "A", "factoryKey": "webMethods/FTP"}, 400},
+		{"no alias", "POST", api, map[string]any{"port": n.ReservePort()}, 400},
+		{"unknown package", "POST", api, map[string]any{"port": n.ReservePort(), "portAlias": "A", "pkg": "Nope"}, 400},
+		{"https without keystore", "POST", api, map[string]any{"port": n.ReservePort(), "portAlias": "A", "factoryKey": "webMethods/HTTPS"}, 400},
+		{"unknown factory", "POST", api, map[string]any{"port": n.ReservePort(), "portAlias": "A", "factoryKey": "webMethods/FTP"}, 400},
 		{"duplicate primary", "POST", api, map[string]any{"port": n.PrimaryPort(), "portAlias": "A"}, 400},
 		{"enable unknown", "PUT", api + "/enable", map[string]string{"listenerKey": "HTTPListener@1", "pkg": "WmRoot"}, 400},
 		{"enable without key", "PUT", api + "/enable", map[string]string{"pkg": "WmRoot"}, 400},
@@ -164,7 +164,7 @@ func TestPortEnableBindFailure(t *testing.T) {
 func TestPortVariants(t *testing.T) {
 	c := startCluster(t, Options{Nodes: 1, Variants: Variants{PortCreatedOK: true, UnknownPortEmpty: true}})
 	n := c.Nodes()[0]
-	expectStatus(t, do("POST", n.URL()+"/rest/apigateway/ports", map[string]any{"port": itoa(n.FreePort()), "portAlias": "Q"}, true), http.StatusOK)
+	expectStatus(t, do("POST", n.URL()+"/rest/apigateway/ports", map[string]any{"port": itoa(n.ReservePort()), "portAlias": "Q"}, true), http.StatusOK)
 	a := do("GET", n.URL()+"/rest/apigateway/ports?listenerKey=HTTPListener@1", nil, true)
 	expectStatus(t, a, http.StatusOK)
 	if _, has := a.json(t)["uniqueID"]; has {
@@ -175,7 +175,7 @@ func TestPortVariants(t *testing.T) {
 func TestPortWithBindAddress(t *testing.T) {
 	c := startCluster(t, Options{Nodes: 1})
 	n := c.Nodes()[0]
-	p := n.FreePort()
+	p := n.ReservePort()
 	a := do("POST", n.URL()+"/rest/apigateway/ports", map[string]any{"port": itoa(p), "portAlias": "Q", "bindAddress": "127.0.0.1"}, true)
 	expectStatus(t, a, http.StatusCreated)
 	key := "HTTPListener@" + itoa(p) + "@127.0.0.1"

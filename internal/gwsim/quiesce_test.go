@@ -197,7 +197,7 @@ func TestQuiesceDesigntime(t *testing.T) {
 		t.Fatalf("GET: %s", a.body)
 	}
 	// Writes are blocked, reads are not.
-	a = do("POST", n.URL()+"/rest/apigateway/ports", map[string]any{"port": n.FreePort(), "portAlias": "Q"}, true)
+	a = do("POST", n.URL()+"/rest/apigateway/ports", map[string]any{"port": n.ReservePort(), "portAlias": "Q"}, true)
 	expectStatus(t, a, http.StatusServiceUnavailable)
 	if d, _ := a.json(t)["errorDetails"].(string); d == "" || d[0] != ' ' {
 		t.Fatalf("503 body %s", a.body)
@@ -206,7 +206,7 @@ func TestQuiesceDesigntime(t *testing.T) {
 	expectStatus(t, health(n.URL()), http.StatusOK)
 	traffic(t, n, 1)
 	expectStatus(t, do("PUT", u, map[string]any{"block": "designtime", "enable": false}, true), http.StatusOK)
-	expectStatus(t, do("POST", n.URL()+"/rest/apigateway/ports", map[string]any{"port": n.FreePort(), "portAlias": "Q"}, true), http.StatusCreated)
+	expectStatus(t, do("POST", n.URL()+"/rest/apigateway/ports", map[string]any{"port": n.ReservePort(), "portAlias": "Q"}, true), http.StatusCreated)
 	if c.MaxOutOfService() != 0 {
 		t.Fatal("design-time quiesce does not take a node out of service")
 	}

@@ -297,7 +297,7 @@ func TestSwaggerPortConformance(t *testing.T) {
 	spec := loadSwagger(t, "APIGatewayPortManagement.json")
 	c := startCluster(t, Options{Nodes: 1})
 	n := c.Nodes()[0]
-	p := n.FreePort()
+	p := n.ReservePort()
 	key := "HTTPListener@" + itoa(p)
 
 	// Request bodies as the tutorial sends them are valid Port and

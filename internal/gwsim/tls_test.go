@@ -34,7 +34,7 @@ func TestTLSCluster(t *testing.T) {
 	}
 	// The tutorial's webMethods/HTTP port is a plain-HTTP listener even on
 	// a node whose primary port speaks TLS, and so is its quiesce URL.
-	p := n.FreePort()
+	p := n.ReservePort()
 	a = doWith(client, "POST", n.URL()+"/rest/apigateway/ports", map[string]any{"factoryKey": "webMethods/HTTP", "port": itoa(p), "portAlias": "QuiescePort"}, true)
 	expectStatus(t, a, http.StatusCreated)
 	if a.json(t)["listenerKey"] != "HTTPListener@"+itoa(p) || a.json(t)["protocol"] != "HTTP" {
@@ -50,7 +50,7 @@ func TestTLSCluster(t *testing.T) {
 		t.Fatalf("TLS answered on a webMethods/HTTP port: %d", a.status)
 	}
 	// Only webMethods/HTTPS ports speak TLS; their key follows the factory.
-	s := n.FreePort()
+	s := n.ReservePort()
 	a = doWith(client, "POST", n.URL()+"/rest/apigateway/ports", map[string]any{"factoryKey": "webMethods/HTTPS", "port": itoa(s), "portAlias": "Secure"}, true)
 	expectStatus(t, a, http.StatusCreated)
 	if a.json(t)["listenerKey"] != "HTTPSListener@"+itoa(s) || a.json(t)["protocol"] != "HTTPS" {

@@ -571,7 +571,7 @@ func TestAccHardening_quiesceURLNotQuiescePort(t *testing.T) {
 	gw2 := u.cluster.Node("gw-2")
 	client := testClient(t)
 	ctx := context.Background()
-	other := gw2.FreePort()
+	other := gw2.ReservePort()
 	if _, err := client.CreatePort(ctx, gw2.URL(), apigw.NewPort{Port: other, Alias: "Diagnostics", Pkg: "WmRoot", Protocol: "HTTP"}); err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ func TestAccNodeDataSource(t *testing.T) {
 	node := cluster.Nodes()[0]
 	ctx := context.Background()
 	client := testClient(t)
-	port := node.FreePort()
+	port := node.ReservePort()
 	if _, err := client.CreatePort(ctx, node.URL(), apigw.NewPort{Port: port, Alias: "QP", Pkg: "WmRoot"}); err != nil {
 		t.Fatal(err)
 	}

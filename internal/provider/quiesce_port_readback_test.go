@@ -40,7 +40,7 @@ func TestAccQuiescePort_unconfirmedReadBack(t *testing.T) {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Providers,
 		Steps: []resource.TestStep{{
-			Config:      quiescePortConfig(srv.URL, node.FreePort()),
+			Config:      quiescePortConfig(srv.URL, node.ReservePort()),
 			ExpectError: regexp.MustCompile(`(?s)Quiesce port not confirmed.*"QuiescePort".*getQuiescePortDetails`),
 		}},
 	})

@@ -34,7 +34,7 @@ func TestAccQuiescePort_lifecycle(t *testing.T) {
 	testAccPreCheck(t)
 	cluster := startCluster(t, gwsim.Options{Nodes: 1})
 	node := cluster.Nodes()[0]
-	port := node.FreePort()
+	port := node.ReservePort()
 	key := apigw.ListenerKey("HTTP", port)
 	ref := apigw.PortRef{ListenerKey: key, Pkg: "WmRoot"}
 	client := testClient(t)
@@ -91,7 +91,7 @@ func TestAccQuiescePort_lifecycle(t *testing.T) {
 			},
 			{
 				PreConfig: func() {
-					other := node.FreePort()
+					other := node.ReservePort()
 					otherRef := apigw.PortRef{ListenerKey: apigw.ListenerKey("HTTP", other), Pkg: "WmRoot"}
 					if _, err := client.CreatePort(ctx, node.URL(), apigw.NewPort{Port: other, Alias: "Elsewhere", Pkg: "WmRoot"}); err != nil {
 						t.Fatalf("create other port: %v", err)
@@ -153,7 +153,7 @@ func TestAccQuiescePort_adoptsExisting(t *testing.T) {
 	testAccPreCheck(t)
 	cluster := startCluster(t, gwsim.Options{Nodes: 1})
 	node := cluster.Nodes()[0]
-	port := node.FreePort()
+	port := node.ReservePort()
 	client := testClient(t)
 	if _, err := client.CreatePort(context.Background(), node.URL(), apigw.NewPort{Port: port, Alias: "QuiescePort", Pkg: "WmRoot"}); err != nil {
 		t.Fatal(err)
@@ -176,7 +176,7 @@ func TestAccQuiescePort_clash(t *testing.T) {
 	testAccPreCheck(t)
 	cluster := startCluster(t, gwsim.Options{Nodes: 1})
 	node := cluster.Nodes()[0]
-	port := node.FreePort()
+	port := node.ReservePort()
 	if _, err := testClient(t).CreatePort(context.Background(), node.URL(), apigw.NewPort{Port: port, Alias: "SomeoneElses", Pkg: "WmRoot"}); err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +197,7 @@ func TestAccQuiescePort_wrongCredentials(t *testing.T) {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Providers,
 		Steps: []resource.TestStep{{
-			Config:      quiescePortConfig(node.URL(), node.FreePort()),
+			Config:      quiescePortConfig(node.URL(), node.ReservePort()),
 			ExpectError: regexp.MustCompile(`(?s)401.*(username|password)`),
 		}},
 	})
@@ -251,7 +251,7 @@ func TestAccQuiescePort_destroyOnQuiescedNode(t *testing.T) {
 	testAccPreCheck(t)
 	cluster := startCluster(t, gwsim.Options{Nodes: 1})
 	node := cluster.Nodes()[0]
-	port := node.FreePort()
+	port := node.ReservePort()
 	key := apigw.ListenerKey("HTTP", port)
 	client := testClient(t)
 	ctx := context.Background()
@@ -304,7 +304,7 @@ func TestAccQuiescePort_repairsPrerequisites(t *testing.T) {
 	testAccPreCheck(t)
 	cluster := startCluster(t, gwsim.Options{Nodes: 1})
 	node := cluster.Nodes()[0]
-	port := node.FreePort()
+	port := node.ReservePort()
 	ref := apigw.PortRef{ListenerKey: apigw.ListenerKey("HTTP", port), Pkg: "WmRoot"}
 	client := testClient(t)
 	ctx := context.Background()

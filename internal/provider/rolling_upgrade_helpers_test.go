@@ -89,7 +89,7 @@ func newUpgradeTest(t *testing.T, opts gwsim.Options) *upgradeTest {
 	}
 	u := &upgradeTest{t: t, cluster: startCluster(t, opts), ports: map[string]int{}, gwsim: gwsimBinary(t), installs: toVersion}
 	for _, n := range u.cluster.Nodes() {
-		u.ports[n.Name()] = n.FreePort()
+		u.ports[n.Name()] = n.ReservePort()
 	}
 	return u
 }
