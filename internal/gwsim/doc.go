@@ -72,4 +72,12 @@
 //     refuses connections until resumed, also across restarts. Quiesce for
 //     all answers the vendor's 500 unless the quiesce port is set, enabled,
 //     not suspended and in access mode allow.
+//
+// Where the simulator is still knowingly more lenient than the vendor
+// documents:
+//
+//   - An HTTPS port (factoryKey webMethods/HTTPS) needs a keystore and a key
+//     alias on a real gateway; the ports Swagger has no fields for them, so
+//     the simulator takes the cluster's Options.TLS as the keystore and
+//     refuses HTTPS ports only when the cluster has none.
 package gwsim
