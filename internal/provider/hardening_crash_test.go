@@ -311,13 +311,15 @@ func checkResumed(t *testing.T, c *gwsim.Cluster) {
 // current version (quiesce ports, state), then start the upgrade and stop
 // it as soon as gw-2's quiesce was requested, while gw-2 drains. gw-2's
 // drain does not end until resumeAfterStop: the plan after the stop sees it
-// still quiescing.
+// still quiescing. The configuration has on_interrupt = "rollback", which
+// stops a node in flight (with "finish_node" gw-2 would wait out its
+// drain_timeout).
 func stopTest(t *testing.T, stop func(*tfProc)) (*upgradeTest, *tfWorkdir, string, int) {
 	u := newUpgradeTest(t, gwsim.Options{Nodes: 3, DrainTime: 300 * time.Millisecond})
 	w := newTFWorkdir(t)
-	w.setConfig(u.config("10.15.0.5", ""))
+	w.setConfig(u.config("10.15.0.5", `on_interrupt = "rollback"`))
 	w.mustRun(applyArgs...)
-	w.setConfig(u.config(target, ""))
+	w.setConfig(u.config(target, `on_interrupt = "rollback"`))
 	u.cluster.Node("gw-2").SetFaults(gwsim.Faults{DrainNeverEnds: true})
 	p := w.start(applyArgs...)
 	awaitEvent(t, u.cluster, "gw-2", gwsim.EventQuiesceRequested, p)
@@ -448,37 +450,8 @@ func TestAccHardening_sigint(t *testing.T) {
 		}
 	}
 	// The interrupted apply saved state: old target, and the outcomes.
-	var state struct {
-		Values struct {
-			RootModule struct {
-				Resources []struct {
-					Address string         `json:"address"`
-					Values  map[string]any `json:"values"`
-				} `json:"resources"`
-			} `json:"root_module"`
-		} `json:"values"`
-	}
-	if err := json.Unmarshal([]byte(w.mustRun("show", "-json", "-no-color")), &state); err != nil {
-		t.Fatal(err)
-	}
-	found := false
-	for _, r := range state.Values.RootModule.Resources {
-		if r.Address != upgradeAddr {
-			continue
-		}
-		found = true
-		var outcomes []string
-		entries, _ := r.Values["last_rollout"].([]any)
-		for _, e := range entries {
-			m, _ := e.(map[string]any)
-			outcomes = append(outcomes, fmt.Sprintf("%v=%v", m["node"], m["outcome"]))
-		}
-		if r.Values["target_version"] != "10.15.0.5" || strings.Join(outcomes, ",") != "gw-1=upgraded,gw-2=failed" {
-			t.Errorf("state after Ctrl-C: target_version %v, last_rollout %v; want 10.15.0.5 and gw-1=upgraded,gw-2=failed", r.Values["target_version"], outcomes)
-		}
-	}
-	if !found {
-		t.Fatalf("no %s in the state after Ctrl-C", upgradeAddr)
+	if values := upgradeState(t, w); values["target_version"] != "10.15.0.5" || rolloutOutcomes(values) != "gw-1=upgraded,gw-2=failed" {
+		t.Errorf("state after Ctrl-C: target_version %v, last_rollout %s; want 10.15.0.5 and gw-1=upgraded,gw-2=failed", values["target_version"], rolloutOutcomes(values))
 	}
 	resumeAfterStop(t, u, w)
 }

@@ -38,6 +38,8 @@ type rollingUpgradeModel struct {
 	PrepareParallelism types.Int64    `tfsdk:"prepare_parallelism"`
 	NotifyCommand      types.List     `tfsdk:"notify_command"`
 	AllowDowngrade     types.Bool     `tfsdk:"allow_downgrade"`
+	OnInterrupt        types.String   `tfsdk:"on_interrupt"`
+	MaxNodesPerApply   types.Int64    `tfsdk:"max_nodes_per_apply"`
 	Timeouts           timeouts.Value `tfsdk:"timeouts"`
 	NodeVersions       types.Map      `tfsdk:"node_versions"`
 	PendingNodes       types.List     `tfsdk:"pending_nodes"`
@@ -124,6 +126,9 @@ func (m *rollingUpgradeModel) rolloutConfig(ctx context.Context) (rollout.Config
 		AllowDowngrade: m.AllowDowngrade.ValueBool(),
 		// Null in a state written before the attribute existed: the default.
 		PrepareParallelism: int(m.PrepareParallelism.ValueInt64()),
+		OnInterrupt:        rollout.InterruptPolicy(m.OnInterrupt.ValueString()),
+		// Null (no limit) reads as 0, the engine's "no limit".
+		MaxNodesPerApply: int(m.MaxNodesPerApply.ValueInt64()),
 	}
 	diags.Append(m.Flush.ElementsAs(ctx, &cfg.Flush, false)...)
 	diags.Append(m.UpgradeCommand.ElementsAs(ctx, &cfg.UpgradeCommand, false)...)

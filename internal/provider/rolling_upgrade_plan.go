@@ -112,7 +112,7 @@ func checkTimeouts(ctx context.Context, t timeouts.Value) diag.Diagnostics {
 		name string
 		get  func(context.Context, time.Duration) (time.Duration, diag.Diagnostics)
 	}{{"create", t.Create}, {"update", t.Update}} {
-		d, parse := c.get(ctx, defaultApplyTimeout)
+		d, parse := c.get(ctx, time.Hour) // any positive stand-in for "not set"
 		if parse.HasError() || d > 0 {
 			continue
 		}
@@ -223,6 +223,13 @@ func (r *rollingUpgradeResource) ModifyPlan(ctx context.Context, req resource.Mo
 
 	pending, diags := pendingValue(ctx, nodes, versions, target)
 	resp.Diagnostics.Append(diags...)
+	work := len(pending.Elements())
+	for _, s := range survey {
+		if s.Version != "" && !s.Ready && rollout.OnTarget(s.Version, target) {
+			work++ // left starting by an earlier run: the apply finishes it
+		}
+	}
+	resp.Diagnostics.Append(deadlineWarning(ctx, &plan, creating, work)...)
 	switch {
 	case creating || len(pending.Elements()) > 0 || !allReady:
 		// Work to do: an apply rolls the pending nodes and finishes any
@@ -284,7 +291,7 @@ func (r *rollingUpgradeResource) validateWithEngine(ctx context.Context, plan *r
 	for _, v := range []attr.Value{plan.UpgradeCommand, plan.BeforeNodeCommand, plan.AfterNodeCommand, plan.RollbackCommand,
 		plan.PrepareCommand, plan.PrepareParallelism, plan.NotifyCommand, plan.VersionCommand,
 		plan.CommandEnv, plan.CommandSecretEnv, plan.Flush, plan.MaxUnavailable, plan.Strategy, plan.DrainTimeout, plan.CommandTimeout,
-		plan.ReadyTimeout, plan.SoakDuration, plan.PollInterval} {
+		plan.ReadyTimeout, plan.SoakDuration, plan.PollInterval, plan.OnInterrupt, plan.MaxNodesPerApply} {
 		if v.IsUnknown() {
 			return diags
 		}

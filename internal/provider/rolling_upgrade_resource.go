@@ -40,14 +40,15 @@ var (
 	_ resource.ResourceWithValidateConfig = (*rollingUpgradeResource)(nil)
 )
 
-// Defaults of apigw_rolling_upgrade, from the provider contract.
-const (
-	defaultDrainTimeout   = "15m"
-	defaultCommandTimeout = "30m"
-	defaultReadyTimeout   = "20m"
+// Defaults of apigw_rolling_upgrade, from the provider contract, as the
+// engine defines them.
+var (
+	defaultDrainTimeout   = rollout.FormatDuration(rollout.DefaultDrainTimeout)
+	defaultCommandTimeout = rollout.FormatDuration(rollout.DefaultCommandTimeout)
+	defaultReadyTimeout   = rollout.FormatDuration(rollout.DefaultReadyTimeout)
 	defaultSoakDuration   = "0s"
-	defaultPollInterval   = "2s"
-	defaultApplyTimeout   = 2 * time.Hour
+	defaultPollInterval   = rollout.FormatDuration(rollout.DefaultPollInterval)
+	defaultOnInterrupt    = string(rollout.InterruptFinishNode)
 )
 
 // rollingUpgradeResource brings every node of one cluster to target_version,
@@ -221,7 +222,26 @@ func (r *rollingUpgradeResource) Schema(ctx context.Context, _ resource.SchemaRe
 				Default:             booldefault.StaticBool(false),
 				MarkdownDescription: "Allow a target lower than a node's version (default `false`).",
 			},
-			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Update: true}),
+			"on_interrupt": schema.StringAttribute{
+				Optional: true,
+				Computed: true,
+				Default:  stringdefault.StaticString(defaultOnInterrupt),
+				MarkdownDescription: fmt.Sprintf("What an interrupt (Ctrl-C, a cancelled Terraform Cloud run) or the apply's deadline does to the nodes in flight. "+
+					"`%s` (default): start no new node, let every node in flight go through its procedure (drain, `upgrade_command`, ready on target, "+
+					"each step within its own timeout), then end the apply with an error that says what was finished; the next apply resumes. "+
+					"`%s`: stop the nodes in flight at once (a running command gets SIGTERM, then SIGKILL after 5s) and run `rollback_command`.",
+					rollout.InterruptFinishNode, rollout.InterruptRollback),
+				Validators: []validator.String{stringvalidator.OneOf(rollout.InterruptPolicies()...)},
+			},
+			"max_nodes_per_apply": schema.Int64Attribute{
+				Optional: true,
+				MarkdownDescription: "At most this many nodes (at least 1) are upgraded by one apply, which then ends successfully with a warning; " +
+					"the next plan shows the rest in `pending_nodes` as an update, and the next apply goes on. For a canary (1, check, then " +
+					"raise or remove it), maintenance windows and run-time limits. Unset: every node not on target.",
+				Validators: []validator.Int64{int64validator.AtLeast(1)},
+			},
+			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Update: true,
+				CreateDescription: timeoutsDescription("create"), UpdateDescription: timeoutsDescription("update")}),
 			"node_versions": schema.MapAttribute{
 				Computed:            true,
 				ElementType:         types.StringType,
@@ -231,7 +251,7 @@ func (r *rollingUpgradeResource) Schema(ctx context.Context, _ resource.SchemaRe
 				Computed:    true,
 				ElementType: types.StringType,
 				MarkdownDescription: "Nodes not on target, known at plan time. After a successful apply it keeps the planned value " +
-					"(Terraform requires it); the next refresh shows what is still pending.",
+					"(Terraform requires it); the next refresh shows what is still pending, e.g. the nodes left by `max_nodes_per_apply`.",
 			},
 			"last_rollout": schema.ListAttribute{
 				Computed:    true,
@@ -251,10 +271,9 @@ func (r *rollingUpgradeResource) Create(ctx context.Context, req resource.Create
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	limit, diags := plan.Timeouts.Create(ctx, defaultApplyTimeout)
+	// 0: not set, so the deadline follows from the per-step timeouts.
+	limit, diags := plan.Timeouts.Create(ctx, 0)
 	resp.Diagnostics.Append(diags...)
-	ctx, cancel := context.WithTimeout(ctx, limit)
-	defer cancel()
 
 	plan.ID = types.StringValue(clusterID(&plan))
 	// A failed Create has no previous target: target_version is left null
@@ -262,7 +281,7 @@ func (r *rollingUpgradeResource) Create(ctx context.Context, req resource.Create
 	// does not hand a tainted object's private state to its replacement, so
 	// the record of nodes taken down is lost with it; the replacement then
 	// finishes only the nodes its probes show out of service.)
-	out := r.roll(ctx, &plan, types.StringNull(), types.MapNull(types.StringType), nil)
+	out := r.roll(ctx, &plan, types.StringNull(), types.MapNull(types.StringType), nil, limit)
 	resp.Diagnostics.Append(out.diags...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &out.rollingUpgradeModel)...)
 	resp.Diagnostics.Append(setTakenDown(ctx, resp.Private, out.takenDown)...)
@@ -284,14 +303,12 @@ func (r *rollingUpgradeResource) Update(ctx context.Context, req resource.Update
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
 	}
-	limit, diags := plan.Timeouts.Update(ctx, defaultApplyTimeout)
+	limit, diags := plan.Timeouts.Update(ctx, 0)
 	resp.Diagnostics.Append(diags...)
-	ctx, cancel := context.WithTimeout(ctx, limit)
-	defer cancel()
 
 	takenDown, diags := getTakenDown(ctx, req.Private)
 	resp.Diagnostics.Append(diags...)
-	out := r.roll(ctx, &plan, state.TargetVersion, state.NodeVersions, takenDown)
+	out := r.roll(ctx, &plan, state.TargetVersion, state.NodeVersions, takenDown, limit)
 	resp.Diagnostics.Append(out.diags...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &out.rollingUpgradeModel)...)
 	resp.Diagnostics.Append(setTakenDown(ctx, resp.Private, out.takenDown)...)
@@ -362,8 +379,10 @@ type rolledModel struct {
 // roll runs the engine and turns its report into state: on success the
 // plan; on failure the plan with target_version kept at oldTarget, so the
 // next plan shows the remaining work. takenDown is the record of nodes
-// earlier applies took out of service; out.takenDown is the new one.
-func (r *rollingUpgradeResource) roll(ctx context.Context, plan *rollingUpgradeModel, oldTarget types.String, oldVersions types.Map, takenDown []string) *rolledModel {
+// earlier applies took out of service; out.takenDown is the new one. limit
+// is the timeouts value of the operation; 0 lets the engine derive the
+// deadline from the per-step timeouts.
+func (r *rollingUpgradeResource) roll(ctx context.Context, plan *rollingUpgradeModel, oldTarget types.String, oldVersions types.Map, takenDown []string, limit time.Duration) *rolledModel {
 	out := &rolledModel{rollingUpgradeModel: *plan, takenDown: takenDown}
 	cfg, diags := plan.rolloutConfig(ctx)
 	out.diags.Append(diags...)
@@ -371,6 +390,13 @@ func (r *rollingUpgradeResource) roll(ctx context.Context, plan *rollingUpgradeM
 		return out
 	}
 	cfg.TakenDown = takenDown
+	if limit > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, limit)
+		defer cancel()
+	} else {
+		cfg.DeadlineFromSteps = true
+	}
 	engine := rollout.Engine{
 		Gateway: r.data.gw,
 		Runner:  r.data.runner(cfg),
@@ -408,14 +434,21 @@ func (r *rollingUpgradeResource) roll(ctx context.Context, plan *rollingUpgradeM
 			out.PendingNodes, d = pendingValue(ctx, cfg.Nodes, versions, cfg.Target)
 			out.diags.Append(d...)
 		}
+		if report != nil && len(report.Deferred) > 0 {
+			out.diags.AddAttributeWarning(path.Root("max_nodes_per_apply"), "Rolling upgrade staged: more nodes to upgrade",
+				stagedSummary(report, cfg.MaxNodesPerApply))
+		}
 		return out
 	}
 
 	out.TargetVersion = oldTarget
 	out.PendingNodes, d = pendingValue(ctx, cfg.Nodes, versions, cfg.Target)
 	out.diags.Append(d...)
-	var step *rollout.StepError
-	if !errors.As(err, &step) {
+	var (
+		step      *rollout.StepError
+		interrupt *rollout.InterruptError
+	)
+	if !errors.As(err, &step) && !errors.As(err, &interrupt) {
 		// Refused before anything was touched (validation, versions,
 		// too many unready nodes): no progress to report, nothing to resume.
 		out.diags.AddError("Rolling upgrade refused: no node was touched", err.Error())
@@ -426,7 +459,7 @@ func (r *rollingUpgradeResource) roll(ctx context.Context, plan *rollingUpgradeM
 		resume = "The resource is tainted, as after any failed create; the next terraform apply replaces it, which touches no node, and resumes: nodes on target are skipped."
 	}
 	detail := err.Error() + "\n\n" + progressSummary(report, cfg.Nodes, cfg.Target) + resume
-	if step.Step == rollout.StepPrepareCommand {
+	if step != nil && step.Step == rollout.StepPrepareCommand {
 		out.diags.AddAttributeError(path.Root("prepare_command"), "Rolling upgrade stopped: prepare_command failed, no node was touched", detail)
 		return out
 	}
@@ -459,6 +492,25 @@ func progressSummary(report *rollout.Report, nodes []rollout.Node, target string
 		fmt.Fprintf(&b, "  - %s: %s (reports %s)\n", n.Name, state, v)
 	}
 	return b.String()
+}
+
+// stagedSummary says what a rollout cut short by max_nodes_per_apply did
+// and what is left, for the warning of a successful staged apply.
+func stagedSummary(report *rollout.Report, limit int) string {
+	var upgraded []string
+	for _, r := range report.Results {
+		if r.Outcome == rollout.OutcomeUpgraded {
+			upgraded = append(upgraded, r.Node)
+		}
+	}
+	done := "no node"
+	if len(upgraded) > 0 {
+		done = strings.Join(upgraded, ", ")
+	}
+	return fmt.Sprintf("max_nodes_per_apply = %d: this apply upgraded %s and left %s (%d %s) for the next one. "+
+		"Check the upgraded nodes, then run terraform apply again to go on: the next plan lists the remaining nodes in pending_nodes "+
+		"and shows an update, and nodes on target are skipped.",
+		limit, done, strings.Join(report.Deferred, ", "), len(report.Deferred), plural(len(report.Deferred), "node", "nodes"))
 }
 
 func (r *rollingUpgradeResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {

@@ -275,9 +275,10 @@ func interruptWhen(c *gwsim.Cluster, node, kind string) (fired *atomic.Bool, sto
 	return fired, func() { cancel(); wg.Wait() }
 }
 
-// TestAccRollingUpgrade_cancel: Ctrl-C while gw-2 drains stops the rollout
-// with an error that names gw-2; the next apply finishes gw-2 first without
-// quiescing it again.
+// TestAccRollingUpgrade_cancel: Ctrl-C while gw-2 drains, with the default
+// on_interrupt = "finish_node": gw-2 goes on through its drain, command and
+// ready wait and ends on target; gw-3 is not started; the apply fails with
+// an error that says so, and the next apply upgrades gw-3 alone.
 func TestAccRollingUpgrade_cancel(t *testing.T) {
 	u := newUpgradeTest(t, gwsim.Options{Nodes: 3, DrainTime: 2 * time.Second})
 	var stop func()
@@ -289,7 +290,7 @@ func TestAccRollingUpgrade_cancel(t *testing.T) {
 			{
 				PreConfig:   func() { fired, stop = interruptWhen(u.cluster, "gw-2", gwsim.EventQuiesceRequested) },
 				Config:      u.config(target, ""),
-				ExpectError: wrapped(regexp.QuoteMeta(`node "gw-2": drain failed: interrupted`)),
+				ExpectError: wrapped(regexp.QuoteMeta(`gw-2, in flight at that moment, finished its upgrade (on_interrupt = "finish_node"); no further node was started (gw-3 not started)`)),
 			},
 			{
 				PreConfig: func() {
@@ -298,19 +299,23 @@ func TestAccRollingUpgrade_cancel(t *testing.T) {
 						t.Fatal("the test never interrupted terraform")
 					}
 					v := nodeVersions(u.cluster)
-					if v["gw-1"] != toVersion || v["gw-3"] != fromVersion {
-						t.Fatalf("after Ctrl-C: versions %v, want gw-1 upgraded, gw-3 untouched", v)
+					if v["gw-1"] != toVersion || v["gw-2"] != toVersion || v["gw-3"] != fromVersion {
+						t.Fatalf("after Ctrl-C: versions %v, want gw-1 and gw-2 upgraded, gw-3 untouched", v)
+					}
+					if q := countEvents(u.cluster, gwsim.EventQuiesceRequested); q["gw-3"] != 0 {
+						t.Fatalf("gw-3 was quiesced after Ctrl-C: %v", q)
 					}
 				},
 				Config: u.config(target, ""),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					expectPrior{upgradeAddr, "target_version", "10.15.0.5"},
+					pendingIs("gw-3"),
 				}},
 				Check: resource.ComposeAggregateTestCheckFunc(
 					allOnTarget(u.cluster),
 					checkSim(func() error {
-						if q := countEvents(u.cluster, gwsim.EventQuiesceRequested); q["gw-2"] != 1 {
-							return errorf("gw-2 quiesced %d times, want once: the resumed apply must finish it, not quiesce it again", q["gw-2"])
+						if q := countEvents(u.cluster, gwsim.EventQuiesceRequested); q["gw-1"] != 1 || q["gw-2"] != 1 || q["gw-3"] != 1 {
+							return errorf("quiesce requests %v, want one per node", q)
 						}
 						return nil
 					}),

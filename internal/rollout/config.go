@@ -38,6 +38,28 @@ const (
 	FlushSubscriptionQuota  = "subscription_quota"
 )
 
+// InterruptPolicy is what a rollout does with the nodes in flight when its
+// context ends: Ctrl-C, a cancelled Terraform Cloud run (both reach the
+// provider as a cancellation) or the apply's deadline.
+type InterruptPolicy string
+
+const (
+	// InterruptFinishNode starts no new node and lets every node in flight
+	// go through its procedure (drain, command, ready on target), each step
+	// within its own timeout: killing a local ssh does not stop an
+	// installer on the node, so stopping half-way could roll back a node
+	// while its fix is still being installed.
+	InterruptFinishNode InterruptPolicy = "finish_node"
+	// InterruptRollback stops the nodes in flight at once (a running
+	// command is killed after a grace period) and runs rollback_command.
+	InterruptRollback InterruptPolicy = "rollback"
+)
+
+// InterruptPolicies lists the accepted values, the default first.
+func InterruptPolicies() []string {
+	return []string{string(InterruptFinishNode), string(InterruptRollback)}
+}
+
 // AllFlush is the default flush set: everything the vendor lets us flush.
 func AllFlush() []string {
 	return []string{FlushLicenseMetrics, FlushPerformanceMetrics, FlushSubscriptionQuota}
@@ -122,6 +144,18 @@ type Config struct {
 	// target, make a node ready. One 200 can come from a node that is still
 	// loading packages.
 	ReadySuccesses int
+
+	// OnInterrupt is what happens to the nodes in flight when the context
+	// ends; default InterruptFinishNode.
+	OnInterrupt InterruptPolicy
+	// MaxNodesPerApply, when above 0, is how many nodes one Run brings to
+	// target at most; the rest are left for the next Run (Report.Deferred)
+	// and Run ends without error.
+	MaxNodesPerApply int
+	// DeadlineFromSteps bounds the Run by Budget of the nodes it found to
+	// work on, counted from the end of its survey, for callers that give
+	// no deadline of their own. The deadline takes the OnInterrupt path.
+	DeadlineFromSteps bool
 }
 
 // AttrError is one configuration problem, named by its Terraform attribute
@@ -186,6 +220,9 @@ func (c Config) withDefaults() Config {
 	if c.NotifyTimeout == 0 {
 		c.NotifyTimeout = DefaultNotifyTimeout
 	}
+	if c.OnInterrupt == "" {
+		c.OnInterrupt = InterruptFinishNode
+	}
 	return c
 }
 
@@ -243,6 +280,15 @@ func (c Config) Validate() error {
 		bad("max_unavailable", "must be fewer than the number of nodes (%d) so that some nodes keep serving, got %d", n, c.MaxUnavailable)
 	case n == 1 && c.MaxUnavailable != 1:
 		bad("max_unavailable", "must be 1 for a single-node cluster, got %d", c.MaxUnavailable)
+	}
+
+	switch c.OnInterrupt {
+	case InterruptFinishNode, InterruptRollback:
+	default:
+		bad("on_interrupt", "must be %q or %q, got %q", InterruptFinishNode, InterruptRollback, c.OnInterrupt)
+	}
+	if c.MaxNodesPerApply < 0 {
+		bad("max_nodes_per_apply", "must be at least 1, got %d", c.MaxNodesPerApply)
 	}
 
 	for _, d := range []struct {

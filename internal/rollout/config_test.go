@@ -28,7 +28,7 @@ func TestValidateAcceptsDefaults(t *testing.T) {
 	c := validConfig().withDefaults()
 	if c.Strategy != StrategyQuiesceAll || c.MaxUnavailable != 1 || c.DrainTimeout != 15*time.Minute ||
 		c.CommandTimeout != 30*time.Minute || c.ReadyTimeout != 20*time.Minute || c.PollInterval != 2*time.Second ||
-		c.ReadySuccesses != 2 || len(c.Flush) != 3 || c.SoakDuration != 0 {
+		c.ReadySuccesses != 2 || len(c.Flush) != 3 || c.SoakDuration != 0 || c.OnInterrupt != InterruptFinishNode || c.MaxNodesPerApply != 0 {
 		t.Errorf("defaults: %+v", c)
 	}
 }
@@ -58,6 +58,8 @@ func TestValidateNamesTheAttribute(t *testing.T) {
 		{"bad flush", func(c *Config) { c.Flush = []string{"cache"} }, "flush", "allowed: license_metrics"},
 		{"duplicate flush", func(c *Config) { c.Flush = []string{"license_metrics", "license_metrics"} }, "flush", "twice"},
 		{"max_unavailable negative", func(c *Config) { c.MaxUnavailable = -1 }, "max_unavailable", "at least 1"},
+		{"on_interrupt", func(c *Config) { c.OnInterrupt = "abort" }, "on_interrupt", `"finish_node" or "rollback"`},
+		{"max_nodes_per_apply negative", func(c *Config) { c.MaxNodesPerApply = -1 }, "max_nodes_per_apply", "at least 1"},
 		{"max_unavailable all", func(c *Config) { c.MaxUnavailable = 2 }, "max_unavailable", "fewer than the number of nodes (2)"},
 		{"single node k", func(c *Config) { c.Nodes = c.Nodes[:1]; c.MaxUnavailable = 2 }, "max_unavailable", "single-node"},
 		{"drain_timeout", func(c *Config) { c.DrainTimeout = -time.Second }, "drain_timeout", "positive"},

@@ -79,6 +79,8 @@ type run struct {
 
 	notify *notifier
 	began  time.Time
+	// budget is the deadline Run derived (DeadlineFromSteps), for messages.
+	budget time.Duration
 
 	mu       sync.Mutex
 	report   *Report
@@ -150,7 +152,16 @@ func (e *Engine) Run(ctx context.Context, cfg Config) (*Report, error) {
 	jobs, err := r.plan(ctx)
 	if err == nil {
 		r.announce(jobs)
-		err = r.prepare(ctx, jobs)
+	}
+	if err == nil && cfg.DeadlineFromSteps && len(jobs) > 0 {
+		r.budget = cfg.Budget(len(jobs))
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, r.budget)
+		defer cancel()
+	}
+	if err == nil {
+		// Only the nodes this run will take on (max_nodes_per_apply).
+		err = r.prepare(ctx, jobs[:cfg.NodesThisApply(len(jobs))])
 	}
 	if err == nil {
 		err = r.roll(ctx, jobs)
@@ -248,9 +259,12 @@ func unreadableVersion(name string, err error) error {
 	return fmt.Errorf("node %q answers health 200 but its version could not be read (%v): check the provider credentials and that url points at the node's primary port", name, err)
 }
 
-// roll works through jobs with at most MaxUnavailable nodes in flight. After
-// the first failure (or a cancellation) it starts no new node but lets the
-// ones in flight finish or fail.
+// roll works through jobs with at most MaxUnavailable nodes in flight and
+// at most MaxNodesPerApply started. After the first failure, or when ctx
+// ends (an interrupt or the deadline), it starts no new node; the nodes in
+// flight finish or fail. Whether they finish after an interrupt is
+// OnInterrupt's choice: finish_node runs them on a context that ignores
+// ctx, each step bounded by its own timeout.
 func (r *run) roll(ctx context.Context, jobs []*job) error {
 	stopCtx, stop := context.WithCancel(ctx)
 	defer stop()
@@ -259,7 +273,7 @@ func (r *run) roll(ctx context.Context, jobs []*job) error {
 		wg         sync.WaitGroup
 		failMu     sync.Mutex
 		failures   []error
-		notStarted *job
+		notStarted []*job
 	)
 	addFailure := func(err error) {
 		failMu.Lock()
@@ -268,7 +282,18 @@ func (r *run) roll(ctx context.Context, jobs []*job) error {
 		r.halt()
 		stop()
 	}
-	for _, j := range jobs {
+	caught := r.watchInterrupt(ctx)
+	nodeCtx := ctx
+	if r.cfg.OnInterrupt == InterruptFinishNode {
+		nodeCtx = context.WithoutCancel(ctx)
+	}
+	for i, j := range jobs {
+		if limit := r.cfg.MaxNodesPerApply; limit > 0 && i >= limit {
+			for _, d := range jobs[i:] {
+				r.report.Deferred = append(r.report.Deferred, d.node.Name)
+			}
+			break
+		}
 		acquired := false
 		select {
 		case slots <- struct{}{}:
@@ -287,7 +312,7 @@ func (r *run) roll(ctx context.Context, jobs []*job) error {
 			if acquired {
 				<-slots
 			}
-			notStarted = j
+			notStarted = jobs[i:]
 			break
 		}
 		r.start(j)
@@ -296,7 +321,7 @@ func (r *run) roll(ctx context.Context, jobs []*job) error {
 			defer wg.Done()
 			// Stop before freeing the slot, or the loop could start the
 			// next node after a failure.
-			if err := r.upgradeNode(ctx, j); err != nil {
+			if err := r.upgradeNode(nodeCtx, j); err != nil {
 				addFailure(err)
 			}
 			r.done(j)
@@ -304,17 +329,60 @@ func (r *run) roll(ctx context.Context, jobs []*job) error {
 		}()
 	}
 	wg.Wait()
+	inFlight := caught()
 
 	switch {
 	case len(failures) == 1:
 		return failures[0]
 	case len(failures) > 1:
 		return errors.Join(failures...)
-	case notStarted != nil && ctx.Err() != nil:
-		return &StepError{Node: notStarted.node.Name, Step: StepPreflight, Err: interrupted(ctx.Err()),
-			Hint: "The rollout was interrupted before this node was touched; no node was left quiesced or down. Re-run terraform apply to continue."}
+	case ctx.Err() != nil && len(notStarted) > 0:
+		ie := &InterruptError{Cause: ctx.Err(), Finished: inFlight}
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			ie.Budget = r.budget
+		}
+		for _, j := range notStarted {
+			ie.NotStarted = append(ie.NotStarted, j.node.Name)
+		}
+		return ie
 	}
 	return nil
+}
+
+// watchInterrupt tells the nodes in flight when ctx ends, in the log, what
+// happens to them. The returned function, called once the rollout is over,
+// names those nodes.
+func (r *run) watchInterrupt(ctx context.Context) (inFlight func() []string) {
+	over := make(chan struct{})
+	var names []string
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		select {
+		case <-over:
+			return
+		case <-ctx.Done():
+		}
+		r.mu.Lock()
+		names = slices.Sorted(maps.Keys(r.inFlight))
+		r.mu.Unlock()
+		why := "interrupted"
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			why = "out of time"
+		}
+		for _, n := range names {
+			if r.cfg.OnInterrupt == InterruptFinishNode {
+				r.ev.emit(n, EventInterrupted, "%s: finishing this node's upgrade, each step within its own timeout, and starting no new node (on_interrupt = %q)", why, InterruptFinishNode)
+			} else {
+				r.ev.emit(n, EventInterrupted, "%s: stopping this node and rolling it back if rollback_command is set (on_interrupt = %q)", why, InterruptRollback)
+			}
+		}
+	}()
+	return func() []string {
+		close(over)
+		<-watched
+		return names
+	}
 }
 
 // start marks j in flight and reserves its place in the report.

@@ -816,9 +816,10 @@ func TestMaxUnavailableSlidingWindowWithUnevenNodes(t *testing.T) {
 	})
 }
 
-func TestCancellationDuringDrainSaysNodeIsQuiescing(t *testing.T) {
+func TestRollbackPolicyCancellationDuringDrainSaysNodeIsQuiescing(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, oldV, oldV, oldV)
+		h.cfg.OnInterrupt = InterruptRollback
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
 		h.ev.hook = func(e Event) {
@@ -843,9 +844,10 @@ func TestCancellationDuringDrainSaysNodeIsQuiescing(t *testing.T) {
 	})
 }
 
-func TestCancellationDuringCommandRollsBackOnFreshContext(t *testing.T) {
+func TestRollbackPolicyCancellationDuringCommandRollsBackOnFreshContext(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, oldV, oldV, oldV)
+		h.cfg.OnInterrupt = InterruptRollback
 		h.cfg.RollbackCommand = []string{"/opt/rollback.sh"}
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
@@ -880,8 +882,10 @@ func TestCancellationBetweenNodesNamesNoLeftNode(t *testing.T) {
 			}
 		}
 		rep, _, err := h.run(ctx)
-		if se := stepError(t, err); se.Node != "gw-2" || !strings.Contains(se.Hint, "no node was left quiesced or down") {
-			t.Fatalf("error: %v", err)
+		var ie *InterruptError
+		if !errors.As(err, &ie) || !errors.Is(err, context.Canceled) || len(ie.Finished) != 0 || fmt.Sprint(ie.NotStarted) != "[gw-2]" ||
+			!strings.Contains(err.Error(), "none was left quiesced or down") || !strings.Contains(err.Error(), "gw-2 not started") {
+			t.Fatalf("error: %#v", err)
 		}
 		if outcomes(rep) != "gw-1:upgraded" {
 			t.Errorf("outcomes %s", outcomes(rep))

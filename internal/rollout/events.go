@@ -31,6 +31,9 @@ const (
 	// EventPrepared is one node's prepare_command done, before any node is
 	// taken out of service.
 	EventPrepared EventKind = "prepared"
+	// EventInterrupted: the rollout was interrupted (or ran out of time)
+	// while this node was in flight; the message says what happens to it.
+	EventInterrupted EventKind = "interrupted"
 )
 
 // Milestones of the rollout as a whole; their Event.Node is "".

@@ -40,8 +40,12 @@ func (r *run) conclude(jobs []*job, err error) {
 			r.ev.emit("", EventRolloutFinished, "rolling upgrade to %s finished: every node was already on target and ready", r.cfg.Target)
 			return
 		}
-		r.ev.emit("", EventRolloutFinished, "rolling upgrade to %s finished in %s: %d upgraded, %d already on target",
-			r.cfg.Target, took, count[OutcomeUpgraded], count[OutcomeSkipped])
+		left := ""
+		if n := len(r.report.Deferred); n > 0 {
+			left = fmt.Sprintf("; %d left for the next apply by max_nodes_per_apply (%s)", n, strings.Join(r.report.Deferred, ", "))
+		}
+		r.ev.emit("", EventRolloutFinished, "rolling upgrade to %s finished in %s: %d upgraded, %d already on target%s",
+			r.cfg.Target, took, count[OutcomeUpgraded], count[OutcomeSkipped], left)
 		return
 	}
 	first, _, _ := strings.Cut(err.Error(), "\n")

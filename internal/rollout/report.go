@@ -50,4 +50,7 @@ type Report struct {
 	// brought back since. A caller keeps it and passes it as
 	// Config.TakenDown to its next run.
 	TakenDown []string
+	// Deferred names, in the order they would have started, the nodes left
+	// for the next Run by Config.MaxNodesPerApply.
+	Deferred []string
 }

@@ -1,0 +1,304 @@
+package rollout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// Interrupts (a cancelled context) and deadlines with on_interrupt =
+// "finish_node", the default; the "rollback" policy keeps the behaviour
+// tested in engine_test.go (TestRollbackPolicy...).
+
+func interruptError(t *testing.T, err error) *InterruptError {
+	t.Helper()
+	var ie *InterruptError
+	if !errors.As(err, &ie) {
+		t.Fatalf("error %v (%T) is not an *InterruptError", err, err)
+	}
+	return ie
+}
+
+func TestFinishNodeInterruptDuringCommandLetsTheNodeFinish(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, oldV, oldV, oldV)
+		h.cfg.RollbackCommand = []string{"/opt/rollback.sh"}
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		var interruptedAt time.Time
+		h.r.onRun = func(c Command) {
+			if c.Step == "upgrade" && envOf(c, "APIGW_NODE_NAME") == "gw-2" {
+				go func() { time.Sleep(5 * time.Second); interruptedAt = time.Now(); cancel() }()
+			}
+		}
+		rep, _, err := h.run(ctx)
+		ie := interruptError(t, err)
+		if !errors.Is(err, context.Canceled) || fmt.Sprint(ie.Finished) != "[gw-2]" || fmt.Sprint(ie.NotStarted) != "[gw-3]" {
+			t.Fatalf("error: %#v", ie)
+		}
+		for _, want := range []string{"interrupted", "gw-2, in flight at that moment, finished its upgrade", "gw-3 not started", "Run terraform apply again to resume"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q does not say %q", err, want)
+			}
+		}
+		if got := outcomes(rep); got != "gw-1:upgraded gw-2:upgraded" {
+			t.Fatalf("outcomes: %s", got)
+		}
+		if rep.Versions["gw-2"] != newV {
+			t.Errorf("gw-2 reports %q, want %s", rep.Versions["gw-2"], newV)
+		}
+		// The command ran its full 10s (the fake runner stops on ctx), the
+		// node became ready, and nothing was rolled back or started after.
+		if r := rep.Results[1]; r.Command != 10*time.Second || r.Ready <= 0 || !r.FinishedAt.After(interruptedAt) {
+			t.Errorf("gw-2: command %s, ready %s, finished %s after the interrupt", r.Command, r.Ready, r.FinishedAt.Sub(interruptedAt))
+		}
+		if got := h.commandsFor("gw-2"); !slices.Equal(got, []string{"upgrade"}) {
+			t.Errorf("commands for gw-2: %v, want only the upgrade (no rollback)", got)
+		}
+		if h.c.node("gw-3").quiesceCalls != 0 || len(h.commandsFor("gw-3")) != 0 {
+			t.Error("gw-3 was touched after the interrupt")
+		}
+		if !slices.Contains(h.ev.kinds("gw-2"), EventInterrupted) {
+			t.Errorf("no %s event for gw-2: %v", EventInterrupted, h.ev.kinds("gw-2"))
+		}
+	})
+}
+
+func TestFinishNodeInterruptDuringDrainLetsTheNodeFinish(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, oldV, oldV, oldV)
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		h.ev.hook = func(e Event) {
+			if e.Node == "gw-2" && e.Kind == EventQuiesceRequested {
+				cancel()
+			}
+		}
+		rep, _, err := h.run(ctx)
+		ie := interruptError(t, err)
+		if fmt.Sprint(ie.Finished) != "[gw-2]" || fmt.Sprint(ie.NotStarted) != "[gw-3]" {
+			t.Fatalf("error: %v", err)
+		}
+		if got := outcomes(rep); got != "gw-1:upgraded gw-2:upgraded" {
+			t.Fatalf("outcomes: %s", got)
+		}
+		if d := rep.Results[1].Drain; d < 60*time.Second {
+			t.Errorf("gw-2 drained in %s, want the fake's full 60s drain", d)
+		}
+		if h.c.node("gw-3").quiesceCalls != 0 {
+			t.Error("gw-3 touched")
+		}
+	})
+}
+
+func TestFinishNodeStepsKeepTheirOwnTimeouts(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, oldV, oldV, oldV)
+		h.cfg.RollbackCommand = []string{"/opt/rollback.sh"}
+		h.cfg.CommandTimeout = 3 * time.Minute
+		h.r.hang["upgrade/gw-2"] = true
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		h.r.onRun = func(c Command) {
+			if c.Step == "upgrade" && envOf(c, "APIGW_NODE_NAME") == "gw-2" {
+				go func() { time.Sleep(5 * time.Second); cancel() }()
+			}
+		}
+		rep, _, err := h.run(ctx)
+		se := stepError(t, err)
+		if se.Node != "gw-2" || se.Step != StepUpgradeCommand || !strings.Contains(err.Error(), "timed out after 3m") {
+			t.Fatalf("error: %v", err)
+		}
+		if r := rep.Results[1]; r.Command != 3*time.Minute {
+			t.Errorf("the hanging command ran %s, want its command_timeout 3m", r.Command)
+		}
+		if got := outcomes(rep); got != "gw-1:upgraded gw-2:rolled_back" {
+			t.Fatalf("outcomes: %s", got)
+		}
+		if h.c.node("gw-3").quiesceCalls != 0 {
+			t.Error("gw-3 touched")
+		}
+	})
+}
+
+func TestDeadlineTakesTheInterruptPath(t *testing.T) {
+	for _, policy := range []InterruptPolicy{InterruptFinishNode, InterruptRollback} {
+		t.Run(string(policy), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				h := newHarness(t, oldV, oldV, oldV)
+				h.cfg.OnInterrupt = policy
+				h.cfg.RollbackCommand = []string{"/opt/rollback.sh"}
+				// gw-1 takes one cycle; the deadline passes while gw-2 drains.
+				ctx, cancel := context.WithTimeout(t.Context(), cycle+30*time.Second)
+				defer cancel()
+				rep, _, err := h.run(ctx)
+				if !errors.Is(err, context.DeadlineExceeded) {
+					t.Fatalf("error %v is not the deadline", err)
+				}
+				if policy == InterruptFinishNode {
+					ie := interruptError(t, err)
+					if fmt.Sprint(ie.Finished) != "[gw-2]" || !strings.Contains(err.Error(), "out of time") || !strings.Contains(err.Error(), "(timeouts)") {
+						t.Errorf("error: %v", err)
+					}
+					if got := outcomes(rep); got != "gw-1:upgraded gw-2:upgraded" {
+						t.Errorf("outcomes: %s", got)
+					}
+				} else {
+					if se := stepError(t, err); se.Node != "gw-2" || se.Step != StepDrain || !strings.Contains(err.Error(), "out of time") {
+						t.Errorf("error: %v", err)
+					}
+					if got := outcomes(rep); got != "gw-1:upgraded gw-2:rolled_back" {
+						t.Errorf("outcomes: %s", got)
+					}
+				}
+				if h.c.node("gw-3").quiesceCalls != 0 {
+					t.Error("gw-3 touched after the deadline")
+				}
+			})
+		})
+	}
+}
+
+// hangingGateway never answers gw-2's quiesce port until the caller gives
+// up: a request with no bound of its own, which only a deadline stops.
+type hangingGateway struct{ *fakeCluster }
+
+func (g hangingGateway) Health(ctx context.Context, url string) (int, error) {
+	if url == g.node("gw-2").QuiesceURL {
+		<-ctx.Done()
+		return 0, ctx.Err()
+	}
+	return g.fakeCluster.Health(ctx, url)
+}
+
+func TestDeadlineFromStepsBoundsTheRun(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, oldV, oldV, oldV)
+		h.eng.Gateway = hangingGateway{h.c}
+		h.cfg.DeadlineFromSteps = true
+		rep, took, err := h.run(t.Context())
+		ie := interruptError(t, err)
+		budget := h.cfg.Budget(3)
+		if !errors.Is(err, context.DeadlineExceeded) || ie.Budget != budget || len(ie.Finished) != 0 || fmt.Sprint(ie.NotStarted) != "[gw-2 gw-3]" {
+			t.Fatalf("error: %#v", ie)
+		}
+		if want := "deadline of " + formatDuration(budget) + ", derived from the per-step timeouts"; !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+		if took != budget {
+			t.Errorf("the run took %s, want the derived deadline %s", took, budget)
+		}
+		if got := outcomes(rep); got != "gw-1:upgraded" {
+			t.Errorf("outcomes: %s", got)
+		}
+	})
+}
+
+func TestMaxNodesPerApplyStagesTheRollout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, oldV, oldV, oldV, oldV, oldV)
+		h.cfg.MaxNodesPerApply = 2
+		for i, want := range []struct{ outcomes, deferred string }{
+			{"gw-1:upgraded gw-2:upgraded", "[gw-3 gw-4 gw-5]"},
+			{"gw-1:skipped gw-2:skipped gw-3:upgraded gw-4:upgraded", "[gw-5]"},
+			{"gw-1:skipped gw-2:skipped gw-3:skipped gw-4:skipped gw-5:upgraded", "[]"},
+		} {
+			rep, _, err := h.run(t.Context())
+			if err != nil {
+				t.Fatalf("apply %d: %v", i+1, err)
+			}
+			if got := outcomes(rep); got != want.outcomes {
+				t.Errorf("apply %d: outcomes %s, want %s", i+1, got, want.outcomes)
+			}
+			if got := fmt.Sprint(rep.Deferred); got != want.deferred {
+				t.Errorf("apply %d: deferred %s, want %s", i+1, got, want.deferred)
+			}
+		}
+		for _, n := range h.c.nodes {
+			if n.quiesceCalls != 1 {
+				t.Errorf("%s quiesced %d times, want once", n.Name, n.quiesceCalls)
+			}
+		}
+	})
+}
+
+func TestMaxNodesPerApplyPreparesOnlyThisApplysNodes(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, oldV, oldV, oldV, oldV)
+		h.cfg.MaxNodesPerApply = 2
+		h.cfg.PrepareCommand = []string{"/opt/fetch.sh"}
+		if _, _, err := h.run(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		var prepared []string
+		for _, c := range h.r.commands() {
+			if c.Step == "prepare" {
+				prepared = append(prepared, envOf(c, "APIGW_NODE_NAME"))
+			}
+		}
+		slices.Sort(prepared)
+		if fmt.Sprint(prepared) != "[gw-1 gw-2]" {
+			t.Errorf("prepare_command ran for %v, want only gw-1 and gw-2, the nodes of this apply", prepared)
+		}
+	})
+}
+
+func TestMaxNodesPerApplyCountsANodeLeftBehind(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, oldV, oldV, oldV)
+		h.c.node("gw-3").ph = phQuiesced // an earlier run stopped after draining it
+		h.cfg.MaxNodesPerApply = 1
+		rep, _, err := h.run(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := outcomes(rep); got != "gw-3:upgraded" || fmt.Sprint(rep.Deferred) != "[gw-1 gw-2]" {
+			t.Errorf("outcomes %s, deferred %v: want gw-3 finished first and the two others left", got, rep.Deferred)
+		}
+	})
+}
+
+func TestBudget(t *testing.T) {
+	base := Config{}
+	for _, tc := range []struct {
+		name   string
+		mutate func(*Config)
+		nodes  int
+		want   time.Duration
+	}{
+		// Defaults: pre-flight 20m + 1m per node, then drain 15m + command
+		// 30m + ready 20m per node.
+		{"defaults, 3 nodes", nil, 3, 3*21*time.Minute + 3*65*time.Minute},
+		{"nothing to do", nil, 0, 0},
+		{"one node", nil, 1, 21*time.Minute + 65*time.Minute},
+		{"max_unavailable 2 of 5: 3 waves", func(c *Config) { c.MaxUnavailable = 2 }, 5, 5*21*time.Minute + 3*65*time.Minute},
+		{"max_nodes_per_apply caps the nodes", func(c *Config) { c.MaxNodesPerApply = 2 }, 5, 2*21*time.Minute + 2*65*time.Minute},
+		{"max_nodes_per_apply above the nodes", func(c *Config) { c.MaxNodesPerApply = 9 }, 2, 2*21*time.Minute + 2*65*time.Minute},
+		{"soak and both hooks", func(c *Config) {
+			c.SoakDuration = 2 * time.Minute
+			c.BeforeNodeCommand, c.AfterNodeCommand = []string{"lb", "drain"}, []string{"lb", "ready"}
+		}, 2, 2*21*time.Minute + 2*(65+2+60)*time.Minute},
+		{"prepare_command, 4 at a time by default", func(c *Config) { c.PrepareCommand = []string{"fetch"} }, 5, 2*30*time.Minute + 5*21*time.Minute + 5*65*time.Minute},
+		{"prepare_command for this apply's nodes only", func(c *Config) {
+			c.PrepareCommand, c.PrepareParallelism, c.MaxNodesPerApply = []string{"fetch"}, 1, 2
+		}, 5, 2*30*time.Minute + 2*21*time.Minute + 2*65*time.Minute},
+		{"short steps", func(c *Config) {
+			c.DrainTimeout, c.CommandTimeout, c.ReadyTimeout = time.Minute, 5*time.Minute, 2*time.Minute
+		}, 4, 4*3*time.Minute + 4*8*time.Minute},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := base
+			if tc.mutate != nil {
+				tc.mutate(&c)
+			}
+			if got := c.Budget(tc.nodes); got != tc.want {
+				t.Errorf("Budget(%d) = %s, want %s", tc.nodes, got, tc.want)
+			}
+		})
+	}
+}
