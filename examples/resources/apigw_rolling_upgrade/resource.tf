@@ -62,14 +62,23 @@ resource "apigw_rolling_upgrade" "cluster" {
   # version_command    = ["${path.module}/version-from-fixes.sh"]
   # command_secret_env = { GW_PASSWORD = var.gateway_password }
 
-  drain_timeout = "15m"
-  ready_timeout = "20m"
-  soak_duration = "2m"
+  # Each step is bounded by its own timeout. Without a timeouts block the
+  # deadline of one apply follows from them: for the three nodes here
+  # prepare 1 x 30m (4 at a time) + 3 x (ready 20m + 1m)
+  # + 3 x (drain 15m + command 30m + ready 20m + soak 2m) = 4h54m.
+  # A shorter timeouts value gets a warning at plan time.
+  drain_timeout   = "15m"
+  command_timeout = "30m"
+  ready_timeout   = "20m"
+  soak_duration   = "2m"
 
-  timeouts = {
-    create = "2h"
-    update = "2h"
-  }
+  # Ctrl-C or a cancelled run: the node in flight finishes its upgrade, no
+  # new node starts, and the next apply resumes (the default).
+  on_interrupt = "finish_node"
+
+  # Uncomment for a canary: the first apply upgrades one node and ends;
+  # check it, then remove the line and apply again for the rest.
+  # max_nodes_per_apply = 1
 }
 
 output "node_versions" {
