@@ -820,14 +820,7 @@ func TestRollbackPolicyCancellationDuringDrainSaysNodeIsQuiescing(t *testing.T) 
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, oldV, oldV, oldV)
 		h.cfg.OnInterrupt = InterruptRollback
-		ctx, cancel := context.WithCancel(t.Context())
-		defer cancel()
-		h.ev.hook = func(e Event) {
-			if e.Node == "gw-2" && e.Kind == EventQuiesceRequested {
-				cancel()
-			}
-		}
-		rep, _, err := h.run(ctx)
+		rep, _, err := h.run(h.cancelOnEvent("gw-2", EventQuiesceRequested))
 		se := stepError(t, err)
 		if se.Node != "gw-2" || se.Step != StepDrain || !errors.Is(err, context.Canceled) {
 			t.Fatalf("error: %v", err)
@@ -849,15 +842,8 @@ func TestRollbackPolicyCancellationDuringCommandRollsBackOnFreshContext(t *testi
 		h := newHarness(t, oldV, oldV, oldV)
 		h.cfg.OnInterrupt = InterruptRollback
 		h.cfg.RollbackCommand = []string{"/opt/rollback.sh"}
-		ctx, cancel := context.WithCancel(t.Context())
-		defer cancel()
 		h.r.hang["upgrade/gw-2"] = true
-		h.r.onRun = func(c Command) {
-			if c.Step == "upgrade" && envOf(c, "APIGW_NODE_NAME") == "gw-2" {
-				go func() { time.Sleep(5 * time.Second); cancel() }()
-			}
-		}
-		rep, _, err := h.run(ctx)
+		rep, _, err := h.run(h.cancelDuringUpgrade("gw-2", nil))
 		se := stepError(t, err)
 		if se.Node != "gw-2" || se.Step != StepUpgradeCommand || !errors.Is(err, context.Canceled) {
 			t.Fatalf("error: %v", err)

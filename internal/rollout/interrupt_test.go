@@ -24,19 +24,43 @@ func interruptError(t *testing.T, err error) *InterruptError {
 	return ie
 }
 
+// cancelDuringUpgrade returns a context that is cancelled 5s into node's
+// upgrade command, and reports when through at.
+func (h *harness) cancelDuringUpgrade(node string, at *time.Time) context.Context {
+	ctx, cancel := context.WithCancel(h.t.Context())
+	h.t.Cleanup(cancel)
+	h.r.onRun = func(c Command) {
+		if c.Step == "upgrade" && envOf(c, "APIGW_NODE_NAME") == node {
+			go func() {
+				time.Sleep(5 * time.Second)
+				if at != nil {
+					*at = time.Now()
+				}
+				cancel()
+			}()
+		}
+	}
+	return ctx
+}
+
+// cancelOnEvent returns a context that is cancelled when node reaches kind.
+func (h *harness) cancelOnEvent(node string, kind EventKind) context.Context {
+	ctx, cancel := context.WithCancel(h.t.Context())
+	h.t.Cleanup(cancel)
+	h.ev.hook = func(e Event) {
+		if e.Node == node && e.Kind == kind {
+			cancel()
+		}
+	}
+	return ctx
+}
+
 func TestFinishNodeInterruptDuringCommandLetsTheNodeFinish(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, oldV, oldV, oldV)
 		h.cfg.RollbackCommand = []string{"/opt/rollback.sh"}
-		ctx, cancel := context.WithCancel(t.Context())
-		defer cancel()
 		var interruptedAt time.Time
-		h.r.onRun = func(c Command) {
-			if c.Step == "upgrade" && envOf(c, "APIGW_NODE_NAME") == "gw-2" {
-				go func() { time.Sleep(5 * time.Second); interruptedAt = time.Now(); cancel() }()
-			}
-		}
-		rep, _, err := h.run(ctx)
+		rep, _, err := h.run(h.cancelDuringUpgrade("gw-2", &interruptedAt))
 		ie := interruptError(t, err)
 		if !errors.Is(err, context.Canceled) || fmt.Sprint(ie.Finished) != "[gw-2]" || fmt.Sprint(ie.NotStarted) != "[gw-3]" {
 			t.Fatalf("error: %#v", ie)
@@ -72,14 +96,7 @@ func TestFinishNodeInterruptDuringCommandLetsTheNodeFinish(t *testing.T) {
 func TestFinishNodeInterruptDuringDrainLetsTheNodeFinish(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, oldV, oldV, oldV)
-		ctx, cancel := context.WithCancel(t.Context())
-		defer cancel()
-		h.ev.hook = func(e Event) {
-			if e.Node == "gw-2" && e.Kind == EventQuiesceRequested {
-				cancel()
-			}
-		}
-		rep, _, err := h.run(ctx)
+		rep, _, err := h.run(h.cancelOnEvent("gw-2", EventQuiesceRequested))
 		ie := interruptError(t, err)
 		if fmt.Sprint(ie.Finished) != "[gw-2]" || fmt.Sprint(ie.NotStarted) != "[gw-3]" {
 			t.Fatalf("error: %v", err)
@@ -102,14 +119,7 @@ func TestFinishNodeStepsKeepTheirOwnTimeouts(t *testing.T) {
 		h.cfg.RollbackCommand = []string{"/opt/rollback.sh"}
 		h.cfg.CommandTimeout = 3 * time.Minute
 		h.r.hang["upgrade/gw-2"] = true
-		ctx, cancel := context.WithCancel(t.Context())
-		defer cancel()
-		h.r.onRun = func(c Command) {
-			if c.Step == "upgrade" && envOf(c, "APIGW_NODE_NAME") == "gw-2" {
-				go func() { time.Sleep(5 * time.Second); cancel() }()
-			}
-		}
-		rep, _, err := h.run(ctx)
+		rep, _, err := h.run(h.cancelDuringUpgrade("gw-2", nil))
 		se := stepError(t, err)
 		if se.Node != "gw-2" || se.Step != StepUpgradeCommand || !strings.Contains(err.Error(), "timed out after 3m") {
 			t.Fatalf("error: %v", err)
