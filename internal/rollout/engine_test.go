@@ -773,6 +773,9 @@ func TestCancelledWhileWaitingForTheQuiesceTurn(t *testing.T) {
 		h := newHarness(t, oldV, oldV, oldV, oldV)
 		h.c.quiesceLatency = time.Hour
 		h.cfg.MaxUnavailable = 2
+		// Stop the nodes in flight at the deadline ("finish_node" would let
+		// them wait for their turn and go on).
+		h.cfg.OnInterrupt = InterruptRollback
 		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 		defer cancel()
 		_, _, err := h.run(ctx)
