@@ -33,7 +33,8 @@ func deadlineWarning(ctx context.Context, plan *rollingUpgradeModel, creating bo
 		return diags
 	}
 	for _, v := range []attr.Value{plan.DrainTimeout, plan.CommandTimeout, plan.ReadyTimeout, plan.SoakDuration,
-		plan.MaxUnavailable, plan.MaxNodesPerApply, plan.BeforeNodeCommand, plan.AfterNodeCommand} {
+		plan.MaxUnavailable, plan.MaxNodesPerApply, plan.BeforeNodeCommand, plan.AfterNodeCommand,
+		plan.PrepareCommand, plan.PrepareParallelism} {
 		if v.IsUnknown() {
 			return diags
 		}

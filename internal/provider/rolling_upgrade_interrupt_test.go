@@ -341,6 +341,8 @@ func TestAccRollingUpgrade_deadlineWarning(t *testing.T) {
 		{`timeouts = { update = "2h" }`, []string{warning, `timeouts.update is 2h, but upgrading 3 nodes can take up to 4h18m`, `Set timeouts.update to at least 4h18m`}},
 		// Two per apply: 2 × 21m + 2 × 65m = 2h52m.
 		{"max_nodes_per_apply = 2\n  timeouts = { update = \"2h\" }", []string{warning, `upgrading 2 nodes can take up to 2h52m`}},
+		// prepare_command one node at a time: 3 × 30m more = 5h48m.
+		{"prepare_command = [\"true\"]\n  prepare_parallelism = 1\n  timeouts = { update = \"5h\" }", []string{warning, `upgrading 3 nodes can take up to 5h48m`}},
 		// Short steps: 3 × (2m + 1m) + 3 × (1m + 5m + 2m) = 33m.
 		{"drain_timeout = \"1m\"\n  command_timeout = \"5m\"\n  ready_timeout = \"2m\"\n  timeouts = { update = \"30m\" }", []string{warning, `up to 33m`}},
 		{"drain_timeout = \"1m\"\n  command_timeout = \"5m\"\n  ready_timeout = \"2m\"\n  timeouts = { update = \"33m\" }", nil},
