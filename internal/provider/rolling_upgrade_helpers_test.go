@@ -209,6 +209,25 @@ func countEvents(c *gwsim.Cluster, kind string) map[string]int {
 	return out
 }
 
+// noMetricsLost checks the simulator's books once traffic has stopped: every
+// request a node served reached the shared data store or is still in the
+// memory of a node that did not restart since, none was lost, and some were
+// flushed. summary says how many went where.
+func noMetricsLost(c *gwsim.Cluster) (summary string, err error) {
+	totals := c.StoreTotals()
+	var served, stored, unflushed, lost int64
+	for _, n := range c.Nodes() {
+		served += n.Served()
+		unflushed += n.Unflushed()
+		lost += totals.Lost[n.Name()]
+		stored += totals.PerNode[n.Name()]
+	}
+	if lost != 0 || stored+unflushed != served || stored == 0 {
+		return "", errorf("served %d, in the store %d, unflushed %d, lost %d (per node %v): metrics went missing", served, stored, unflushed, lost, totals.Lost)
+	}
+	return fmt.Sprintf("%d flushed to the store, %d still in memory, 0 lost", stored, unflushed), nil
+}
+
 // nodeVersions reads every node's version from the simulator.
 func nodeVersions(c *gwsim.Cluster) map[string]string {
 	out := map[string]string{}
