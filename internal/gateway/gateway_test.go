@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gwops/terraform-provider-apigw/internal/apigw"
+	"github.com/gwops/terraform-provider-apigw/internal/portreserve"
 	"github.com/gwops/terraform-provider-apigw/internal/rollout"
 )
 
@@ -238,13 +239,17 @@ func TestHealthSaysWhyThereWasNoAnswer(t *testing.T) {
 	}
 	closed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { dropConnection(w) }))
 	t.Cleanup(closed.Close)
-	refused := httptest.NewServer(http.NotFoundHandler())
-	refused.Close()
+	// A reserved port is bound but not listening: connections are refused.
+	reserved, err := portreserve.Reserve("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = reserved.Close() })
 	for _, tc := range []struct {
 		url  string
 		want rollout.Silence
 	}{
-		{refused.URL, rollout.SilenceRefused},
+		{"http://" + reserved.Addr(), rollout.SilenceRefused},
 		{closed.URL, rollout.SilenceClosed},
 		{"http://gw-1.invalid:5555", rollout.SilenceDNS},
 	} {
