@@ -229,8 +229,8 @@ func (r *rollingUpgradeResource) Schema(ctx context.Context, _ resource.SchemaRe
 				MarkdownDescription: fmt.Sprintf("What an interrupt (Ctrl-C, a cancelled Terraform Cloud run) or the apply's deadline does to the nodes in flight. "+
 					"`%s` (default): start no new node, let every node in flight go through its procedure (drain, `upgrade_command`, ready on target, "+
 					"each step within its own timeout), then end the apply with an error that says what was finished; the next apply resumes. "+
-					"`%s`: stop the nodes in flight at once (a running command gets SIGTERM, then SIGKILL after 5s) and run `rollback_command`.",
-					rollout.InterruptFinishNode, rollout.InterruptRollback),
+					"`%s`: stop the nodes in flight at once (a running command gets SIGTERM, then SIGKILL after %s) and run `rollback_command`.",
+					rollout.InterruptFinishNode, rollout.InterruptRollback, rollout.FormatDuration(rollout.DefaultKillGrace)),
 				Validators: []validator.String{stringvalidator.OneOf(rollout.InterruptPolicies()...)},
 			},
 			"max_nodes_per_apply": schema.Int64Attribute{

@@ -14,6 +14,10 @@ import (
 	"unicode/utf8"
 )
 
+// DefaultKillGrace is how long a stopped command's process group gets
+// between SIGTERM and SIGKILL.
+const DefaultKillGrace = 5 * time.Second
+
 // ExecRunner runs commands as real processes. Each command gets its own
 // process group so that a timeout or a cancellation also stops whatever the
 // command started (a shell's children, a docker client, ...).
@@ -23,7 +27,7 @@ type ExecRunner struct {
 	// Redact lists secret values replaced by "(sensitive)" in Tail and errors.
 	Redact []string
 	// KillGrace is how long the group gets between SIGTERM and SIGKILL on a
-	// timeout or cancellation; default 5s.
+	// timeout or cancellation; default DefaultKillGrace.
 	KillGrace time.Duration
 	// Unset names variables of the provider's own environment that commands
 	// do not inherit; Command.Env may still set them.
@@ -46,7 +50,7 @@ func (r ExecRunner) Run(ctx context.Context, c Command) (CommandResult, error) {
 	}
 	grace := r.KillGrace
 	if grace <= 0 {
-		grace = 5 * time.Second
+		grace = DefaultKillGrace
 	}
 
 	runCtx, cancel := ctx, context.CancelFunc(func() {})
