@@ -5,6 +5,7 @@ package fakeops
 import (
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"path"
 	"slices"
@@ -78,7 +79,19 @@ func (h *SSHHost) run(s *session, command string) error {
 	case len(w) == 3 && w[0] == "systemctl" && w[2] == "apigateway":
 		return h.systemctl(s, w[1])
 	case len(w) == 3 && path.Base(w[0]) == "UpdateManagerCMD.sh" && w[1] == "-readScript":
-		return h.updateManager(s, path.Base(w[2]))
+		return h.updateManager(s, w[2])
+	case len(w) == 3 && w[0] == "test" && w[1] == "-s":
+		if !slices.Contains(h.Files, w[2]) {
+			return fail(1, "")
+		}
+		return nil
+	case len(w) == 3 && w[0] == "mv":
+		if !slices.Contains(h.Files, w[1]) {
+			return fail(1, "mv: cannot stat '%s': No such file or directory", w[1])
+		}
+		h.Files = slices.DeleteFunc(h.Files, func(f string) bool { return f == w[1] || f == w[2] })
+		h.Files = append(h.Files, w[2])
+		return nil
 	}
 	return fail(127, "fake ssh: %q is not simulated on a gateway host", command)
 }
@@ -109,12 +122,17 @@ func (h *SSHHost) systemctl(s *session, verb string) error {
 }
 
 // updateManager installs apigw-<V>.script or uninstalls
-// uninstall-apigw-<V>.script; like the real one it refuses to change a
-// product that is running.
-func (h *SSHHost) updateManager(s *session, script string) error {
+// uninstall-apigw-<V>.script, which must have been copied onto the host
+// (with apigw-<V>.zip to install); like the real one it refuses to change
+// a product that is running.
+func (h *SSHHost) updateManager(s *session, scriptPath string) error {
 	if !h.Stopped {
 		return fail(1, "Update Manager: the product is running; stop it before installing or uninstalling fixes")
 	}
+	if !slices.Contains(h.Files, scriptPath) {
+		return fail(1, "Update Manager: cannot read script %s: no such file", scriptPath)
+	}
+	script := path.Base(scriptPath)
 	if v, ok := strings.CutPrefix(script, "uninstall-apigw-"); ok {
 		v = strings.TrimSuffix(v, ".script")
 		if h.Installed != v || len(h.Previous) == 0 {
@@ -127,6 +145,9 @@ func (h *SSHHost) updateManager(s *session, script string) error {
 	}
 	if v, ok := strings.CutPrefix(script, "apigw-"); ok {
 		v = strings.TrimSuffix(v, ".script")
+		if image := path.Join(path.Dir(scriptPath), "apigw-"+v+".zip"); !slices.Contains(h.Files, image) {
+			return fail(1, "Update Manager: the script installs from %s, which does not exist", image)
+		}
 		if h.Installed != v {
 			h.Previous = append(h.Previous, h.Installed)
 			h.Installed = v
@@ -135,4 +156,48 @@ func (h *SSHHost) updateManager(s *session, script string) error {
 		return nil
 	}
 	return fail(1, "Update Manager: no such script %s", script)
+}
+
+// scp copies local files onto a host of the world: "scp [options] FILE...
+// [user@]host:PATH". The local files must exist.
+func scp(s *session) error {
+	var operands []string
+	for i := 0; i < len(s.args); i++ {
+		a := s.args[i]
+		switch {
+		case slices.Contains([]string{"-o", "-i", "-P", "-S", "-F", "-J", "-l", "-c"}, a):
+			i++
+		case strings.HasPrefix(a, "-"):
+		default:
+			operands = append(operands, a)
+		}
+	}
+	if len(operands) < 2 {
+		return fail(1, "usage: scp [options] source ... target")
+	}
+	dest := operands[len(operands)-1]
+	if _, after, ok := strings.Cut(dest, "@"); ok {
+		dest = after
+	}
+	host, remote, ok := strings.Cut(dest, ":")
+	if !ok {
+		return fail(1, "fake scp: only copies to a remote host are simulated, not to %s", dest)
+	}
+	h, known := s.world.SSHHosts[host]
+	if !known {
+		return fail(255, "ssh: Could not resolve hostname %s: Name or service not known", host)
+	}
+	for _, src := range operands[:len(operands)-1] {
+		if st, err := os.Stat(src); err != nil || !st.Mode().IsRegular() {
+			return fail(1, "scp: %s: No such file or directory", src)
+		}
+		to := remote
+		if strings.HasSuffix(to, "/") {
+			to += path.Base(src)
+		}
+		if !slices.Contains(h.Files, to) {
+			h.Files = append(h.Files, to)
+		}
+	}
+	return nil
 }

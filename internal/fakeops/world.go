@@ -80,6 +80,7 @@ type SSHHost struct {
 	Installed string   // fix version installed (a key of Versions)
 	Previous  []string // versions before, the last one most recent
 	Stopped   bool     // the service is stopped
+	Files     []string // paths of the files copied onto it
 }
 
 // Failure makes the Times next calls of Tool whose arguments contain Match
@@ -112,6 +113,7 @@ var tools = map[string]func(*session) error{
 	"docker":  docker,
 	"kubectl": kubectl,
 	"ssh":     ssh,
+	"scp":     scp,
 }
 
 // Setup writes w into dir and links the fake commands into dir/bin, which

@@ -48,6 +48,8 @@ resource "apigw_rolling_upgrade" "cluster" {
   command_env = {
     SSH_USER = "sag"
     FIX_DIR  = "${path.module}/fixes"
+    # Only when a node's SSH host is not the host of its URL:
+    # SSH_HOSTS = "gw-1=gw-1.mgmt.example.internal gw-2=gw-2.mgmt.example.internal"
   }
 
   # Secrets a command must be handed (a registry token, say) go in
