@@ -88,7 +88,7 @@ type run struct {
 	inFlight map[string]bool
 	jobs     map[string]*job // by node name, for decorate
 	order    []*job          // the work in the order roll starts it
-	halted   bool            // a node failed: roll starts no further node
+	halted   bool            // a node failed, or the run was interrupted: roll starts no further node
 	// takenDown: nodes out of service because of this caller (this run or
 	// Config.TakenDown), for Report.TakenDown.
 	takenDown map[string]bool
@@ -365,6 +365,7 @@ func (r *run) watchInterrupt(ctx context.Context) (inFlight func() []string) {
 		}
 		r.mu.Lock()
 		names = slices.Sorted(maps.Keys(r.inFlight))
+		r.halted = true // no "next: <node>" in the milestones from here
 		r.mu.Unlock()
 		why := "interrupted"
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {

@@ -90,6 +90,11 @@ func TestFinishNodeInterruptDuringCommandLetsTheNodeFinish(t *testing.T) {
 		if !slices.Contains(h.ev.kinds("gw-2"), EventInterrupted) {
 			t.Errorf("no %s event for gw-2: %v", EventInterrupted, h.ev.kinds("gw-2"))
 		}
+		for _, e := range h.ev.all() {
+			if e.Node == "gw-2" && e.Kind == EventNodeUpgraded && strings.Contains(e.Next, "gw-3") {
+				t.Errorf("gw-2's last milestone announces gw-3, which the interrupt keeps from starting: %+v", e)
+			}
+		}
 	})
 }
 
@@ -218,9 +223,19 @@ func TestMaxNodesPerApplyStagesTheRollout(t *testing.T) {
 			{"gw-1:skipped gw-2:skipped gw-3:upgraded gw-4:upgraded", "[gw-5]"},
 			{"gw-1:skipped gw-2:skipped gw-3:skipped gw-4:skipped gw-5:upgraded", "[]"},
 		} {
+			h.ev.mu.Lock()
+			h.ev.events = nil
+			h.ev.mu.Unlock()
 			rep, _, err := h.run(t.Context())
 			if err != nil {
 				t.Fatalf("apply %d: %v", i+1, err)
+			}
+			for _, e := range h.ev.all() {
+				for _, d := range rep.Deferred {
+					if strings.Contains(e.Next, d) {
+						t.Errorf("apply %d announces %s, left for the next apply: %+v", i+1, d, e)
+					}
+				}
 			}
 			if got := outcomes(rep); got != want.outcomes {
 				t.Errorf("apply %d: outcomes %s, want %s", i+1, got, want.outcomes)

@@ -168,11 +168,19 @@ func (r *run) nextNode(j *job) string {
 	if r.halted {
 		return ""
 	}
-	inFlight := 0
+	inFlight, started := 0, 0
+	for _, o := range r.order {
+		if !o.res.StartedAt.IsZero() {
+			started++
+		}
+	}
 	for _, o := range r.order {
 		switch {
 		case o == j:
 		case o.res.StartedAt.IsZero():
+			if limit := r.cfg.MaxNodesPerApply; limit > 0 && started >= limit {
+				return "" // left for the next apply
+			}
 			return "next: " + o.node.Name
 		case r.inFlight[o.node.Name]:
 			inFlight++
