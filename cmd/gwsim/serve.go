@@ -67,6 +67,8 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		"serverinfo reports version as X.Y.0.0.<build> whatever fix is installed (the fix level shows only in patch_nums)")
 	fs.BoolVar(&o.SerialQuiesce, "serial-quiesce", false,
 		"refuse with 500 a quiesce-for-all request that arrives while another node's is still being answered (the vendor asks for one at a time)")
+	fs.BoolVar(&o.Variants.HealthNeedsCredentials, "health-needs-credentials", false,
+		"health endpoints answer 401 without valid credentials (the 10.15 monitoring page's reading)")
 	useTLS := fs.Bool("tls", false, "serve HTTPS on the primary ports with a throwaway self-signed certificate (its PEM goes to the state file); created webMethods/HTTP ports, such as quiesce ports, stay plain HTTP")
 	path := fs.String("state-file", "", "write the cluster's URLs to this JSON file (removed on exit)")
 	if err := parseFlags(fs, args); err != nil {

@@ -14,4 +14,8 @@ provider "apigw" {
 
   # Trust the gateways' private CA in addition to the system roots.
   # ca_cert_pem = file("${path.module}/gateway-ca.pem")
+
+  # Only for gateways whose health endpoint requires a user: health probes
+  # then carry the credentials, also to the plain-HTTP quiesce ports.
+  # health_probe_credentials = true
 }

@@ -38,11 +38,16 @@ type Logger interface {
 type Config struct {
 	Username, Password string
 	InsecureSkipVerify bool
-	CACertPEM          string        // PEM bundle trusted in addition to system roots
-	RequestTimeout     time.Duration // one HTTP attempt; 0 => 30s
-	MaxRetries         int           // retries of retry-safe calls on connection errors, 429, 5xx; negative => 0
-	UserAgent          string        // "" => DefaultUserAgent
-	Logger             Logger        // nil => silent
+	CACertPEM          string // PEM bundle trusted in addition to system roots
+	// HealthProbeCredentials sends Username and Password with health probes
+	// too, for gateways whose health endpoint requires a user. Off, probes
+	// go without credentials, as load balancers and the vendor's scripts
+	// call health.
+	HealthProbeCredentials bool
+	RequestTimeout         time.Duration // one HTTP attempt; 0 => 30s
+	MaxRetries             int           // retries of retry-safe calls on connection errors, 429, 5xx; negative => 0
+	UserAgent              string        // "" => DefaultUserAgent
+	Logger                 Logger        // nil => silent
 
 	// Bounds of the exponential backoff between retries; 0 => 200ms / 3s.
 	// A Retry-After header is honoured up to RetryWaitMax.
@@ -119,7 +124,9 @@ type call struct {
 	query  url.Values
 	body   any  // JSON-encoded when non-nil
 	retry  bool // safe to repeat (GET or idempotent write)
-	noAuth bool // health probes go without credentials
+	noAuth bool // without credentials
+	// probe goes on a fresh connection, exactly once (health probes).
+	probe bool
 	// quiet keeps the attempt out of the log: health probes are polls, a
 	// rollout makes thousands, and a log line each would cost more CPU in
 	// the provider and in Terraform than the rollout itself; the engine's
@@ -168,10 +175,12 @@ func (c *Client) do(ctx context.Context, nodeURL string, cl call) (*reply, error
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	hc := c.probe
+	hc := c.admin
+	if cl.probe {
+		hc = c.probe
+	}
 	if !cl.noAuth {
 		req.SetBasicAuth(c.cfg.Username, c.cfg.Password)
-		hc = c.admin
 	}
 	if cl.holdNoSession {
 		hc.HTTPClient.CloseIdleConnections()

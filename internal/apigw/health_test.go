@@ -11,7 +11,7 @@ import (
 )
 
 func TestHealthReturnsStatusWithoutAuthInOneAttempt(t *testing.T) {
-	for _, status := range []int{200, 500, 503, 404, 401} {
+	for _, status := range []int{200, 500, 503, 404} {
 		g := newFakeGateway(t, answer(status, ``))
 		got, err := newTestClient(t).Health(ctxT(t), g.URL+"/")
 		if err != nil || got != status {
@@ -24,6 +24,45 @@ func TestHealthReturnsStatusWithoutAuthInOneAttempt(t *testing.T) {
 		if s.Method != "GET" || s.Path != "/rest/apigateway/health" {
 			t.Errorf("%s %s", s.Method, s.Path)
 		}
+	}
+}
+
+// TestHealthRefused: a 401 or 403 is no health status but a probe the node
+// refused: an error along with the status, saying what to set or check,
+// whether health_probe_credentials was on or not. With it on, the probe
+// carries the credentials, still in one attempt on a fresh connection.
+func TestHealthRefused(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		sent   bool
+		want   string
+	}{
+		{401, false, "HTTP 401 Unauthorized: Invalid credentials; the gateway requires credentials for its health endpoint: set health_probe_credentials = true"},
+		{403, false, "set health_probe_credentials = true if it requires a user for its health endpoint, and check that the port's access mode allows this machine"},
+		{401, true, "check username and password"},
+		{403, true, "the user may lack the privilege to call the health endpoint"},
+	} {
+		g := newFakeGateway(t, answer(tc.status, `{"errorDetails":" Invalid credentials"}`))
+		c := newTestClient(t, func(cfg *Config) { cfg.HealthProbeCredentials = tc.sent })
+		got, err := c.Health(ctxT(t), g.URL)
+		if got != tc.status || !IsHealthRefused(err) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%d (credentials sent: %v): got %d, %v; want the status and an error saying %q", tc.status, tc.sent, got, err, tc.want)
+			continue
+		}
+		checkErrorStyle(t, err)
+		s := g.only(t)
+		if s.HasAuth != tc.sent || (tc.sent && (s.User != testUser || s.Pass != testPass)) {
+			t.Errorf("credentials sent: %v (%q), want %v", s.HasAuth, s.User, tc.sent)
+		}
+		if !strings.EqualFold(s.Header.Get("Connection"), "close") {
+			t.Errorf("a probe with credentials must still go on a fresh connection: Connection=%q", s.Header.Get("Connection"))
+		}
+	}
+	// With credentials, a ready node answers 200 as usual.
+	g := newFakeGateway(t, answer(200, ``))
+	c := newTestClient(t, func(cfg *Config) { cfg.HealthProbeCredentials = true })
+	if got, err := c.Health(ctxT(t), g.URL); got != 200 || err != nil || !g.only(t).HasAuth {
+		t.Errorf("got %d, %v; want 200 with credentials sent", got, err)
 	}
 }
 

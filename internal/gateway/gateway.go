@@ -34,10 +34,14 @@ func (g gateway) Version(ctx context.Context, nodeURL string) (string, error) {
 }
 
 // Health probes a node; a probe without an answer says why (a refused
-// connection, a timeout, ...) as a rollout.Silence.
+// connection, a timeout, ...) as a rollout.Silence, and one the node
+// refused (401, 403) is marked rollout.HealthCredentials.
 func (g gateway) Health(ctx context.Context, baseURL string) (int, error) {
 	code, err := g.c.Health(ctx, baseURL)
-	if err != nil {
+	switch {
+	case apigw.IsHealthRefused(err):
+		return code, rollout.HealthCredentials(err)
+	case err != nil:
 		return 0, rollout.Silent(silences[apigw.NoAnswerOf(err)], err)
 	}
 	return code, nil
@@ -124,6 +128,11 @@ func (g gateway) notBlind(ctx context.Context, nodeURL string, send func() error
 		code, herr := g.c.Health(ctx, nodeURL)
 		if ctx.Err() != nil {
 			return false, err
+		}
+		if apigw.IsHealthRefused(herr) {
+			// The look cannot tell whether the node left service: the
+			// send's own error stands, with what the look saw.
+			return false, fmt.Errorf("%w (the look at the node before a repeat failed: %v)", err, herr)
 		}
 		if herr != nil || code != http.StatusOK {
 			settled = true

@@ -259,3 +259,29 @@ func TestHealthSaysWhyThereWasNoAnswer(t *testing.T) {
 		}
 	}
 }
+
+// TestHealthRefusedIsNoSilence: a 401 or 403 from health comes to the engine
+// with its status, marked HealthCredentials, not as a node without an
+// answer (which a drain would take for "drained").
+func TestHealthRefusedIsNoSilence(t *testing.T) {
+	for _, status := range []int{401, 403} {
+		gw, url := newGateway(t, &fakeNode{healthStatus: status})
+		code, err := gw.Health(context.Background(), url)
+		if code != status || !rollout.IsHealthCredentials(err) || !strings.Contains(err.Error(), "health_probe_credentials") {
+			t.Errorf("%d: Health = %d, %v; want the status, marked HealthCredentials", status, code, err)
+		}
+	}
+}
+
+// TestRepeatLooksThroughRefusedHealth: a quiesce request turned away with
+// 503 is not repeated when the look at the node's health is refused (401):
+// that look cannot tell whether the node left service, so the 503 stands, a
+// refusal, and it says what the look saw.
+func TestRepeatLooksThroughRefusedHealth(t *testing.T) {
+	f := &fakeNode{quiesce: []int{503}, healthStatus: 401}
+	gw, url := newGateway(t, f)
+	err := gw.QuiesceAll(context.Background(), url, rollout.AllFlush())
+	if !rollout.IsRefused(err) || apigw.StatusCode(err) != 503 || !strings.Contains(err.Error(), "health_probe_credentials") || f.quiesceCalls != 1 {
+		t.Fatalf("QuiesceAll = %v after %d requests; want the 503 as a refusal that names the refused look, one request", err, f.quiesceCalls)
+	}
+}

@@ -77,6 +77,12 @@ type Variants struct {
 	// confirmed. The installed version (Node.Version, the control API,
 	// gwsim version) carries the fix level either way.
 	VersionWithoutFix bool
+	// HealthNeedsCredentials makes every health endpoint (on any port,
+	// the quiesce port included, whatever the node's state) answer 401 to
+	// a request without valid credentials, as the 10.15 monitoring page
+	// says ("a valid user is required"). The default follows the pages
+	// that call health without authentication.
+	HealthNeedsCredentials bool
 }
 
 // Defaults used when Options leave a field empty.

@@ -45,6 +45,10 @@
 //     that accepts connections and never answers (Unresponsive), a red data
 //     store that turns health 500 on a node that is up (HealthRed), and one
 //     that passes through red in the middle of a drain (QuiescingHealth500).
+//     Health needs no credentials, but wrong ones are refused (401);
+//     Variants.HealthNeedsCredentials refuses every health request without
+//     valid ones, on any port and in any state, as the 10.15 monitoring page
+//     reads.
 //   - Shutdown and Restart do not flush metrics (except shutdown with
 //     "quiesce": true); Stop is a crash. Lost metrics are counted per node.
 //   - Serverinfo's version shows the fix level in its fourth segment
@@ -80,4 +84,10 @@
 //     alias on a real gateway; the ports Swagger has no fields for them, so
 //     the simulator takes the cluster's Options.TLS as the keystore and
 //     refuses HTTPS ports only when the cluster has none.
+//   - A drain shutdown's client sessions are the open client connections.
+//     An Integration Server session may outlive its connection (until the
+//     server's session timeout), so a real gateway may wait its whole drain
+//     timeout for sessions that have no connection any more, the provider's
+//     own admin calls included; the provider waits that long (and more) in
+//     any case, but the simulator's drains end sooner than such a gateway's.
 package gwsim

@@ -5,13 +5,18 @@ import (
 	"time"
 )
 
-// serveHealth answers GET /rest/apigateway/health without auth: 200 with an
+// serveHealth answers GET /rest/apigateway/health, without auth unless
+// Variants.HealthNeedsCredentials (wrong credentials are refused either
+// way, see healthAuthorized): 200 with an
 // empty body when ready (and while quiescing: that is the tutorial's drain
 // signal on the quiesce port), 500 while starting, and the configured
 // status once the package is disabled by quiesce for all.
 func (n *Node) serveHealth(w http.ResponseWriter, r *http.Request, p *port) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		writeError(w, http.StatusMethodNotAllowed, "Method %s not allowed", r.Method)
+		return
+	}
+	if !n.healthAuthorized(w, r) {
 		return
 	}
 	status := n.healthStatus(p)
@@ -85,15 +90,14 @@ func (n *Node) quiescingBlipLocked() bool {
 	return true
 }
 
-// serveHealthDetail answers /rest/apigateway/health/engine. It needs no
-// credentials, but wrong ones are refused.
+// serveHealthDetail answers /rest/apigateway/health/engine, with the same
+// credential rules as serveHealth.
 func (n *Node) serveHealthDetail(w http.ResponseWriter, r *http.Request, p *port) {
 	if r.URL.Path != "/rest/apigateway/health/engine" {
 		writeError(w, http.StatusNotFound, "No health check at %s", r.URL.Path)
 		return
 	}
-	if _, _, sent := r.BasicAuth(); sent && !n.c.authorized(r) {
-		writeUnauthorized(w)
+	if !n.healthAuthorized(w, r) {
 		return
 	}
 	n.mu.Lock()
@@ -135,4 +139,16 @@ func (n *Node) serveHealthDetail(w http.ResponseWriter, r *http.Request, p *port
 			"response_time_ms": ms(2 * time.Millisecond),
 		},
 	})
+}
+
+// healthAuthorized refuses (401) a health request without valid credentials
+// under Variants.HealthNeedsCredentials, and one with wrong credentials
+// always; ok false means the answer is written.
+func (n *Node) healthAuthorized(w http.ResponseWriter, r *http.Request) (ok bool) {
+	_, _, sent := r.BasicAuth()
+	if (sent || n.c.opts.Variants.HealthNeedsCredentials) && !n.c.authorized(r) {
+		writeUnauthorized(w)
+		return false
+	}
+	return true
 }

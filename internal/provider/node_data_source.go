@@ -5,8 +5,11 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/gwops/terraform-provider-apigw/internal/apigw"
 )
 
 var (
@@ -58,7 +61,7 @@ func (d *nodeDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, r
 			"fixes": schema.ListAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "Installed fixes (the names in serverinfo's `patch_nums`), sorted."},
 			"product_version": schema.StringAttribute{Computed: true, MarkdownDescription: "The licence's \"Product Version\" (serverinfo's " +
 				"`LicenseDetails`), e.g. `10.15`: the release, which fixes do not change. Empty when the node reports none."},
-			"ready":              schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the node answers its health check with 200."},
+			"ready":              schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the node answers its health check with 200. A health probe the node refuses (401 or 403) is an error, not `false`: see the provider's `health_probe_credentials`."},
 			"quiesce_port_alias": schema.StringAttribute{Computed: true, MarkdownDescription: "Alias of the node's quiesce port, empty when none is set."},
 		},
 	}
@@ -86,7 +89,15 @@ func (d *nodeDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 		resp.Diagnostics.AddError("Cannot read the node's quiesce port setting", err.Error())
 		return
 	}
+	if shown, ok := plainHTTP(url); ok {
+		resp.Diagnostics.Append(d.data.plainHTTPCredentials(path.Root("url"), []string{shown})...)
+	}
 	status, err := c.Health(ctx, url)
+	if apigw.IsHealthRefused(err) {
+		// Not "not ready": the node would not say.
+		resp.Diagnostics.AddAttributeError(path.Root("url"), "Health probe refused", err.Error()+".")
+		return
+	}
 	fixes, diags := types.ListValueFrom(ctx, types.StringType, nonNil(info.Fixes))
 	resp.Diagnostics.Append(diags...)
 

@@ -58,6 +58,8 @@ type providerModel struct {
 	CACertPEM          types.String `tfsdk:"ca_cert_pem"`
 	RequestTimeout     types.String `tfsdk:"request_timeout"`
 	MaxRetries         types.Int64  `tfsdk:"max_retries"`
+	// HealthProbeCredentials sends the credentials with health probes.
+	HealthProbeCredentials types.Bool `tfsdk:"health_probe_credentials"`
 }
 
 // providerData is what resources and data sources receive from Configure.
@@ -73,6 +75,9 @@ type providerData struct {
 	// commandUnset lists the provider's environment variables commands do
 	// not inherit.
 	commandUnset []string
+	// healthCredentials: health probes carry the credentials
+	// (health_probe_credentials), which plain-HTTP URLs expose.
+	healthCredentials bool
 }
 
 func (p *apigwProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -114,6 +119,14 @@ func (p *apigwProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 					"Calls that change state and are not idempotent are never repeated blindly.",
 				Validators: []validator.Int64{int64validator.Between(0, 20)},
 			},
+			"health_probe_credentials": schema.BoolAttribute{
+				Optional: true,
+				MarkdownDescription: "Send `username` and `password` with health probes too (default `false`), for gateways whose health endpoint " +
+					"requires a user: the vendor's pages disagree on whether it does. Without it, health is probed without credentials, as load balancers " +
+					"and the vendor's scripts do, and a gateway that answers such a probe with 401 or 403 stops plan and apply with an error that names this " +
+					"attribute. Health is also probed on the quiesce port, which speaks plain HTTP: with this set, the credentials cross the network " +
+					"unencrypted there, and plans warn about every plain-HTTP URL they would be sent to.",
+			},
 		},
 	}
 }
@@ -133,6 +146,7 @@ func (p *apigwProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	for name, v := range map[string]interface{ IsUnknown() bool }{
 		"username": cfg.Username, "password": cfg.Password, "insecure_skip_verify": cfg.InsecureSkipVerify,
 		"ca_cert_pem": cfg.CACertPEM, "request_timeout": cfg.RequestTimeout, "max_retries": cfg.MaxRetries,
+		"health_probe_credentials": cfg.HealthProbeCredentials,
 	} {
 		if v.IsUnknown() {
 			fix := "Set it to a value known at plan time"
@@ -155,6 +169,8 @@ func (p *apigwProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		MaxRetries:     defaultMaxRetries,
 		UserAgent:      "terraform-provider-apigw/" + p.version,
 		Logger:         tflogLogger{},
+
+		HealthProbeCredentials: cfg.HealthProbeCredentials.ValueBool(),
 	}
 	if !cfg.MaxRetries.IsNull() {
 		conf.MaxRetries = int(cfg.MaxRetries.ValueInt64())
@@ -188,7 +204,8 @@ func (p *apigwProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		gw: gateway.New(client),
 		// The admin password stays with the provider: a command that
 		// needs it gets it through command_secret_env.
-		commandUnset: append([]string{"APIGW_PASSWORD"}, p.ownEnv...)}
+		commandUnset:      append([]string{"APIGW_PASSWORD"}, p.ownEnv...),
+		healthCredentials: conf.HealthProbeCredentials}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 }

@@ -156,6 +156,7 @@ func (r *rollingUpgradeResource) ModifyPlan(ctx context.Context, req resource.Mo
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	resp.Diagnostics.Append(r.data.plainHTTPCredentials(path.Root("nodes"), plainHTTPNodeURLs(plan.Nodes))...)
 
 	// pending_nodes stays known, and Terraform plans again during apply: a
 	// known value must come out the same then, whether a node that answered
@@ -189,6 +190,12 @@ func (r *rollingUpgradeResource) ModifyPlan(ctx context.Context, req resource.Mo
 	allReady := true
 	for _, s := range survey {
 		allReady = allReady && s.Ready
+		if rollout.IsHealthCredentials(s.HealthErr) {
+			resp.Diagnostics.AddError("Health probe refused",
+				fmt.Sprintf("Node %q (%s): %s. The provider cannot tell whether a node is ready or has drained while its health probes are refused, "+
+					"so an apply would stop before touching any node.", s.Node.Name, s.Node.URL, s.HealthErr))
+			continue
+		}
 		if s.Version == "" && s.Ready && src.command {
 			resp.Diagnostics.AddAttributeError(path.Root("version_command"), "version_command failed",
 				fmt.Sprintf("Node %q (%s) answers health 200, but its version could not be read: %s. Run version_command by hand with the node's APIGW_NODE_* variables, "+

@@ -61,8 +61,12 @@ type job struct {
 	// upgrade_command, but on another version than the target: it serves,
 	// so it is not rolled back.
 	offTarget string
-	res       NodeResult
-	slot      int // index in Report.Results
+	// blind: the node refused a health probe (HealthCredentials) after it
+	// was taken out of service, so its state cannot be seen: it is not
+	// rolled back, and the hint says so.
+	blind bool
+	res   NodeResult
+	slot  int // index in Report.Results
 	// output is the end of the last successful command's output, until
 	// the milestone that reports the command takes it (decorate).
 	output string
@@ -203,6 +207,9 @@ func (r *run) plan(ctx context.Context) ([]*job, error) {
 		j := &job{node: st.Node, index: i, from: st.Version}
 		onTarget := st.Version != "" && OnTarget(st.Version, r.cfg.Target)
 		switch {
+		case IsHealthCredentials(st.HealthErr):
+			refusals = append(refusals, credentialsRefusal(name, st.HealthErr))
+			continue
 		case st.Version == "" && st.Ready:
 			refusals = append(refusals, unreadableVersion(name, st.Err))
 			continue

@@ -24,6 +24,7 @@ func (r *run) handleFailure(ctx context.Context, j *job, err error) error {
 		f = &stepFailure{step: StepUpgradeCommand, err: err}
 	}
 	r.ev.emit(j.node.Name, EventNodeFailed, "%s failed: %v", f.step, f.err)
+	j.blind = IsHealthCredentials(f.err)
 	rb := r.rollback(ctx, j)
 	if j.offTarget != "" {
 		// Not rolled back: it serves. Back into the load balancer with it,
@@ -42,12 +43,14 @@ func (r *run) handleFailure(ctx context.Context, j *job, err error) error {
 // needsRollback: only a node this run (or an earlier one) took out of
 // service and did not bring back on target. A node that failed pre-flight or
 // before_node_command still serves its old version; one that failed in
-// after_node_command already serves the target; one that came back healthy
-// on another version serves that (rolling it back would take a node that
+// after_node_command already serves the target; one whose health probes
+// are refused (blind) cannot be seen, so nothing says it needs one (it may
+// well serve the target); one that came back healthy on another version
+// serves that (rolling it back would take a node that
 // may well be upgraded out of service again: serverinfo's version may just
 // not show the fix level).
 func (j *job) needsRollback() bool {
-	return j.kind != kindStarting && j.offTarget == "" && j.state >= stTakingDown && j.state < stAfterCommand
+	return j.kind != kindStarting && j.offTarget == "" && !j.blind && j.state >= stTakingDown && j.state < stAfterCommand
 }
 
 // rollback runs rollback_command and waits until the node is ready on its
@@ -122,7 +125,14 @@ func (r *run) hint(j *job, rb rollbackResult) string {
 	if rb.ran {
 		parts = append(parts, strings.TrimRight(rb.err.Error(), ".")+".")
 	}
-	return strings.Join(append(parts, r.stateHint(j)), " ")
+	if j.blind && j.state >= stTakingDown {
+		parts = append(parts, "Its health probes were refused, so the node's state could not be seen and rollback_command was not run. Where it was left:")
+	}
+	parts = append(parts, r.stateHint(j))
+	if j.blind {
+		parts = append(parts, credentialsFix)
+	}
+	return strings.Join(parts, " ")
 }
 
 // stateHint describes the node's state after a failure without rollback.

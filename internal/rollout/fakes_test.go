@@ -65,6 +65,10 @@ type fakeNode struct {
 	// second health answer is 500 until this many were given).
 	unreachable, unknownHost, red, closesPrimary bool
 	quiescingBlips, blipIndex                    int
+	// refuseHealth, when it says so, makes a health probe of the node (on
+	// its quiesce port or its primary) answer 401, as a gateway that
+	// requires credentials for health does.
+	refuseHealth func(n *fakeNode, quiescePort bool) bool
 
 	quiesceCalls    int
 	flush           []string
@@ -215,6 +219,10 @@ func (c *fakeCluster) Health(ctx context.Context, url string) (int, error) {
 	n.advance(now)
 	if err := n.silence(); err != nil {
 		return 0, err
+	}
+	if n.refuseHealth != nil && n.refuseHealth(n, quiescePort) {
+		return 401, HealthCredentials(fmt.Errorf("health check: GET %s/rest/apigateway/health: HTTP 401 Unauthorized: "+
+			"the gateway requires credentials for its health endpoint; set health_probe_credentials = true", url))
 	}
 	var code int
 	var err error

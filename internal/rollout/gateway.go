@@ -14,7 +14,9 @@ type Gateway interface {
 	// Health returns the HTTP status of GET /rest/apigateway/health under
 	// baseURL (a primary or a quiesce URL). An error means no answer at all;
 	// it carries the reason as a Silence (see Silent), because only a
-	// refused connection proves that nothing listens on the port.
+	// refused connection proves that nothing listens on the port. The one
+	// exception is a probe the node refused (401 or 403): the status comes
+	// with an error marked HealthCredentials.
 	Health(ctx context.Context, baseURL string) (int, error)
 	// QuiesceAll puts the node into quiesce mode for all, flushing the named
 	// data. It returns ErrAlreadyQuiesced when the gateway answers 409.

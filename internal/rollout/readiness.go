@@ -26,9 +26,11 @@ func (r *run) markReady(name string, ok bool) {
 	r.ready[name] = readyMark{ready: ok, at: now}
 }
 
-// describeHealth says what a health probe saw, for messages.
+// describeHealth says what a health probe saw, for messages. A probe the
+// node refused (HealthCredentials) shows as its status: callers that stop
+// on it say why.
 func describeHealth(code int, err error) string {
-	if err != nil {
+	if err != nil && !IsHealthCredentials(err) {
 		return "no answer: " + err.Error()
 	}
 	return fmt.Sprintf("health %d", code)
@@ -46,10 +48,16 @@ func (r *run) preflight(ctx context.Context, j *job) error {
 		}
 	}
 	peers := r.peersOutOfFlight(j)
-	var notReady []string
+	var (
+		notReady []string
+		refused  error
+	)
 	waiting := false
 	err := r.waitUntil(ctx, r.cfg.ReadyTimeout, nil, func() pollResult {
-		notReady = r.unreadyPeers(ctx, peers)
+		notReady, refused = r.unreadyPeers(ctx, peers)
+		if refused != nil {
+			return pollEnd
+		}
 		if len(notReady) == 0 {
 			return pollDone
 		}
@@ -60,6 +68,10 @@ func (r *run) preflight(ctx context.Context, j *job) error {
 		return pollAgain
 	})
 	switch {
+	case refused != nil && err == nil:
+		return &StepError{Node: j.node.Name, Step: StepPreflight,
+			Err:  fmt.Errorf("a peer's health probe was refused, so its readiness cannot be checked: %w", refused),
+			Hint: "Nothing was changed on this node. " + credentialsFix}
 	case errors.Is(err, errWaitTimeout):
 		n, k := len(r.cfg.Nodes), r.cfg.MaxUnavailable
 		return &StepError{Node: j.node.Name, Step: StepPreflight,
@@ -107,6 +119,9 @@ func (r *run) preflightQuiescePort(ctx context.Context, j *job) error {
 			"(its plan shows the repair), or do it in the gateway's port settings; then re-run terraform apply.",
 			"%s is %s (quiesce_url %s: %s): the gateway refuses quiesce mode for all unless the quiesce port is enabled, not suspended and in access mode allow",
 			port, st.Unfit, j.node.QuiesceURL, describeHealth(code, herr))
+	case IsHealthCredentials(herr):
+		return refuse(credentialsFix,
+			"quiesce_url %s refused the health probe, so it could not show when the node has drained: %v", j.node.QuiesceURL, herr)
 	case herr != nil || code != 200:
 		return refuse("Create its quiesce port with apigw_quiesce_port and set quiesce_url to that resource's quiesce_url, then re-run terraform apply.",
 			"quiesce_url %s did not answer health 200 (%s), so the node has no live quiesce port", j.node.QuiesceURL, describeHealth(code, herr))
@@ -154,8 +169,9 @@ func (r *run) peersOutOfFlight(j *job) []Node {
 }
 
 // unreadyPeers probes the peers without a fresh "ready" and describes those
-// that are not ready.
-func (r *run) unreadyPeers(ctx context.Context, peers []Node) []string {
+// that are not ready; refused is a peer's probe refused for credentials
+// (then nothing else counts).
+func (r *run) unreadyPeers(ctx context.Context, peers []Node) (notReady []string, refused error) {
 	now := r.clock.Now()
 	var stale []Node
 	r.mu.Lock()
@@ -167,22 +183,39 @@ func (r *run) unreadyPeers(ctx context.Context, peers []Node) []string {
 	}
 	r.mu.Unlock()
 	why := make([]string, len(stale))
+	refusals := make([]error, len(stale))
 	forEach(len(stale), SurveyConcurrency, func(i int) {
-		if ok, failed := r.probe(ctx, stale[i]); !ok {
+		if ok, failed, rerr := r.probe(ctx, stale[i]); !ok {
 			why[i] = fmt.Sprintf("%q (%s)", stale[i].Name, failed)
+			if rerr != nil {
+				refusals[i] = fmt.Errorf("node %q: %w", stale[i].Name, rerr)
+			}
 		}
 	})
-	return slices.DeleteFunc(why, func(s string) bool { return s == "" })
+	if err := errors.Join(refusals...); err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(why, func(s string) bool { return s == "" }), nil
 }
 
 // probe asks a node's primary health once and records the answer for the
-// pre-flight checks of other nodes; why describes a failed probe.
-func (r *run) probe(ctx context.Context, n Node) (ok bool, why string) {
+// pre-flight checks of other nodes; why describes a failed probe. refused
+// is set when the node refused the probe (HealthCredentials): no wait ends
+// that, so callers stop.
+func (r *run) probe(ctx context.Context, n Node) (ok bool, why string, refused error) {
 	code, err := r.gw.Health(ctx, n.URL)
 	ok = err == nil && code == 200
 	r.markReady(n.Name, ok)
 	if !ok {
 		why = describeHealth(code, err)
 	}
-	return ok, why
+	if IsHealthCredentials(err) {
+		refused = err
+	}
+	return ok, why, refused
 }
+
+// credentialsFix is the end of the hint for a health probe refused for
+// credentials.
+const credentialsFix = "Set health_probe_credentials = true in the provider configuration if the gateways require a user for health " +
+	"(or fix the credentials or the user's privileges, as the error says), then re-run terraform apply."

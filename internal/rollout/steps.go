@@ -195,10 +195,17 @@ func (r *run) waitDrained(ctx context.Context, j *job, exp *expectation) (silent
 		url, port = j.node.URL, "primary URL"
 	}
 	last := ""
-	var notOK time.Time // first answer of the current run of answers other than 200
+	var (
+		notOK   time.Time // first answer of the current run of answers other than 200
+		refused error     // a probe refused for credentials: the drain cannot be seen
+	)
 	wait, waitDesc := r.drainWait()
 	err = r.waitUntil(ctx, wait, exp, func() pollResult {
 		code, herr := r.gw.Health(ctx, url)
+		if IsHealthCredentials(herr) {
+			refused = herr
+			return pollEnd
+		}
 		if r.cfg.Strategy == StrategyDrainShutdown {
 			if herr != nil {
 				silent = herr.Error()
@@ -228,6 +235,8 @@ func (r *run) waitDrained(ctx context.Context, j *job, exp *expectation) (silent
 		return pollDone
 	})
 	switch {
+	case err == nil && refused != nil:
+		return "", fail(StepDrain, fmt.Errorf("the node's %s refused the health probe, so whether it has drained cannot be seen: %w", port, refused))
 	case errors.Is(err, errWaitTimeout):
 		return "", fail(StepDrain, fmt.Errorf("%w on its %s (%s) after %s", errStillAnswering, port, last, waitDesc))
 	case err != nil:
@@ -336,8 +345,13 @@ func (r *run) waitReady(ctx context.Context, j *job, want func(string) bool, wan
 		wrongSince  time.Time
 		settled     bool
 	)
+	var refused error
 	err := r.waitUntil(ctx, r.cfg.ReadyTimeout, exp, func() pollResult {
-		if ok, why := r.probe(ctx, j.node); !ok {
+		if ok, why, rerr := r.probe(ctx, j.node); !ok {
+			if rerr != nil {
+				refused = rerr
+				return pollEnd
+			}
 			streak, wrong, last = 0, "", why
 			return pollAgain
 		}
@@ -366,6 +380,8 @@ func (r *run) waitReady(ctx context.Context, j *job, want func(string) bool, wan
 		return pollConfirm
 	})
 	switch {
+	case err == nil && refused != nil:
+		return "", fmt.Errorf("the node refused its health probe, so whether it is ready on %s cannot be seen: %w", wantDesc, refused)
 	case err == nil && settled:
 		return "", &OffTargetError{Version: wrong, Want: wantDesc, Polls: wrongPolls, Held: r.since(wrongSince)}
 	case err == nil:
@@ -415,9 +431,12 @@ func (r *run) soak(ctx context.Context, j *job) error {
 		if err := r.clock.Sleep(ctx, min(r.cfg.PollInterval, left)); err != nil {
 			return interrupted(err)
 		}
-		ok, why := r.probe(ctx, j.node)
+		ok, why, refused := r.probe(ctx, j.node)
 		if ctx.Err() != nil {
 			return interrupted(ctx.Err())
+		}
+		if refused != nil {
+			return fmt.Errorf("the node refused its health probe %s into soak_duration %s: %w", r.since(start), formatDuration(r.cfg.SoakDuration), refused)
 		}
 		if !ok {
 			return fmt.Errorf("health check failed %s into soak_duration %s (%s)", r.since(start), formatDuration(r.cfg.SoakDuration), why)
