@@ -23,6 +23,7 @@ func kubectl(s *session) error {
 	ns := "default"
 	var words []string
 	output := ""
+	ignoreNotFound := false
 	for i := 0; i < len(s.args); i++ {
 		flag, value, inline := strings.Cut(s.args[i], "=")
 		switch flag {
@@ -40,6 +41,8 @@ func kubectl(s *session) error {
 			case "-o", "--output":
 				output = value
 			}
+		case "--ignore-not-found":
+			ignoreNotFound = value == "" || value == "true"
 		default:
 			if strings.HasPrefix(flag, "-") {
 				return fail(1, "error: unknown flag: %s", flag)
@@ -56,6 +59,9 @@ func kubectl(s *session) error {
 		return fail(1, "error: you must specify the type of resource and its name")
 	}
 	sts := kind == "statefulset"
+	if verb == "get" && !sts && ns == k.Namespace && k.Pods[name] == nil && ignoreNotFound {
+		return nil
+	}
 	switch {
 	case sts && (ns != k.Namespace || name != k.StatefulSet):
 		return fail(1, "Error from server (NotFound): statefulsets.apps %q not found", name)

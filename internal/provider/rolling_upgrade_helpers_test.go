@@ -70,6 +70,9 @@ type upgradeTest struct {
 	// upgrade, when set, is the upgrade_command of config instead of the
 	// restart command (an example script, say).
 	upgrade []string
+	// names, when set, are the node names config gives the simulated
+	// nodes (pod names, say), by simulated node name.
+	names map[string]string
 }
 
 func newUpgradeTest(t *testing.T, opts gwsim.Options) *upgradeTest {
@@ -114,7 +117,11 @@ resource "apigw_quiesce_port" %q {
   port     = %d
 }
 `, id, n.URL(), u.ports[n.Name()])
-		fmt.Fprintf(&nodes, "    { name = %q, url = %q, quiesce_url = apigw_quiesce_port.%s.quiesce_url },\n", n.Name(), n.URL(), id)
+		name := n.Name()
+		if u.names != nil {
+			name = u.names[name]
+		}
+		fmt.Fprintf(&nodes, "    { name = %q, url = %q, quiesce_url = apigw_quiesce_port.%s.quiesce_url },\n", name, n.URL(), id)
 	}
 	return providerConfig(u.provider) + ports.String() + u.upgradeResource(targetVersion, nodes.String(), extra)
 }
