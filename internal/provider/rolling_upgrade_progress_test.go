@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -222,37 +221,20 @@ func TestAccRollingUpgrade_notifyCommand(t *testing.T) {
 // b's start (RFC 3339 timestamps, to the second).
 func startGap(t *testing.T, w *tfWorkdir, a, b string) time.Duration {
 	t.Helper()
-	var state struct {
-		Values struct {
-			RootModule struct {
-				Resources []struct {
-					Address string `json:"address"`
-					Values  struct {
-						LastRollout []struct {
-							Node       string `json:"node"`
-							StartedAt  string `json:"started_at"`
-							FinishedAt string `json:"finished_at"`
-						} `json:"last_rollout"`
-					} `json:"values"`
-				} `json:"resources"`
-			} `json:"root_module"`
-		} `json:"values"`
-	}
-	if err := json.Unmarshal([]byte(w.mustRun("show", "-json", "-no-color")), &state); err != nil {
-		t.Fatal(err)
-	}
 	var finished, started time.Time
-	for _, r := range state.Values.RootModule.Resources {
-		if r.Address != upgradeAddr {
-			continue
+	entries, _ := upgradeState(t, w)["last_rollout"].([]any)
+	for _, e := range entries {
+		m, _ := e.(map[string]any)
+		at := func(key string) time.Time {
+			s, _ := m[key].(string)
+			ts, _ := time.Parse(time.RFC3339, s)
+			return ts
 		}
-		for _, e := range r.Values.LastRollout {
-			switch e.Node {
-			case a:
-				finished, _ = time.Parse(time.RFC3339, e.FinishedAt)
-			case b:
-				started, _ = time.Parse(time.RFC3339, e.StartedAt)
-			}
+		switch m["node"] {
+		case a:
+			finished = at("finished_at")
+		case b:
+			started = at("started_at")
 		}
 	}
 	if finished.IsZero() || started.IsZero() {
