@@ -46,6 +46,7 @@ type BigIPRequest struct {
 	Body    string
 	Status  int
 	Session string // the member's session after the call
+	State   string // its state in the answer of a member read or PATCH
 	Conns   int    // its connections after the call
 }
 
@@ -84,6 +85,9 @@ func (b *BigIP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	name, stats, ok := b.memberPath(r.URL.Path)
 	rec := BigIPRequest{At: time.Now(), Method: r.Method, Member: name, Stats: stats, Body: string(body)}
 	status, answer := b.answer(r, name, stats, ok, string(body))
+	if m, isMember := answer.(map[string]any); isMember && !stats {
+		rec.State, _ = m["state"].(string)
+	}
 	b.mu.Lock()
 	if m := b.members[name]; m != nil {
 		rec.Session, rec.Conns = m.session, m.conns
