@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -155,8 +154,8 @@ func (w *tfWorkdir) start(args ...string) *tfProc {
 	cmd := exec.CommandContext(ctx, terraformPath(w.t), args...)
 	cmd.Dir = w.dir
 	cmd.Env = w.env
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	ownProcessGroup(cmd)
+	cmd.Cancel = func() error { return killTree(cmd.Process.Pid) }
 	p := &tfProc{cmd: cmd, out: &lockedBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.out, p.out
 	if err := cmd.Start(); err != nil {
@@ -172,7 +171,7 @@ func (w *tfWorkdir) start(args ...string) *tfProc {
 		select {
 		case <-p.done:
 		default:
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			_ = killTree(cmd.Process.Pid)
 			<-p.done
 		}
 	})
@@ -398,7 +397,7 @@ func TestAccHardening_sigkill(t *testing.T) {
 		if len(processesRunning(exe)) == 0 {
 			t.Fatalf("no %s process is running mid-apply", exe)
 		}
-		if err := syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL); err != nil {
+		if err := killTree(p.cmd.Process.Pid); err != nil {
 			t.Fatalf("kill the process group: %v", err)
 		}
 	})
@@ -409,7 +408,9 @@ func TestAccHardening_sigkill(t *testing.T) {
 	for len(processesRunning(exe)) > 0 {
 		if time.Now().After(deadline) {
 			for _, pid := range processesRunning(exe) {
-				_ = syscall.Kill(pid, syscall.SIGKILL)
+				if p, err := os.FindProcess(pid); err == nil {
+					_ = p.Kill()
+				}
 			}
 			t.Fatalf("the provider outlived the killed terraform (pids %v)", processesRunning(exe))
 		}

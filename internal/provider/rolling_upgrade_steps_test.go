@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -262,7 +261,9 @@ func interruptWhen(c *gwsim.Cluster, node, kind string) (fired *atomic.Bool, sto
 		for ctx.Err() == nil {
 			if !firstEvent(c, node, kind).IsZero() {
 				for _, pid := range terraformChildren() {
-					_ = syscall.Kill(pid, syscall.SIGINT)
+					if p, err := os.FindProcess(pid); err == nil {
+						_ = p.Signal(os.Interrupt)
+					}
 					fired.Store(true)
 				}
 				if fired.Load() {

@@ -18,16 +18,19 @@ import (
 // between SIGTERM and SIGKILL.
 const DefaultKillGrace = 5 * time.Second
 
-// ExecRunner runs commands as real processes. Each command gets its own
-// process group so that a timeout or a cancellation also stops whatever the
-// command started (a shell's children, a docker client, ...).
+// ExecRunner runs commands as real processes. Each command and whatever it
+// starts (a shell's children, a docker client, ...) form one process tree
+// that a timeout or a cancellation stops as a whole: a process group on
+// Unix, a Job Object on Windows (see processTree).
 type ExecRunner struct {
 	// TailBytes is how much of the end of the output is kept; default 4096.
 	TailBytes int
 	// Redact lists secret values replaced by "(sensitive)" in Tail and errors.
 	Redact []string
 	// KillGrace is how long the group gets between SIGTERM and SIGKILL on a
-	// timeout or cancellation; default DefaultKillGrace.
+	// timeout or cancellation (Windows has no SIGTERM: the job is ended at
+	// once), and how long a command that exited is waited for while
+	// something it left running holds its output; default DefaultKillGrace.
 	KillGrace time.Duration
 	// Unset names variables of the provider's own environment that commands
 	// do not inherit; Command.Env may still set them.
@@ -70,8 +73,13 @@ func (r ExecRunner) Run(ctx context.Context, c Command) (CommandResult, error) {
 		stdout = &tailBuffer{max: MaxStdoutBytes + red.maxLen}
 		cmd.Stdout = io.MultiWriter(out, stdout)
 	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return signalGroup(cmd.Process.Pid, syscall.SIGTERM) }
+	tree, err := newProcessTree()
+	if err != nil {
+		return CommandResult{ExitCode: -1}, &CommandError{Step: c.Step, Program: program, ExitCode: -1, Err: err}
+	}
+	defer tree.release()
+	cmd.SysProcAttr = tree.sysProcAttr()
+	cmd.Cancel = func() error { return tree.stop(cmd.Process) }
 	// After the timeout: SIGKILL if still alive after the grace. After a
 	// normal exit: stop waiting for background children holding the output.
 	cmd.WaitDelay = grace
@@ -81,7 +89,14 @@ func (r ExecRunner) Run(ctx context.Context, c Command) (CommandResult, error) {
 		return CommandResult{ExitCode: -1, Duration: time.Since(start)},
 			&CommandError{Step: c.Step, Program: program, ExitCode: -1, Err: red.Error(err)}
 	}
-	err := cmd.Wait()
+	if err := tree.attach(cmd.Process); err != nil {
+		tree.kill(cmd.Process)
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return CommandResult{ExitCode: -1, Duration: time.Since(start)},
+			&CommandError{Step: c.Step, Program: program, ExitCode: -1, Err: err}
+	}
+	err = cmd.Wait()
 	res := CommandResult{ExitCode: -1, Duration: time.Since(start)}
 	if cmd.ProcessState != nil {
 		res.ExitCode = cmd.ProcessState.ExitCode()
@@ -99,7 +114,7 @@ func (r ExecRunner) Run(ctx context.Context, c Command) (CommandResult, error) {
 	switch {
 	case runCtx.Err() != nil:
 		// Whatever ignored SIGTERM, or outlived the group leader, goes now.
-		_ = signalGroup(cmd.Process.Pid, syscall.SIGKILL)
+		tree.kill(cmd.Process)
 		res.ExitCode, ce.ExitCode = -1, -1
 		if ctx.Err() == nil && errors.Is(runCtx.Err(), context.DeadlineExceeded) {
 			ce.TimedOut, ce.Timeout = true, c.Timeout
@@ -117,15 +132,6 @@ func (r ExecRunner) Run(ctx context.Context, c Command) (CommandResult, error) {
 		}
 	}
 	return res, ce
-}
-
-// signalGroup signals the process group led by pid.
-func signalGroup(pid int, sig syscall.Signal) error {
-	err := syscall.Kill(-pid, sig)
-	if errors.Is(err, syscall.ESRCH) {
-		return os.ErrProcessDone
-	}
-	return err
 }
 
 // tailBuffer keeps the last max bytes written to it.

@@ -1,13 +1,13 @@
+//go:build unix
+
+// These tests run their commands with sh; the process-tree tests, which
+// need no shell, are in exec_runner_tree_test.go and run on Windows too.
+
 package rollout
 
 import (
-	"context"
 	"errors"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -128,97 +128,6 @@ func TestExecRunnerRedactsSecretCutByTheTail(t *testing.T) {
 	res, _ := ExecRunner{TailBytes: 16, Redact: []string{secret}}.Run(t.Context(), c)
 	if strings.Contains(res.Tail, "89abcdef") {
 		t.Errorf("tail %q shows part of the secret", res.Tail)
-	}
-}
-
-func TestExecRunnerTimeoutKillsTheProcessGroup(t *testing.T) {
-	pidFile := filepath.Join(t.TempDir(), "child.pid")
-	// The child ignores SIGTERM, so only the SIGKILL after the grace stops it.
-	c := sh("upgrade", `(trap '' TERM; sleep 30) & echo $! > `+pidFile+`; echo started; wait`)
-	c.Timeout = 300 * time.Millisecond
-	start := time.Now()
-	res, err := ExecRunner{KillGrace: 200 * time.Millisecond}.Run(t.Context(), c)
-	if took := time.Since(start); took > 5*time.Second {
-		t.Errorf("took %s", took)
-	}
-	if !errors.Is(err, ErrCommandTimedOut) || !strings.Contains(err.Error(), `command "upgrade" (sh) timed out after 300ms: started`) {
-		t.Fatalf("error %v", err)
-	}
-	if res.ExitCode != -1 {
-		t.Errorf("exit code %d", res.ExitCode)
-	}
-	raw, rerr := os.ReadFile(pidFile)
-	if rerr != nil {
-		t.Fatal(rerr)
-	}
-	pid, _ := strconv.Atoi(strings.TrimSpace(string(raw)))
-	waitGone(t, pid)
-}
-
-func TestExecRunnerCancelKillsTheProcessGroup(t *testing.T) {
-	pidFile := filepath.Join(t.TempDir(), "child.pid")
-	ctx, cancel := context.WithCancel(t.Context())
-	time.AfterFunc(200*time.Millisecond, cancel)
-	c := sh("upgrade", `sleep 30 & echo $! > `+pidFile+`; wait`)
-	_, err := ExecRunner{KillGrace: time.Second}.Run(ctx, c)
-	if !errors.Is(err, context.Canceled) || errors.Is(err, ErrCommandTimedOut) || !strings.Contains(err.Error(), "interrupted") {
-		t.Fatalf("error %v", err)
-	}
-	raw, _ := os.ReadFile(pidFile)
-	pid, _ := strconv.Atoi(strings.TrimSpace(string(raw)))
-	waitGone(t, pid)
-}
-
-// waitGone waits until pid has exited (a zombie waiting for its reaper counts).
-func waitGone(t *testing.T, pid int) {
-	t.Helper()
-	if pid <= 0 {
-		t.Fatal("no child pid")
-	}
-	deadline := time.Now().Add(3 * time.Second)
-	for time.Now().Before(deadline) {
-		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
-			return
-		}
-		if stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat"); err == nil {
-			if f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:])); len(f) > 0 && f[0] == "Z" {
-				return
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	_ = syscall.Kill(pid, syscall.SIGKILL)
-	t.Errorf("child %d still runs after the command was stopped", pid)
-}
-
-func TestExecRunnerDoesNotWaitForeverOnBackgroundChild(t *testing.T) {
-	// A start script that leaves a daemon holding stdout must not hang the
-	// rollout, and the daemon must survive (it is the node just started).
-	pidFile := filepath.Join(t.TempDir(), "daemon.pid")
-	c := sh("upgrade", `sleep 5 & echo $! > `+pidFile+`; echo started`)
-	start := time.Now()
-	res, err := ExecRunner{KillGrace: 300 * time.Millisecond}.Run(t.Context(), c)
-	if err != nil || res.ExitCode != 0 {
-		t.Fatalf("err %v, res %+v", err, res)
-	}
-	if took := time.Since(start); took > 3*time.Second {
-		t.Errorf("took %s", took)
-	}
-	raw, _ := os.ReadFile(pidFile)
-	pid, _ := strconv.Atoi(strings.TrimSpace(string(raw)))
-	if err := syscall.Kill(pid, 0); err != nil {
-		t.Errorf("daemon %d was killed after a successful command: %v", pid, err)
-	}
-	_ = syscall.Kill(pid, syscall.SIGKILL)
-}
-
-func TestExecRunnerMissingProgram(t *testing.T) {
-	res, err := ExecRunner{}.Run(t.Context(), Command{Step: "upgrade", Argv: []string{"/nonexistent/upgrade.sh"}})
-	if err == nil || !strings.Contains(err.Error(), `command "upgrade" (/nonexistent/upgrade.sh) could not run`) || res.ExitCode != -1 {
-		t.Fatalf("err %v, res %+v", err, res)
-	}
-	if _, err := (ExecRunner{}).Run(t.Context(), Command{Step: "upgrade"}); err == nil {
-		t.Error("empty argv accepted")
 	}
 }
 

@@ -15,7 +15,10 @@ resource "apigw_quiesce_port" "this" {
 # Rolls the cluster to 10.15 Fix 7, one node at a time. The upgrade command
 # runs on the machine that runs Terraform, once per node, with
 # APIGW_NODE_NAME, APIGW_NODE_URL, APIGW_TARGET_VERSION, ... in its
-# environment (see upgrade-systemd.sh and upgrade-docker.sh).
+# environment (see upgrade-systemd.sh and upgrade-docker.sh, or
+# upgrade-windows.ps1 when Terraform and the nodes run on Windows:
+# upgrade_command = ["powershell.exe", "-NoProfile", "-NonInteractive",
+# "-ExecutionPolicy", "Bypass", "-File", "${path.module}/upgrade-windows.ps1"]).
 resource "apigw_rolling_upgrade" "cluster" {
   target_version = "10.15.0.7"
 
