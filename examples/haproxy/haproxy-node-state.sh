@@ -21,16 +21,22 @@
 # provider sets for every command: name the HAProxy servers like the nodes.
 #
 # Environment:
-#   HAPROXY_SOCKET   admin socket: a path (stats socket ... level admin), or
-#                    host:port for a TCP one; several separated by spaces to
-#                    act on every HAProxy of a pair (default
-#                    /run/haproxy/admin.sock)
+#   HAPROXY_SOCKET   admin socket: a path (stats socket ... level admin),
+#                    host:port for a TCP one, or ssh://[USER@]HOST/PATH for
+#                    the socket PATH on another machine, reached over SSH
+#                    (socat runs there); several separated by spaces to act
+#                    on every HAProxy of a pair, e.g.
+#                    "ssh://lb-1/run/haproxy/admin.sock ssh://lb-2/run/haproxy/admin.sock"
+#                    (default /run/haproxy/admin.sock)
+#   HAPROXY_SSH_OPTS options of ssh for ssh:// sockets (default: batch mode
+#                    and one shared connection per host, reused by the polls)
 #   HAPROXY_BACKEND  backend holding the gateway servers (default be_apigw)
 #   HAPROXY_TIMEOUT  seconds to wait for the drain or for UP (default 300);
 #                    past it the script fails, and so does the rollout
 #   HAPROXY_POLL     seconds between two looks (default 0.2)
 #
-# Needs bash and socat. Exit status: 0 done, 1 failed or timed out, 2 usage.
+# Needs bash and socat (on the HAProxy host for ssh:// sockets). Exit
+# status: 0 done, 1 failed or timed out, 2 usage.
 set -euo pipefail
 
 usage() {
@@ -53,18 +59,28 @@ poll=${HAPROXY_POLL:-0.2}
   echo "${0##*/}: HAPROXY_TIMEOUT must be whole seconds, got '$timeout'" >&2
   exit 2
 }
-command -v socat >/dev/null || {
-  echo "${0##*/}: socat is not installed (Debian/Ubuntu: apt-get install socat)" >&2
-  exit 1
-}
+for sock in $sockets; do
+  if [[ $sock != ssh://* ]] && ! command -v socat >/dev/null; then
+    echo "${0##*/}: socat is not installed (Debian/Ubuntu: apt-get install socat)" >&2
+    exit 1
+  fi
+done
+read -r -a ssh_opts <<<"${HAPROXY_SSH_OPTS:--o BatchMode=yes -o ControlMaster=auto -o ControlPersist=60s -o ControlPath=~/.ssh/haproxy-node-state-%C}"
 
 log() { echo "$(date -u +%H:%M:%S.%3N) $backend/$server: $*" >&2; }
 
 # runtime SOCKET COMMAND... sends one command and prints the answer.
 runtime() {
-  local sock=$1 addr
+  local sock=$1 addr dest
   shift
   case $sock in
+    ssh://*)
+      dest=${sock#ssh://}
+      # The remote command is built here, with a socket path free of spaces.
+      # shellcheck disable=SC2029
+      printf '%s\n' "$*" | ssh "${ssh_opts[@]}" "${dest%%/*}" socat -t 5 -T 10 - "UNIX-CONNECT:/${dest#*/}"
+      return
+      ;;
     /*) addr="UNIX-CONNECT:$sock" ;;
     *) addr="TCP:$sock" ;;
   esac
