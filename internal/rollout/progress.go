@@ -21,8 +21,12 @@ func (r *run) announce(jobs []*job) {
 	if len(r.cfg.PrepareCommand) > 0 {
 		next = "running prepare_command first"
 	}
-	r.ev.emit("", EventRolloutStarted, "rolling upgrade to %s: %d of %d nodes to upgrade, %d at a time; %s",
-		r.cfg.Target, len(jobs), len(r.cfg.Nodes), r.cfg.MaxUnavailable, next)
+	share := ""
+	if n := r.cfg.NodesThisApply(len(jobs)); n < len(jobs) {
+		share = fmt.Sprintf(", %d in this apply (max_nodes_per_apply)", n)
+	}
+	r.ev.emit("", EventRolloutStarted, "rolling upgrade to %s: %d of %d nodes to upgrade%s, %d at a time; %s",
+		r.cfg.Target, len(jobs), len(r.cfg.Nodes), share, r.cfg.MaxUnavailable, next)
 }
 
 // conclude reports the end of the run, whatever its outcome.

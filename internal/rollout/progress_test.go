@@ -60,6 +60,28 @@ func TestProgressLines(t *testing.T) {
 	})
 }
 
+// TestProgressOfAStagedApply: with max_nodes_per_apply the first and last
+// lines say how much of the work this apply does.
+func TestProgressOfAStagedApply(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, oldV, oldV, oldV)
+		h.cfg.MaxNodesPerApply = 1
+		if _, _, err := h.run(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		var lines []string
+		for _, e := range h.ev.all() {
+			if e.Node == "" {
+				lines = append(lines, e.String())
+			}
+		}
+		if len(lines) != 2 || lines[0] != "rolling upgrade to 10.15.0.7: 3 of 3 nodes to upgrade, 1 in this apply (max_nodes_per_apply), 1 at a time; next: gw-1" ||
+			!strings.HasSuffix(lines[1], "1 upgraded, 0 already on target; 2 left for the next apply by max_nodes_per_apply (gw-2, gw-3)") {
+			t.Errorf("rollout lines:\n%s", strings.Join(lines, "\n"))
+		}
+	})
+}
+
 func TestReadable(t *testing.T) {
 	for d, want := range map[time.Duration]string{
 		850123 * time.Microsecond:                  "850ms",
