@@ -2,6 +2,7 @@ package rollout
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -23,8 +24,14 @@ func TestSingle500MidDrainDoesNotEndIt(t *testing.T) {
 			t.Fatal("the 500 was never given")
 		}
 		within(t, "gw-1 drain", rep.Results[0].Drain, 60*time.Second, 60*time.Second+pollInt)
-		if got := h.ev.kinds("gw-1"); !slices.Contains(got, EventDrainUnconfirmed) {
-			t.Errorf("no %s event for gw-1: %v", EventDrainUnconfirmed, got)
+		var unconfirmed Event
+		for _, e := range h.ev.all() {
+			if e.Node == "gw-1" && e.Kind == EventDrainUnconfirmed {
+				unconfirmed = e
+			}
+		}
+		if !strings.Contains(unconfirmed.Message, "answered health 500, then health 200 again") || unconfirmed.Next != "waiting until it has drained" {
+			t.Errorf("gw-1's %s event: %q, next %q", EventDrainUnconfirmed, unconfirmed.Message, unconfirmed.Next)
 		}
 	})
 }

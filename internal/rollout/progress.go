@@ -140,6 +140,8 @@ func (r *run) nextStep(j *job, kind EventKind) string {
 			return "waiting until it has stopped (at most " + formatDuration(wait) + ")"
 		}
 		return "waiting until it has drained (drain_timeout " + formatDuration(c.DrainTimeout) + ")"
+	case EventDrainUnconfirmed:
+		return "waiting until it has drained"
 	case EventResume:
 		if j.kind == kindStarting {
 			return r.waitReadyText()
