@@ -66,21 +66,3 @@ func keepLastAnswer(resp *http.Response, err error, _ int) (*http.Response, erro
 	}
 	return nil, err
 }
-
-// MaxRetries is how often a retry-safe call is repeated. A request that
-// must take effect once is repeated by its caller no more often, and only
-// after a look at the node (see gateway.Repeat).
-func (c *Client) MaxRetries() int { return c.cfg.MaxRetries }
-
-// Backoff waits before repeat number attempt+1 of a request its caller
-// repeats itself, spaced like the client's own retries.
-func (c *Client) Backoff(ctx context.Context, attempt int) error {
-	t := time.NewTimer(backoff(c.cfg.RetryWaitMin, c.cfg.RetryWaitMax, attempt, nil))
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}

@@ -215,28 +215,3 @@ func TestBackoffCapsRetryAfter(t *testing.T) {
 		t.Errorf("exponential: got %s", d)
 	}
 }
-
-// TestBackoffFollowsTheConfig: callers that repeat a request themselves
-// wait as the client's own retries do, and stop waiting when ctx ends.
-func TestBackoffFollowsTheConfig(t *testing.T) {
-	c := newTestClient(t, func(c *Config) {
-		c.MaxRetries, c.RetryWaitMin, c.RetryWaitMax = 3, 20*time.Millisecond, 40*time.Millisecond
-	})
-	if c.MaxRetries() != 3 {
-		t.Errorf("MaxRetries() = %d, want 3", c.MaxRetries())
-	}
-	for attempt, want := range []time.Duration{20 * time.Millisecond, 40 * time.Millisecond, 40 * time.Millisecond} {
-		start := time.Now()
-		if err := c.Backoff(ctxT(t), attempt); err != nil {
-			t.Fatal(err)
-		}
-		if took := time.Since(start); took < want || took > want+200*time.Millisecond {
-			t.Errorf("attempt %d waited %v, want about %v", attempt, took, want)
-		}
-	}
-	ctx, cancel := context.WithCancel(ctxT(t))
-	cancel()
-	if err := c.Backoff(ctx, 0); err == nil {
-		t.Error("Backoff on an ended context returned nil")
-	}
-}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gwops/terraform-provider-apigw/internal/gateway"
+	"github.com/gwops/terraform-provider-apigw/internal/apigwadapter"
 	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
 	"github.com/gwops/terraform-provider-apigw/internal/rollout"
 )
@@ -113,7 +113,7 @@ func runPrepare(ctx context.Context, tools Tools, work string, t Timing, st Stag
 		cfg.PrepareCommand = []string{fetch}
 		cfg.PrepareParallelism = pc.Parallelism
 	}
-	eng := rollout.Engine{Gateway: gateway.New(s.client), Runner: rollout.ExecRunner{}}
+	eng := rollout.Engine{Gateway: apigwadapter.New(s.client), Runner: rollout.ExecRunner{}}
 	start := time.Now()
 	report, err := eng.Run(ctx, cfg)
 	res.Total = time.Since(start)

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gwops/terraform-provider-apigw/internal/gateway"
+	"github.com/gwops/terraform-provider-apigw/internal/apigwadapter"
 	"github.com/gwops/terraform-provider-apigw/internal/rollout"
 )
 
@@ -83,7 +83,7 @@ func runRollout(ctx context.Context, tools Tools, t Timing, rc RolloutCase) (Rol
 		events []engineEvent
 	)
 	eng := rollout.Engine{
-		Gateway: gateway.New(s.client),
+		Gateway: apigwadapter.New(s.client),
 		Runner:  rollout.ExecRunner{},
 		OnEvent: func(ev rollout.Event) {
 			mu.Lock()

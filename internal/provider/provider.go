@@ -19,7 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/gwops/terraform-provider-apigw/internal/apigw"
-	"github.com/gwops/terraform-provider-apigw/internal/gateway"
+	"github.com/gwops/terraform-provider-apigw/internal/apigwadapter"
 	"github.com/gwops/terraform-provider-apigw/internal/rollout"
 )
 
@@ -201,7 +201,7 @@ func (p *apigwProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		return
 	}
 	data := &providerData{client: client, password: conf.Password,
-		gw: gateway.New(client),
+		gw: apigwadapter.New(client),
 		// The admin password stays with the provider: a command that
 		// needs it gets it through command_secret_env.
 		commandUnset:      append([]string{"APIGW_PASSWORD"}, p.ownEnv...),

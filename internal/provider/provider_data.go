@@ -6,10 +6,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 )
 
-// clientFrom unpacks the data Configure handed to a resource or data source.
+// providerDataFrom unpacks the data Configure handed to a resource or data
+// source: the API client and the engine's view of it.
 // It returns nil without error before the provider is configured (Terraform
 // calls Configure on resources early, with nil data, during validation).
-func clientFrom(data any, diags *diag.Diagnostics) *providerData {
+func providerDataFrom(data any, diags *diag.Diagnostics) *providerData {
 	if data == nil {
 		return nil
 	}

@@ -24,7 +24,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/gwops/terraform-provider-apigw/internal/apigw"
-	"github.com/gwops/terraform-provider-apigw/internal/gateway"
 )
 
 var (
@@ -123,7 +122,7 @@ func (r *quiescePortResource) Schema(_ context.Context, _ resource.SchemaRequest
 }
 
 func (r *quiescePortResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = clientFrom(req.ProviderData, &resp.Diagnostics)
+	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 // ModifyPlan plans quiesce_url from node_url and port, so that a quiesce port
@@ -219,14 +218,14 @@ func (r *quiescePortResource) readBack(ctx context.Context, m *quiescePortModel)
 }
 
 // createPort creates the port. Creating is not idempotent (a second create
-// of the same port is refused), so it is repeated only as gateway.Repeat
+// of the same port is refused), so it is repeated only as Client.Repeat
 // allows, after a look at the node: the port is adopted when the lost
 // request did create it, and the create is sent again, at most max_retries
 // times, only while the port is missing.
 func (r *quiescePortResource) createPort(ctx context.Context, node string, np apigw.NewPort, key string) (string, error) {
 	c := r.data.client
 	var created string
-	err := gateway.Repeat(ctx, c, func() (err error) {
+	err := c.Repeat(ctx, func() (err error) {
 		created, err = c.CreatePort(ctx, node, np)
 		return err
 	}, func(err error) (bool, error) {

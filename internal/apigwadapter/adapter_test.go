@@ -1,4 +1,4 @@
-package gateway
+package apigwadapter
 
 import (
 	"context"
@@ -200,18 +200,6 @@ func TestQuiescePort(t *testing.T) {
 		if want := (rollout.QuiescePortSetting{Set: true, Port: 4444, Unfit: unfit}); err != nil || st != want {
 			t.Errorf("port %s: QuiescePort = %+v, %v; want %+v", port, st, err, want)
 		}
-	}
-}
-
-func TestTransient(t *testing.T) {
-	for status, want := range map[int]bool{429: true, 502: true, 503: true, 504: true, 500: false, 400: false, 409: false} {
-		err := &apigw.APIError{StatusCode: status}
-		if got := Transient(err); got != want {
-			t.Errorf("Transient(HTTP %d) = %v, want %v", status, got, want)
-		}
-	}
-	if !Transient(&apigw.TransportError{Err: errors.New("connection reset")}) {
-		t.Error("a request without an answer must count as transient")
 	}
 }
 

@@ -1,7 +1,10 @@
-// Package gateway adapts the HTTP client (internal/apigw) to the rollout
+// Package apigwadapter adapts the API client (internal/apigw) to the rollout
 // engine's Gateway interface (internal/rollout), so that neither of the two
-// knows the other.
-package gateway
+// knows the other. It is named after what it adapts: the engine's side is
+// an interface any gateway could satisfy, and this is the one for the
+// webMethods API Gateway's admin REST API. The provider and the benchmark
+// wire the engine through it.
+package apigwadapter
 
 import (
 	"context"
@@ -14,29 +17,29 @@ import (
 	"github.com/gwops/terraform-provider-apigw/internal/rollout"
 )
 
-// gateway is the adapter; New makes one.
-type gateway struct {
+// adapter is the engine's Gateway on top of the client; New makes one.
+type adapter struct {
 	c *apigw.Client
 }
 
 var (
-	_ rollout.Gateway           = gateway{}
-	_ rollout.QuiescePortReader = gateway{}
+	_ rollout.Gateway           = adapter{}
+	_ rollout.QuiescePortReader = adapter{}
 )
 
 // New returns the engine's view of the gateways c talks to. Quiesce and
-// shutdown requests are repeated at most c.MaxRetries() times, each only
-// after a look at the node.
-func New(c *apigw.Client) rollout.Gateway { return gateway{c: c} }
+// shutdown requests are repeated at most max_retries times, each only after
+// a look at the node.
+func New(c *apigw.Client) rollout.Gateway { return adapter{c: c} }
 
-func (g gateway) Version(ctx context.Context, nodeURL string) (string, error) {
+func (g adapter) Version(ctx context.Context, nodeURL string) (string, error) {
 	return g.c.Version(ctx, nodeURL)
 }
 
 // Health probes a node; a probe without an answer says why (a refused
 // connection, a timeout, ...) as a rollout.Silence, and one the node
 // refused (401, 403) is marked rollout.HealthCredentials.
-func (g gateway) Health(ctx context.Context, baseURL string) (int, error) {
+func (g adapter) Health(ctx context.Context, baseURL string) (int, error) {
 	code, err := g.c.Health(ctx, baseURL)
 	switch {
 	case apigw.IsHealthRefused(err):
@@ -59,7 +62,7 @@ var silences = map[apigw.NoAnswer]rollout.Silence{
 // QuiescePort reads the node's quiesce-port setting, and the port it names,
 // for pre-flight. A port that cannot be read leaves Unfit empty: the health
 // check on quiesce_url stands.
-func (g gateway) QuiescePort(ctx context.Context, nodeURL string) (rollout.QuiescePortSetting, error) {
+func (g adapter) QuiescePort(ctx context.Context, nodeURL string) (rollout.QuiescePortSetting, error) {
 	d, err := g.c.GetQuiescePort(ctx, nodeURL)
 	if err != nil {
 		return rollout.QuiescePortSetting{}, err
@@ -82,7 +85,7 @@ func (g gateway) QuiescePort(ctx context.Context, nodeURL string) (rollout.Quies
 // status is "failure" is a refusal like an error status (the tutorial:
 // stop there). The request is not idempotent, so it is repeated only as
 // notBlind allows.
-func (g gateway) QuiesceAll(ctx context.Context, nodeURL string, flush []string) error {
+func (g adapter) QuiesceAll(ctx context.Context, nodeURL string, flush []string) error {
 	return g.notBlind(ctx, nodeURL, func() error {
 		_, err := g.c.SetQuiesceMode(ctx, nodeURL, apigw.QuiesceMode{Block: "all", Enable: true, Flush: flush})
 		switch {
@@ -101,7 +104,7 @@ func (g gateway) QuiesceAll(ctx context.Context, nodeURL string, flush []string)
 // whole minutes, so a timeout that is not one is rounded up (as
 // rollout.ShutdownTimeout does). The request is not idempotent, so it is
 // repeated only as notBlind allows.
-func (g gateway) DrainShutdown(ctx context.Context, nodeURL string, timeout time.Duration) error {
+func (g adapter) DrainShutdown(ctx context.Context, nodeURL string, timeout time.Duration) error {
 	minutes := int(rollout.ShutdownTimeout(timeout) / time.Minute)
 	return g.notBlind(ctx, nodeURL, func() error {
 		return g.c.Shutdown(ctx, nodeURL, apigw.ShutdownRequest{Bounce: false, Option: "drain", Timeout: minutes, Quiesce: false})
@@ -120,10 +123,10 @@ func (g gateway) DrainShutdown(ctx context.Context, nodeURL string, timeout time
 // (the gateway did nothing) only when no attempt's outcome was left open:
 // after a lost answer, or a 502/504 from a proxy whose upstream may have
 // acted, the node may already be on its way down.
-func (g gateway) notBlind(ctx context.Context, nodeURL string, send func() error, gone func(error) error) error {
+func (g adapter) notBlind(ctx context.Context, nodeURL string, send func() error, gone func(error) error) error {
 	open := false    // an attempt that was repeated left its outcome open
 	settled := false // the look at the node, not a send, decided the outcome
-	err := Repeat(ctx, g.c, send, func(err error) (bool, error) {
+	err := g.c.Repeat(ctx, send, func(err error) (bool, error) {
 		open = open || outcomeOpen(err)
 		code, herr := g.c.Health(ctx, nodeURL)
 		if ctx.Err() != nil {
