@@ -22,6 +22,7 @@ import (
 
 	"github.com/gwops/terraform-provider-apigw/internal/apigw"
 	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
+	"github.com/gwops/terraform-provider-apigw/internal/rollout"
 )
 
 // Hardening matrix, faults: the simulated gateway misbehaves while the real
@@ -847,19 +848,19 @@ func TestAccHardening_upgradeRefusals(t *testing.T) {
 		{"null node", `nodes = [null, { name = "b", url = "http://gw-2:5555", quiesce_url = "http://gw-2:4444" }]`,
 			`nodes\[0\] is null; every element of nodes needs a name and a url`},
 		{"blank node name", `nodes = [{ name = "  ", url = "http://gw-1:5555", quiesce_url = "http://gw-1:4444" }, { name = "b", url = "http://gw-2:5555", quiesce_url = "http://gw-2:4444" }]`,
-			`nodes\[0\]\.name is empty`},
+			`nodes\[0\]\.name: the name is empty; every node needs one`},
 		{"same URL spelt twice", `nodes = [{ name = "a", url = "https://gw-1:5555", quiesce_url = "http://gw-1:4444" }, { name = "b", url = "https://GW-1:5555/", quiesce_url = "http://gw-2:4444" }]`,
-			`nodes\[1\]\.url "https://GW-1:5555/" is also nodes\[0\]\.url`},
+			`nodes\[1\]\.url: "https://GW-1:5555/" is also nodes\[0\]\.url`},
 		{"quiesce URL of another node", `nodes = [{ name = "a", url = "http://gw-1:5555", quiesce_url = "http://gw-1:4444" }, { name = "b", url = "http://gw-2:5555", quiesce_url = "http://gw-1:4444" }]`,
-			`nodes\[1\]\.quiesce_url "http://gw-1:4444" is also nodes\[0\]\.quiesce_url`},
+			`nodes\[1\]\.quiesce_url: "http://gw-1:4444" is also nodes\[0\]\.quiesce_url`},
 		{"empty node name", `nodes = [{ name = "", url = "http://gw-1:5555", quiesce_url = "http://gw-1:4444" }, { name = "b", url = "http://gw-2:5555", quiesce_url = "http://gw-2:4444" }]`,
-			`nodes\[0\]\.name is empty`},
+			`nodes\[0\]\.name: the name is empty; every node needs one`},
 		{"invalid quiesce_url", `nodes = [{ name = "a", url = "http://gw-1:5555", quiesce_url = "gw-1:4444" }, { name = "b", url = "http://gw-2:5555", quiesce_url = "http://gw-2:4444" }]`,
 			`nodes\[0\]\.quiesce_url: "gw-1:4444" has no http:// or https:// scheme`},
 		{"quiesce_url with credentials", `nodes = [{ name = "a", url = "http://gw-1:5555", quiesce_url = "http://admin:pw-in-url@gw-1:4444" }, { name = "b", url = "http://gw-2:5555", quiesce_url = "http://gw-2:4444" }]`,
 			`nodes\[0\]\.quiesce_url: "http://admin:xxxxx@gw-1:4444" contains user information`},
 		{"quiesce_url is the primary URL", `nodes = [{ name = "a", url = "http://gw-1:5555", quiesce_url = "http://gw-1:5555" }, { name = "b", url = "http://gw-2:5555", quiesce_url = "http://gw-2:4444" }]`,
-			`nodes\[0\]\.quiesce_url must point at the quiesce port, not at the primary port`},
+			`nodes\[0\]\.quiesce_url: "http://gw-1:5555" is the node's url; it must point at the quiesce port, not at the primary port`},
 		{"reserved command_env name", `command_env = { APIGW_NODE_NAME = "x" }`, `command_env: APIGW_NODE_NAME is set by the provider for every command and cannot be overridden`},
 		{"reserved command_secret_env name", `command_secret_env = { APIGW_TARGET_VERSION = "x" }`, `command_secret_env: APIGW_TARGET_VERSION is set by the provider for every command and cannot be overridden`},
 		{"variable in both env maps", "command_env = { TOKEN = \"a\" }\ncommand_secret_env = { TOKEN = \"b-secret-value\" }", `command_secret_env: TOKEN is also in command_env; give each variable in one of the two maps`},
@@ -932,7 +933,7 @@ func FuzzParsePortID(f *testing.F) {
 		if port < 1 || port > 65535 {
 			t.Fatalf("parsePortID(%q) accepted port %d", id, port)
 		}
-		if err := checkURL(node); err != nil {
+		if err := rollout.CheckURL(node); err != nil {
 			t.Fatalf("parsePortID(%q) accepted node_url %q: %v", id, node, err)
 		}
 		if _, err := quiesceURLOf(node, port); err != nil {

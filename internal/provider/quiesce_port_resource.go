@@ -24,6 +24,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/gwops/terraform-provider-apigw/internal/apigw"
+	"github.com/gwops/terraform-provider-apigw/internal/rollout"
 )
 
 var (
@@ -492,7 +493,7 @@ func parsePortID(id string) (string, int64, error) {
 		return "", 0, fmt.Errorf("%q has no comma: %s", id, want)
 	}
 	node, portText := strings.TrimSpace(id[:i]), strings.TrimSpace(id[i+1:])
-	if err := checkURL(node); err != nil {
+	if err := rollout.CheckURL(node); err != nil {
 		return "", 0, fmt.Errorf("node_url %s: %s", err, want)
 	}
 	port, err := strconv.ParseInt(portText, 10, 64)

@@ -179,7 +179,7 @@ func (r *rollingUpgradeResource) Schema(ctx context.Context, _ resource.SchemaRe
 				Default:  int64default.StaticInt64(1),
 				MarkdownDescription: "Nodes upgraded at once (default 1): at least 1 and, with several nodes, fewer than their number. " +
 					"Their drains run side by side, but their quiesce requests go out one at a time: the next node is asked once the gateway has answered the previous node's request.",
-				Validators: []validator.Int64{int64validator.AtLeast(1)},
+				// Checked against the number of nodes in ValidateConfig (rollout.ValidateMaxUnavailable).
 			},
 			"drain_timeout": duration("From the quiesce request until the node stops answering 200 on its quiesce port (confirmed, see `quiesce_url`). "+
 				"With `strategy = \"drain_shutdown\"` the gateway is given this rounded up to whole minutes to end client sessions, "+

@@ -70,7 +70,7 @@ func TestAccRollingUpgrade_planRefusals(t *testing.T) {
 		{"unknown flush value", fromVersion, target, map[string]string{"flush": `["license_metrics", "everything"]`}, `(?s)flush.*performance_metrics`},
 		{"empty flush", fromVersion, target, map[string]string{"flush": `[]`}, `(?s)flush set must contain at least 1 elements`},
 		{"unknown strategy", fromVersion, target, map[string]string{"strategy": `"big_bang"`}, `(?s)strategy.*quiesce_all`},
-		{"max_unavailable zero", fromVersion, target, map[string]string{"max_unavailable": `0`}, `(?s)max_unavailable value must be at least 1`},
+		{"max_unavailable zero", fromVersion, target, map[string]string{"max_unavailable": `0`}, `(?s)max_unavailable: must be at least 1, got 0`},
 		{"max_unavailable all nodes", fromVersion, target, map[string]string{"max_unavailable": `2`}, `(?s)max_unavailable.*less than 2`},
 		{"negative duration", fromVersion, target, map[string]string{"drain_timeout": `"-5m"`}, `(?s)drain_timeout.*negative`},
 		{"unparsable duration", fromVersion, target, map[string]string{"ready_timeout": `"ten minutes"`}, `(?s)ready_timeout.*not a duration`},

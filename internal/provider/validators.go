@@ -3,10 +3,11 @@ package provider
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+
+	"github.com/gwops/terraform-provider-apigw/internal/rollout"
 )
 
 // durationValidator accepts non-negative Go duration strings such as "90s"
@@ -56,9 +57,7 @@ type urlValidator struct{}
 
 var _ validator.String = urlValidator{}
 
-func (urlValidator) Description(context.Context) string {
-	return `an absolute http or https URL with a host, such as "https://gw-1:5555"`
-}
+func (urlValidator) Description(context.Context) string { return rollout.URLForm }
 
 func (v urlValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
 
@@ -66,29 +65,30 @@ func (v urlValidator) ValidateString(ctx context.Context, req validator.StringRe
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	if err := checkURL(req.ConfigValue.ValueString()); err != nil {
+	if err := rollout.CheckURL(req.ConfigValue.ValueString()); err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid URL",
 			fmt.Sprintf("%s: %s; it must be %s.", req.Path, err, v.Description(ctx)))
 	}
 }
 
-// checkURL refuses anything but an absolute http(s) URL with a host and no
-// user information, query or fragment.
-func checkURL(s string) error {
-	u, err := url.Parse(s)
-	switch {
-	case err != nil:
-		return fmt.Errorf("%q does not parse as a URL", s)
-	case u.Scheme != "http" && u.Scheme != "https":
-		return fmt.Errorf("%q has no http:// or https:// scheme", s)
-	case u.Hostname() == "":
-		return fmt.Errorf("%q has no host", s)
-	case u.User != nil:
-		// The client would drop them, but the URL is stored in state and
-		// shown in plans and messages: refuse, and do not repeat them.
-		return fmt.Errorf("%q contains user information; give credentials with the provider's username and password (or APIGW_USERNAME and APIGW_PASSWORD), never in a URL", u.Redacted())
-	case u.RawQuery != "" || u.Fragment != "":
-		return fmt.Errorf("%q has a query or fragment", s)
+// versionValidator accepts dotted numeric versions such as "10.15.0.7"
+// that name at least the release (rollout.ValidateTarget).
+type versionValidator struct{}
+
+var _ validator.String = versionValidator{}
+
+func (versionValidator) Description(context.Context) string {
+	return `a dotted numeric version of at least two segments, such as "10.15.0.7"`
+}
+
+func (v versionValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v versionValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
 	}
-	return nil
+	if err := rollout.ValidateTarget(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid version",
+			fmt.Sprintf("%s: %s; it must be %s.", req.Path, err, v.Description(ctx)))
+	}
 }

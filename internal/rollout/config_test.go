@@ -41,14 +41,14 @@ func TestValidateNamesTheAttribute(t *testing.T) {
 		text   string
 	}{
 		{"no nodes", func(c *Config) { c.Nodes = nil }, "nodes", "at least one"},
-		{"empty name", func(c *Config) { c.Nodes[1].Name = " " }, "nodes[1].name", "required"},
-		{"duplicate name", func(c *Config) { c.Nodes[1].Name = "gw-1" }, "nodes[1].name", "unique"},
+		{"empty name", func(c *Config) { c.Nodes[1].Name = " " }, "nodes[1].name", "the name is empty"},
+		{"duplicate name", func(c *Config) { c.Nodes[1].Name = "gw-1" }, "nodes[1].name", `"gw-1" is also nodes[0].name`},
 		{"missing url", func(c *Config) { c.Nodes[0].URL = "" }, "nodes[0].url", "required"},
 		{"bad scheme", func(c *Config) { c.Nodes[0].URL = "gw-1:5555" }, "nodes[0].url", "http:// or https://"},
 		{"no host", func(c *Config) { c.Nodes[0].URL = "https://:5555" }, "nodes[0].url", "no host"},
-		{"query", func(c *Config) { c.Nodes[0].URL = "https://gw-1:5555/?x=1" }, "nodes[0].url", "plain base URL"},
-		{"duplicate url", func(c *Config) { c.Nodes[1].URL = "HTTPS://gw-1:5555/" }, "nodes[1].url", "unique"},
-		{"quiesce url is primary", func(c *Config) { c.Nodes[0].QuiesceURL = "https://gw-1:5555" }, "nodes[0].quiesce_url", "unique"},
+		{"query", func(c *Config) { c.Nodes[0].URL = "https://gw-1:5555/?x=1" }, "nodes[0].url", "has a query or fragment"},
+		{"duplicate url", func(c *Config) { c.Nodes[1].URL = "HTTPS://gw-1:5555/" }, "nodes[1].url", `"HTTPS://gw-1:5555/" is also nodes[0].url`},
+		{"quiesce url is primary", func(c *Config) { c.Nodes[0].QuiesceURL = "https://gw-1:5555" }, "nodes[0].quiesce_url", "not at the primary port"},
 		{"missing quiesce url", func(c *Config) { c.Nodes[0].QuiesceURL = "" }, "nodes[0].quiesce_url", "apigw_quiesce_port"},
 		{"no target", func(c *Config) { c.Target = "" }, "target_version", "required"},
 		{"bad target", func(c *Config) { c.Target = "10.15.x" }, "target_version", "dotted numeric"},
@@ -60,7 +60,7 @@ func TestValidateNamesTheAttribute(t *testing.T) {
 		{"max_unavailable negative", func(c *Config) { c.MaxUnavailable = -1 }, "max_unavailable", "at least 1"},
 		{"on_interrupt", func(c *Config) { c.OnInterrupt = "abort" }, "on_interrupt", `"finish_node" or "rollback"`},
 		{"max_nodes_per_apply negative", func(c *Config) { c.MaxNodesPerApply = -1 }, "max_nodes_per_apply", "at least 1"},
-		{"max_unavailable all", func(c *Config) { c.MaxUnavailable = 2 }, "max_unavailable", "fewer than the number of nodes (2)"},
+		{"max_unavailable all", func(c *Config) { c.MaxUnavailable = 2 }, "max_unavailable", "every one of the 2 nodes out of service at once; it must be at least 1 and less than 2"},
 		{"single node k", func(c *Config) { c.Nodes = c.Nodes[:1]; c.MaxUnavailable = 2 }, "max_unavailable", "single-node"},
 		{"drain_timeout", func(c *Config) { c.DrainTimeout = -time.Second }, "drain_timeout", "positive"},
 		{"command_timeout", func(c *Config) { c.CommandTimeout = -time.Second }, "command_timeout", "positive"},
@@ -85,7 +85,7 @@ func TestValidateNamesTheAttribute(t *testing.T) {
 			err := c.Validate()
 			found := false
 			for _, ae := range AttrErrors(err) {
-				if ae.Attribute == tc.attr && strings.Contains(ae.Message, tc.text) {
+				if ae.Path() == tc.attr && strings.Contains(ae.Message, tc.text) {
 					found = true
 				}
 			}
