@@ -14,9 +14,12 @@ import (
 
 const (
 	portsPath   = "/rest/apigateway/ports"
-	defaultPkg  = "WmRoot"
 	httpFactory = "webMethods/HTTP"
 )
+
+// DefaultPackage is the Integration Server package a port belongs to when
+// none is named.
+const DefaultPackage = "WmRoot"
 
 // PortRef names an existing port: its listener key within a package.
 type PortRef struct{ ListenerKey, Pkg string }
@@ -295,7 +298,7 @@ func (c *Client) DeletePort(ctx context.Context, nodeURL string, ref PortRef) er
 
 func pkgOrDefault(pkg string) string {
 	if strings.TrimSpace(pkg) == "" {
-		return defaultPkg
+		return DefaultPackage
 	}
 	return strings.TrimSpace(pkg)
 }

@@ -5,9 +5,9 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strconv"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -27,11 +27,9 @@ import (
 // main.go and the acceptance tests.
 const Address = "registry.terraform.io/gwops/apigw"
 
-// Defaults of the provider block, shared by the schema descriptions and Configure.
-const (
-	defaultRequestTimeout = 30 * time.Second
-	defaultMaxRetries     = 4
-)
+// defaultMaxRetries is max_retries when unset, for the schema description
+// and Configure. (request_timeout's default is apigw.DefaultRequestTimeout.)
+const defaultMaxRetries = 4
 
 var _ provider.Provider = (*apigwProvider)(nil)
 
@@ -110,12 +108,12 @@ func (p *apigwProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 			},
 			"request_timeout": schema.StringAttribute{
 				Optional:            true,
-				MarkdownDescription: "Timeout of one HTTP request, as a Go duration (default `\"30s\"`).",
+				MarkdownDescription: fmt.Sprintf("Timeout of one HTTP request, as a Go duration (default `%q`).", rollout.FormatDuration(apigw.DefaultRequestTimeout)),
 				Validators:          []validator.String{durationValidator{positive: true}},
 			},
 			"max_retries": schema.Int64Attribute{
 				Optional: true,
-				MarkdownDescription: "Retries of idempotent calls on connection errors, HTTP 429 and 5xx (default `4`). " +
+				MarkdownDescription: fmt.Sprintf("Retries of idempotent calls on connection errors, HTTP 429 and 5xx (default `%d`). ", defaultMaxRetries) +
 					"Calls that change state and are not idempotent are never repeated blindly.",
 				Validators: []validator.Int64{int64validator.Between(0, 20)},
 			},
@@ -165,7 +163,7 @@ func (p *apigwProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		Username:       stringOr(cfg.Username, os.Getenv("APIGW_USERNAME")),
 		Password:       stringOr(cfg.Password, os.Getenv("APIGW_PASSWORD")),
 		CACertPEM:      cfg.CACertPEM.ValueString(),
-		RequestTimeout: defaultRequestTimeout,
+		RequestTimeout: apigw.DefaultRequestTimeout,
 		MaxRetries:     defaultMaxRetries,
 		UserAgent:      "terraform-provider-apigw/" + p.version,
 		Logger:         tflogLogger{},

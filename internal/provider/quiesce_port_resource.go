@@ -27,6 +27,14 @@ import (
 	"github.com/gwops/terraform-provider-apigw/internal/rollout"
 )
 
+// Defaults and choices of apigw_quiesce_port.
+const (
+	defaultPortAlias = "QuiescePort"
+	// otherPortPackage is the package a port may belong to besides
+	// apigw.DefaultPackage.
+	otherPortPackage = "WmPublic"
+)
+
 var (
 	_ resource.Resource                = (*quiescePortResource)(nil)
 	_ resource.ResourceWithConfigure   = (*quiescePortResource)(nil)
@@ -87,17 +95,17 @@ func (r *quiescePortResource) Schema(_ context.Context, _ resource.SchemaRequest
 			"alias": schema.StringAttribute{
 				Optional:            true,
 				Computed:            true,
-				Default:             stringdefault.StaticString("QuiescePort"),
-				MarkdownDescription: "Port alias, the name `setQuiescePort` refers to (default `QuiescePort`). Changing it replaces the port.",
+				Default:             stringdefault.StaticString(defaultPortAlias),
+				MarkdownDescription: "Port alias, the name `setQuiescePort` refers to (default `" + defaultPortAlias + "`). Changing it replaces the port.",
 				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
 				PlanModifiers:       replace,
 			},
 			"package": schema.StringAttribute{
 				Optional:            true,
 				Computed:            true,
-				Default:             stringdefault.StaticString("WmRoot"),
-				MarkdownDescription: "Integration Server package that owns the port: `WmRoot` (default) or `WmPublic`. Changing it replaces the port.",
-				Validators:          []validator.String{stringvalidator.OneOf("WmRoot", "WmPublic")},
+				Default:             stringdefault.StaticString(apigw.DefaultPackage),
+				MarkdownDescription: "Integration Server package that owns the port: `" + apigw.DefaultPackage + "` (default) or `" + otherPortPackage + "`. Changing it replaces the port.",
+				Validators:          []validator.String{stringvalidator.OneOf(apigw.DefaultPackage, otherPortPackage)},
 				PlanModifiers:       replace,
 			},
 			"enabled": schema.BoolAttribute{

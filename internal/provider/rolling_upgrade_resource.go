@@ -46,7 +46,7 @@ var (
 	defaultDrainTimeout   = rollout.FormatDuration(rollout.DefaultDrainTimeout)
 	defaultCommandTimeout = rollout.FormatDuration(rollout.DefaultCommandTimeout)
 	defaultReadyTimeout   = rollout.FormatDuration(rollout.DefaultReadyTimeout)
-	defaultSoakDuration   = "0s"
+	defaultSoakDuration   = rollout.FormatDuration(rollout.DefaultSoakDuration)
 	defaultPollInterval   = rollout.FormatDuration(rollout.DefaultPollInterval)
 	defaultOnInterrupt    = string(rollout.InterruptFinishNode)
 )
@@ -158,16 +158,18 @@ func (r *rollingUpgradeResource) Schema(ctx context.Context, _ resource.SchemaRe
 				Optional: true,
 				Computed: true,
 				Default:  stringdefault.StaticString(string(rollout.StrategyQuiesceAll)),
-				MarkdownDescription: "`quiesce_all` (default, the vendor tutorial; flushes metrics to the data store) or `drain_shutdown` " +
+				MarkdownDescription: fmt.Sprintf("`%s` (default, the vendor tutorial; flushes metrics to the data store) or `%s` "+
 					"(10.11+: shutdown with `option: drain`, then the command applies the fix and starts the node; no documented flush).",
+					rollout.StrategyQuiesceAll, rollout.StrategyDrainShutdown),
 				Validators: []validator.String{stringvalidator.OneOf(string(rollout.StrategyQuiesceAll), string(rollout.StrategyDrainShutdown))},
 			},
 			"flush": schema.SetAttribute{
-				Optional:            true,
-				Computed:            true,
-				ElementType:         types.StringType,
-				Default:             setdefault.StaticValue(stringSet(rollout.AllFlush())),
-				MarkdownDescription: "In-memory data flushed to the data store on quiesce: any of `license_metrics`, `performance_metrics`, `subscription_quota`; default all three. An empty set is refused (the API reads it as all).",
+				Optional:    true,
+				Computed:    true,
+				ElementType: types.StringType,
+				Default:     setdefault.StaticValue(stringSet(rollout.AllFlush())),
+				MarkdownDescription: "In-memory data flushed to the data store on quiesce: any of `" + strings.Join(rollout.AllFlush(), "`, `") +
+					"`; default all of them. An empty set is refused (the API reads it as all).",
 				Validators: []validator.Set{
 					setvalidator.SizeAtLeast(1),
 					setvalidator.ValueStringsAre(stringvalidator.OneOf(rollout.AllFlush()...)),
@@ -176,14 +178,14 @@ func (r *rollingUpgradeResource) Schema(ctx context.Context, _ resource.SchemaRe
 			"max_unavailable": schema.Int64Attribute{
 				Optional: true,
 				Computed: true,
-				Default:  int64default.StaticInt64(1),
-				MarkdownDescription: "Nodes upgraded at once (default 1): at least 1 and, with several nodes, fewer than their number. " +
+				Default:  int64default.StaticInt64(rollout.DefaultMaxUnavailable),
+				MarkdownDescription: fmt.Sprintf("Nodes upgraded at once (default %d): at least 1 and, with several nodes, fewer than their number. ", rollout.DefaultMaxUnavailable) +
 					"Their drains run side by side, but their quiesce requests go out one at a time: the next node is asked once the gateway has answered the previous node's request.",
 				// Checked against the number of nodes in ValidateConfig (rollout.ValidateMaxUnavailable).
 			},
 			"drain_timeout": duration("From the quiesce request until the node stops answering 200 on its quiesce port (confirmed, see `quiesce_url`). "+
 				"With `strategy = \"drain_shutdown\"` the gateway is given this rounded up to whole minutes to end client sessions, "+
-				"and the provider waits that long plus 2 minutes for the node's primary URL to stop answering.", defaultDrainTimeout, true),
+				"and the provider waits that long plus "+rollout.FormatDuration(rollout.DrainShutdownGrace)+" for the node's primary URL to stop answering.", defaultDrainTimeout, true),
 			"command_timeout":     duration("Limit of each command's run.", defaultCommandTimeout, true),
 			"ready_timeout":       duration("From the end of the upgrade command until the node answers health 200 and reports the target.", defaultReadyTimeout, true),
 			"soak_duration":       duration("Wait after a node is ready, health re-checked, before the next one.", defaultSoakDuration, false),

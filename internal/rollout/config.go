@@ -61,9 +61,11 @@ func AllFlush() []string {
 
 // Defaults from the provider contract; a zero value in Config means these.
 const (
+	DefaultMaxUnavailable = 1
 	DefaultDrainTimeout   = 15 * time.Minute
 	DefaultCommandTimeout = 30 * time.Minute
 	DefaultReadyTimeout   = 20 * time.Minute
+	DefaultSoakDuration   = time.Duration(0) // no soak
 	DefaultPollInterval   = 2 * time.Second
 	DefaultReadySuccesses = 2
 	// DefaultPrepareParallelism is how many prepare commands run at once.
@@ -161,7 +163,7 @@ func (c Config) withDefaults() Config {
 		c.Flush = AllFlush()
 	}
 	if c.MaxUnavailable == 0 {
-		c.MaxUnavailable = 1
+		c.MaxUnavailable = DefaultMaxUnavailable
 	}
 	if c.DrainTimeout == 0 {
 		c.DrainTimeout = DefaultDrainTimeout
