@@ -33,8 +33,10 @@ chmod 700 "$dir"
 # An earlier run that was force-cancelled left its agent behind: end it.
 "$(dirname "$0")/stop-ssh-agent.sh"
 
-eval "$(ssh-agent -s -a "$dir/agent.sock" -t "${APIGW_SSH_KEY_LIFETIME:-12h}")" >/dev/null
+# A socket of its own for every run: an agent that was just stopped may
+# still be removing its socket.
+eval "$(ssh-agent -s -a "$dir/agent-$$.sock" -t "${APIGW_SSH_KEY_LIFETIME:-12h}")" >/dev/null
 echo "$SSH_AGENT_PID" >"$dir/agent.pid"
 ssh-add -q "$key"
-echo "SSH_AUTH_SOCK=$dir/agent.sock" >>"$env_file"
+echo "SSH_AUTH_SOCK=$SSH_AUTH_SOCK" >>"$env_file"
 echo "${0##*/}: ssh-agent holds $(ssh-add -l | wc -l) key(s) for this run"

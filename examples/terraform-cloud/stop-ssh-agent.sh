@@ -10,4 +10,4 @@ dir=${APIGW_SSH_AGENT_DIR:-${TMPDIR:-/tmp}/apigw-ssh-agent}
 if [[ -f $dir/agent.pid ]]; then
   SSH_AGENT_PID=$(cat "$dir/agent.pid") ssh-agent -k >/dev/null 2>&1 || true
 fi
-rm -f "$dir/agent.pid" "$dir/agent.sock"
+rm -f "$dir/agent.pid" "$dir"/agent-*.sock

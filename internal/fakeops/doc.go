@@ -1,6 +1,7 @@
 // Package fakeops stands in for the operators' tools that the example
-// scripts under examples/ drive: docker, kubectl and ssh as commands put
-// first on PATH, and a BIG-IP's iControl REST API as an HTTP server. The
+// scripts under examples/ drive: docker, kubectl, ssh and scp as commands
+// put first on PATH, and a BIG-IP's iControl REST API as an HTTP server
+// (the scripts call it with the real curl). The
 // commands record every call and act on a simulated cluster (internal/gwsim)
 // through the gwsim command, as the real tools act on real gateways: a fake
 // `docker run` starts the node again on the version of its image, a fake

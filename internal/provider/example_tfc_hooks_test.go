@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestExampleTerraformCloudSSHAgentHooks runs the agent hooks of
@@ -71,11 +72,21 @@ func TestExampleTerraformCloudSSHAgentHooks(t *testing.T) {
 	}
 	want := strings.Fields(string(fingerprint))[1]
 
-	out := hook("start-ssh-agent.sh")
-	sock := filepath.Join(agentDir, "agent.sock")
-	if got := strings.TrimSpace(readFile(t, envFile)); got != "SSH_AUTH_SOCK="+sock {
-		t.Fatalf("TFC_AGENT_ENV holds %q, want SSH_AUTH_SOCK=%s", got, sock)
+	// start runs the pre hook of one operation and returns the socket it
+	// handed to Terraform, which must be in the agent's directory.
+	start := func() (sock, out string) {
+		t.Helper()
+		writeFile(t, envFile, "") // the agent gives every operation a new file
+		out = hook("start-ssh-agent.sh")
+		got := strings.TrimSpace(readFile(t, envFile))
+		sock, ok := strings.CutPrefix(got, "SSH_AUTH_SOCK=")
+		if !ok || filepath.Dir(sock) != agentDir || strings.Contains(sock, "\n") {
+			t.Fatalf("TFC_AGENT_ENV holds %q, want one SSH_AUTH_SOCK line naming a socket in %s", got, agentDir)
+		}
+		return sock, out
 	}
+
+	sock, out := start()
 	if keys, err := listKeys(sock); err != nil || !strings.Contains(keys, want) {
 		t.Fatalf("the agent lists %q (%v), want the key %s", keys, err, want)
 	}
@@ -84,8 +95,8 @@ func TestExampleTerraformCloudSSHAgentHooks(t *testing.T) {
 	}
 
 	first := pid()
-	hook("start-ssh-agent.sh") // a run after one that left its agent behind
-	if alive(first) {
+	sock, _ = start() // a run after one that left its agent behind
+	if !goneWithin(first, 10*time.Second) {
 		t.Errorf("the agent of the earlier run (pid %d) still runs", first)
 	}
 	if keys, err := listKeys(sock); err != nil || !strings.Contains(keys, want) {
@@ -94,12 +105,23 @@ func TestExampleTerraformCloudSSHAgentHooks(t *testing.T) {
 
 	second := pid()
 	hook("stop-ssh-agent.sh")
-	if alive(second) {
+	if !goneWithin(second, 10*time.Second) {
 		t.Errorf("the agent (pid %d) still runs after the post hook", second)
 	}
 	if keys, err := listKeys(sock); err == nil {
 		t.Errorf("the key is still served after the post hook: %s", keys)
 	}
+}
+
+// goneWithin waits until process pid has ended (ssh-agent -k only signals
+// it), at most d.
+func goneWithin(pid int, d time.Duration) bool {
+	for deadline := time.Now().Add(d); alive(pid); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+	return true
 }
 
 // alive reports whether process pid runs: a zombie does not (where no
