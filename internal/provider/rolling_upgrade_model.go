@@ -190,13 +190,19 @@ func versionsValue(ctx context.Context, nodes []rollout.Node, now map[string]str
 // pendingValue lists, in node order, the nodes whose version is not on target
 // (an unknown version counts as pending).
 func pendingValue(ctx context.Context, nodes []rollout.Node, versions map[string]string, target string) (types.List, diag.Diagnostics) {
+	return types.ListValueFrom(ctx, types.StringType, pendingNodes(nodes, versions, target))
+}
+
+// pendingNodes names, in node order, the nodes whose version is not on
+// target (an unknown version counts as pending); never nil.
+func pendingNodes(nodes []rollout.Node, versions map[string]string, target string) []string {
 	pending := []string{}
 	for _, n := range nodes {
 		if !rollout.OnTarget(versions[n.Name], target) {
 			pending = append(pending, n.Name)
 		}
 	}
-	return types.ListValueFrom(ctx, types.StringType, pending)
+	return pending
 }
 
 // rolloutValue maps the engine's report onto last_rollout. The objects are

@@ -69,9 +69,12 @@ func stringMap(kv ...string) types.Map {
 }
 
 // errorsAt lists the error diagnostics as "<path>: <summary>: <detail>".
-func errorsAt(diags diag.Diagnostics) []string {
+func errorsAt(diags diag.Diagnostics) []string { return diagLines(diags.Errors()) }
+
+// diagLines lists diagnostics as "<path>: <summary>: <detail>".
+func diagLines(diags diag.Diagnostics) []string {
 	var out []string
-	for _, d := range diags.Errors() {
+	for _, d := range diags {
 		p := ""
 		if wp, ok := d.(diag.DiagnosticWithPath); ok {
 			p = wp.Path().String()
