@@ -208,7 +208,8 @@ func (r *quiescePortResource) Create(ctx context.Context, req resource.CreateReq
 // answers otherwise gets an error that says so, instead of Terraform's
 // "inconsistent result after apply" about quiesce_url.
 func (r *quiescePortResource) readBack(ctx context.Context, m *quiescePortModel) diag.Diagnostics {
-	unfit, diags, _ := r.read(ctx, m)
+	unfit, err := r.read(ctx, m)
+	diags := readFailure(err)
 	if !diags.HasError() && unfit != "" {
 		diags.AddError("Quiesce port still unusable after the repair",
 			fmt.Sprintf("Port %d on %s is still %s after the provider resumed it and set its access mode to %s: "+
@@ -294,7 +295,7 @@ func (r *quiescePortResource) apply(ctx context.Context, plan *quiescePortModel,
 // although it exists ("suspended", an access mode other than allow, and
 // "disabled" with them); quiesce_url is then empty, so that the plan shows
 // the repair.
-func (r *quiescePortResource) read(ctx context.Context, m *quiescePortModel) (unfit string, diags diag.Diagnostics, err error) {
+func (r *quiescePortResource) read(ctx context.Context, m *quiescePortModel) (unfit string, err error) {
 	c := r.data.client
 	node := m.NodeURL.ValueString()
 	key := m.ListenerKey.ValueString()
@@ -304,11 +305,10 @@ func (r *quiescePortResource) read(ctx context.Context, m *quiescePortModel) (un
 	p, err := c.GetPort(ctx, node, key)
 	if apigw.IsNotFound(err) {
 		m.ID = types.StringNull()
-		return "", diags, nil
+		return "", nil
 	}
 	if err != nil {
-		diags.AddError("Cannot read the quiesce port", err.Error())
-		return "", diags, err
+		return "", &portReadError{summary: "Cannot read the quiesce port", err: err}
 	}
 	m.ID = types.StringValue(portID(node, m.Port.ValueInt64()))
 	m.ListenerKey = types.StringValue(p.ListenerKey)
@@ -318,8 +318,7 @@ func (r *quiescePortResource) read(ctx context.Context, m *quiescePortModel) (un
 
 	qp, err := c.GetQuiescePort(ctx, node)
 	if err != nil {
-		diags.AddError("Cannot read the node's quiesce port setting", err.Error())
-		return "", diags, err
+		return "", &portReadError{summary: "Cannot read the node's quiesce port setting", err: err}
 	}
 	if p.Suspended || !p.AccessAllowed() {
 		unfit = p.QuiesceUnfit()
@@ -327,14 +326,39 @@ func (r *quiescePortResource) read(ctx context.Context, m *quiescePortModel) (un
 	if qp.PortAlias == p.PortAlias && unfit == "" {
 		qurl, err := quiesceURLOf(node, m.Port.ValueInt64())
 		if err != nil {
-			diags.AddAttributeError(path.Root("node_url"), "Invalid node_url", err.Error())
-			return "", diags, err
+			return "", &portReadError{summary: "Invalid node_url", attribute: "node_url", err: err}
 		}
 		m.QuiesceURL = types.StringValue(qurl)
 	} else {
 		m.QuiesceURL = types.StringValue("")
 	}
-	return unfit, diags, nil
+	return unfit, nil
+}
+
+// portReadError is a failed read of a quiesce port, with the summary (and
+// the attribute at fault, if one is) of the diagnostic it becomes.
+type portReadError struct {
+	summary, attribute string
+	err                error
+}
+
+func (e *portReadError) Error() string { return e.err.Error() }
+func (e *portReadError) Unwrap() error { return e.err }
+
+// readFailure is the diagnostic of an error from read; none for nil.
+func readFailure(err error) diag.Diagnostics {
+	var diags diag.Diagnostics
+	var re *portReadError
+	switch {
+	case err == nil:
+	case errors.As(err, &re) && re.attribute != "":
+		diags.AddAttributeError(path.Root(re.attribute), re.summary, re.err.Error())
+	case errors.As(err, &re):
+		diags.AddError(re.summary, re.err.Error())
+	default:
+		diags.AddError("Cannot read the quiesce port", err.Error())
+	}
+	return diags
 }
 
 func (r *quiescePortResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -348,7 +372,7 @@ func (r *quiescePortResource) Read(ctx context.Context, req resource.ReadRequest
 	// finish: failing the refresh would block that plan. Keep the last
 	// known state and say so; only an answer that the port is gone
 	// removes it.
-	unfit, diags, err := r.read(ctx, &state)
+	unfit, err := r.read(ctx, &state)
 	if err != nil && nodeOutOfService(err) {
 		seen := err.Error()
 		if quiesced, ok := r.quiescedNode(ctx, &state, err); ok {
@@ -360,7 +384,7 @@ func (r *quiescePortResource) Read(ctx context.Context, req resource.ReadRequest
 				state.NodeURL.ValueString(), seen))
 		return
 	}
-	resp.Diagnostics.Append(diags...)
+	resp.Diagnostics.Append(readFailure(err)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}

@@ -2,9 +2,11 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -351,4 +353,31 @@ func TestAccQuiescePort_repairsPrerequisites(t *testing.T) {
 			{Config: config, PlanOnly: true},
 		},
 	})
+}
+
+// TestReadFailure: read's error is the one source of its diagnostic, and
+// the transport error inside still decides whether a refresh keeps the
+// last known state (nodeOutOfService).
+func TestReadFailure(t *testing.T) {
+	transport := &apigw.TransportError{Err: errors.New("connection refused")}
+	for _, tc := range []struct {
+		name       string
+		err        error
+		want       []string
+		outOfNodes bool
+	}{
+		{"none", nil, nil, false},
+		{"port", &portReadError{summary: "Cannot read the quiesce port", err: transport}, []string{": Cannot read the quiesce port: " + transport.Error()}, true},
+		{"node_url", &portReadError{summary: "Invalid node_url", attribute: "node_url", err: errors.New("no host")}, []string{"node_url: Invalid node_url: no host"}, false},
+		{"other", errors.New("boom"), []string{": Cannot read the quiesce port: boom"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := diagLines(readFailure(tc.err)); strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("readFailure = %q, want %q", got, tc.want)
+			}
+			if tc.err != nil && nodeOutOfService(tc.err) != tc.outOfNodes {
+				t.Errorf("nodeOutOfService = %t, want %t", !tc.outOfNodes, tc.outOfNodes)
+			}
+		})
+	}
 }
