@@ -219,3 +219,123 @@ func (r *run) probe(ctx context.Context, n Node) (ok bool, why string, refused e
 // credentials.
 const credentialsFix = "Set health_probe_credentials = true in the provider configuration if the gateways require a user for health " +
 	"(or fix the credentials or the user's privileges, as the error says), then re-run terraform apply."
+
+// waitReady polls until the node answers health 200 with a version that
+// want accepts, ReadySuccesses times in a row. The first success is
+// confirmed at the fastest poll rate, so the streak adds little delay.
+//
+// A node that answers health 200 with a version want does not accept has
+// restarted (it was drained, or down, before the command ran: the old
+// process no longer answers on its primary port), but may still be loading
+// its packages. Once it has reported the same version with health 200
+// ReadySuccesses times in a row, over at least one poll_interval, it is
+// taken as healthy on that version: the wait ends with an *OffTargetError
+// rather than running on to ready_timeout. It does so at ready_timeout too
+// when the last poll saw such a node.
+func (r *run) waitReady(ctx context.Context, j *job, want func(string) bool, wantDesc string, exp *expectation) (string, error) {
+	var (
+		streak      int
+		version     string
+		last, wrong string
+		wrongPolls  int
+		wrongSince  time.Time
+		settled     bool
+	)
+	var refused error
+	err := r.waitUntil(ctx, r.cfg.ReadyTimeout, exp, func() pollResult {
+		if ok, why, rerr := r.probe(ctx, j.node); !ok {
+			if rerr != nil {
+				refused = rerr
+				return pollEnd
+			}
+			streak, wrong, last = 0, "", why
+			return pollAgain
+		}
+		v, err := r.gw.Version(ctx, j.node.URL)
+		if err != nil {
+			streak, wrong, last = 0, "", "health 200 but its version could not be read: "+err.Error()
+			return pollAgain
+		}
+		r.setVersion(j.node.Name, v)
+		if !want(v) {
+			streak = 0
+			if v != wrong {
+				wrong, wrongPolls, wrongSince = v, 0, r.clock.Now()
+			}
+			wrongPolls++
+			if wrongPolls >= r.cfg.ReadySuccesses && r.since(wrongSince) >= r.cfg.PollInterval {
+				settled = true
+				return pollEnd
+			}
+			return pollAgain
+		}
+		streak, wrong, version = streak+1, "", v
+		if streak >= r.cfg.ReadySuccesses {
+			return pollDone
+		}
+		return pollConfirm
+	})
+	switch {
+	case err == nil && refused != nil:
+		return "", fmt.Errorf("the node refused its health probe, so whether it is ready on %s cannot be seen: %w", wantDesc, refused)
+	case err == nil && settled:
+		return "", &OffTargetError{Version: wrong, Want: wantDesc, Polls: wrongPolls, Held: r.since(wrongSince)}
+	case err == nil:
+		return version, nil
+	case !errors.Is(err, errWaitTimeout):
+		return "", interrupted(err)
+	case wrong != "":
+		return "", &OffTargetError{Version: wrong, Want: wantDesc, Polls: wrongPolls, Held: r.since(wrongSince), AtTimeout: r.cfg.ReadyTimeout}
+	case last == "":
+		last = "health 200 on target, but not " + fmt.Sprint(r.cfg.ReadySuccesses) + " times in a row"
+	}
+	return "", fmt.Errorf("the node was not ready on %s within ready_timeout %s (last check: %s)", wantDesc, formatDuration(r.cfg.ReadyTimeout), last)
+}
+
+// OffTargetError is a node that came back healthy (health 200) but reports
+// another version than the one waited for.
+type OffTargetError struct {
+	Version string // what it reports
+	Want    string // what was waited for, e.g. "target_version 10.15.0.7"
+	// Polls is how many health-200 polls in a row reported Version, over
+	// Held.
+	Polls int
+	Held  time.Duration
+	// AtTimeout is ready_timeout when the wait ran out with the node in
+	// that state before the streak was complete.
+	AtTimeout time.Duration
+}
+
+func (e *OffTargetError) Error() string {
+	if e.AtTimeout > 0 {
+		return fmt.Sprintf("the node answers health 200 but reports version %s, not %s, at ready_timeout %s", e.Version, e.Want, formatDuration(e.AtTimeout))
+	}
+	return fmt.Sprintf("the node came back healthy (health 200 on %d checks in a row over %s) but reports version %s, not %s",
+		e.Polls, e.Held.Round(time.Millisecond), e.Version, e.Want)
+}
+
+// soak re-checks health every PollInterval for SoakDuration; one failure
+// fails the node, since a new fix that flaps is not one to roll further.
+func (r *run) soak(ctx context.Context, j *job) error {
+	start := r.clock.Now()
+	end := start.Add(r.cfg.SoakDuration)
+	for {
+		left := end.Sub(r.clock.Now())
+		if left <= 0 {
+			return nil
+		}
+		if err := r.clock.Sleep(ctx, min(r.cfg.PollInterval, left)); err != nil {
+			return interrupted(err)
+		}
+		ok, why, refused := r.probe(ctx, j.node)
+		if ctx.Err() != nil {
+			return interrupted(ctx.Err())
+		}
+		if refused != nil {
+			return fmt.Errorf("the node refused its health probe %s into soak_duration %s: %w", r.since(start), formatDuration(r.cfg.SoakDuration), refused)
+		}
+		if !ok {
+			return fmt.Errorf("health check failed %s into soak_duration %s (%s)", r.since(start), formatDuration(r.cfg.SoakDuration), why)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package rollout
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -137,4 +138,107 @@ func (r *run) waitUntil(ctx context.Context, timeout time.Duration, exp *expecta
 			return err
 		}
 	}
+}
+
+// drainWait is how long waitDrained waits, and how messages name that
+// bound. quiesce_all waits drain_timeout. A drain shutdown gives the gateway
+// drain_timeout rounded up to whole minutes, and the gateway may wait all of
+// it for client sessions to end before it stops: the engine waits that long
+// plus DrainShutdownGrace, or it would fail (and roll back) a node that is
+// shutting down as asked.
+func (r *run) drainWait() (time.Duration, string) {
+	d := r.cfg.DrainTimeout
+	if r.cfg.Strategy != StrategyDrainShutdown {
+		return d, "drain_timeout " + formatDuration(d)
+	}
+	given := ShutdownTimeout(d)
+	return given + DrainShutdownGrace, fmt.Sprintf("%s: the %s the gateway was given to end client sessions (drain_timeout %s in whole minutes) plus %s for it to stop",
+		formatDuration(given+DrainShutdownGrace), formatDuration(given), formatDuration(d), formatDuration(DrainShutdownGrace))
+}
+
+// waitDrained polls until quiescing has finished (the quiesce port stops
+// answering 200, confirmed by drainConfirmed) or, for drain_shutdown, the
+// primary URL stops answering. silent is the transport error that ended the
+// wait when the node stopped answering altogether rather than answering
+// "not 200".
+func (r *run) waitDrained(ctx context.Context, j *job, exp *expectation) (silent string, err error) {
+	url, port := j.node.QuiesceURL, "quiesce port"
+	if r.cfg.Strategy == StrategyDrainShutdown {
+		url, port = j.node.URL, "primary URL"
+	}
+	last := ""
+	var (
+		notOK   time.Time // first answer of the current run of answers other than 200
+		refused error     // a probe refused for credentials: the drain cannot be seen
+	)
+	wait, waitDesc := r.drainWait()
+	err = r.waitUntil(ctx, wait, exp, func() pollResult {
+		code, herr := r.gw.Health(ctx, url)
+		if IsHealthCredentials(herr) {
+			refused = herr
+			return pollEnd
+		}
+		if r.cfg.Strategy == StrategyDrainShutdown {
+			if herr != nil {
+				silent = herr.Error()
+				return pollDone
+			}
+			last = describeHealth(code, nil)
+			return pollAgain
+		}
+		if herr == nil && code == 200 {
+			if !notOK.IsZero() {
+				r.ev.emit(j.node.Name, EventDrainUnconfirmed, "the quiesce port answered %s, then health 200 again: still quiescing", last)
+			}
+			notOK, last = time.Time{}, describeHealth(code, nil)
+			return pollAgain
+		}
+		now := r.clock.Now()
+		if notOK.IsZero() {
+			notOK = now
+		}
+		last = describeHealth(code, herr)
+		if !r.drainConfirmed(ctx, j, now.Sub(notOK)) {
+			return pollRecheck
+		}
+		if herr != nil {
+			silent = herr.Error()
+		}
+		return pollDone
+	})
+	switch {
+	case err == nil && refused != nil:
+		return "", fail(StepDrain, fmt.Errorf("the node's %s refused the health probe, so whether it has drained cannot be seen: %w", port, refused))
+	case errors.Is(err, errWaitTimeout):
+		return "", fail(StepDrain, fmt.Errorf("%w on its %s (%s) after %s", errStillAnswering, port, last, waitDesc))
+	case err != nil:
+		return "", fail(StepDrain, interrupted(err))
+	}
+	j.state = stDown
+	r.markReady(j.node.Name, false)
+	r.setVersion(j.node.Name, "")
+	return silent, nil
+}
+
+// drainConfirmed decides whether an answer other than 200 on the quiesce
+// port, the latest of a run of them that began held ago, means the node has
+// finished quiescing. The tutorial counts any such answer, but a 500 (or a
+// lost answer) can also be a data store passing through red, or the
+// network, on a node still flushing its metrics: it counts once the primary
+// port refuses connections (a quiesced node closes it) or once it has held
+// for a poll interval.
+func (r *run) drainConfirmed(ctx context.Context, j *job, held time.Duration) bool {
+	if held >= r.cfg.PollInterval {
+		return true
+	}
+	_, err := r.gw.Health(ctx, j.node.URL)
+	return SilenceOf(err) == SilenceRefused
+}
+
+// ctxOr prefers "interrupted" over the error a cancelled request produced.
+func ctxOr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return interrupted(ctx.Err())
+	}
+	return err
 }
