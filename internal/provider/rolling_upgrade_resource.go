@@ -406,113 +406,34 @@ func (r *rollingUpgradeResource) roll(ctx context.Context, plan *rollingUpgradeM
 	}
 	report, err := engine.Run(ctx, cfg)
 	r.data.forget(cfg.Nodes)
-	if report != nil {
-		out.takenDown = report.TakenDown
-	}
-	if report != nil {
-		for _, res := range report.Results {
-			if res.Warning != "" {
-				out.diags.AddAttributeWarning(path.Root("nodes"), fmt.Sprintf("Node %s: check its metrics", res.Node), fmt.Sprintf("Node %s: %s", res.Node, res.Warning))
-			}
-		}
-		if f := report.NotifyFailures; len(f) > 0 {
-			out.diags.AddAttributeWarning(path.Root("notify_command"), "notify_command failed",
-				notifyFailures(f))
-		}
-	}
-
-	versions := map[string]string{}
-	if report != nil {
-		versions = report.Versions
-	}
-	nv, d := versionsValue(ctx, cfg.Nodes, versions, oldVersions)
-	out.diags.Append(d...)
-	out.NodeVersions = nv
-	lr, d := rolloutValue(report)
-	out.diags.Append(d...)
-	out.LastRollout = lr
-	if err == nil {
-		if out.PendingNodes.IsUnknown() {
-			out.PendingNodes, d = pendingValue(ctx, cfg.Nodes, versions, cfg.Target)
-			out.diags.Append(d...)
-		}
-		if report != nil && len(report.Deferred) > 0 {
-			out.diags.AddAttributeWarning(path.Root("max_nodes_per_apply"), "Rolling upgrade staged: more nodes to upgrade",
-				stagedSummary(report, cfg.MaxNodesPerApply))
-		}
-		return out
-	}
-
-	out.TargetVersion = oldTarget
-	out.PendingNodes, d = pendingValue(ctx, cfg.Nodes, versions, cfg.Target)
-	out.diags.Append(d...)
-	var (
-		step      *rollout.StepError
-		interrupt *rollout.InterruptError
-	)
-	if !errors.As(err, &step) && !errors.As(err, &interrupt) {
-		// Refused before anything was touched (validation, versions,
-		// too many unready nodes): no progress to report, nothing to resume.
-		out.diags.AddError("Rolling upgrade refused: no node was touched", err.Error())
-		return out
-	}
-	resume := "target_version keeps its previous value in state; run terraform apply again to resume: nodes on target are skipped."
-	if oldTarget.IsNull() {
-		resume = "The resource is tainted, as after any failed create; the next terraform apply replaces it, which touches no node, and resumes: nodes on target are skipped."
-	}
-	detail := err.Error() + "\n\n" + progressSummary(report, cfg.Nodes, cfg.Target) + resume
-	if step != nil && step.Step == rollout.StepPrepareCommand {
-		out.diags.AddAttributeError(path.Root("prepare_command"), "Rolling upgrade stopped: prepare_command failed, no node was touched", detail)
-		return out
-	}
-	out.diags.AddError("Rolling upgrade stopped", detail)
+	out.record(ctx, cfg, report, err, oldTarget, oldVersions)
 	return out
 }
 
-// progressSummary says, node by node, where the rollout stands, for the
-// error shown to the user.
-func progressSummary(report *rollout.Report, nodes []rollout.Node, target string) string {
-	outcome := map[string]string{}
+// record turns the engine's report and error into state and diagnostics:
+// on success the plan; on failure the plan with target_version kept at
+// oldTarget, so the next plan shows the remaining work.
+func (out *rolledModel) record(ctx context.Context, cfg rollout.Config, report *rollout.Report, err error, oldTarget types.String, oldVersions types.Map) {
 	versions := map[string]string{}
 	if report != nil {
-		for _, r := range report.Results {
-			outcome[r.Node] = string(r.Outcome)
-		}
+		out.takenDown = report.TakenDown
 		versions = report.Versions
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "Progress towards %s:\n", target)
-	for _, n := range nodes {
-		state := outcome[n.Name]
-		if state == "" {
-			state = "not started"
-		}
-		v := versions[n.Name]
-		if v == "" {
-			v = "unknown"
-		}
-		fmt.Fprintf(&b, "  - %s: %s (reports %s)\n", n.Name, state, v)
+	out.diags.Append(reportWarnings(report, cfg.MaxNodesPerApply, err == nil)...)
+	var d diag.Diagnostics
+	out.NodeVersions, d = versionsValue(ctx, cfg.Nodes, versions, oldVersions)
+	out.diags.Append(d...)
+	out.LastRollout, d = rolloutValue(report)
+	out.diags.Append(d...)
+	if err == nil && !out.PendingNodes.IsUnknown() {
+		return
 	}
-	return b.String()
-}
-
-// stagedSummary says what a rollout cut short by max_nodes_per_apply did
-// and what is left, for the warning of a successful staged apply.
-func stagedSummary(report *rollout.Report, limit int) string {
-	var upgraded []string
-	for _, r := range report.Results {
-		if r.Outcome == rollout.OutcomeUpgraded {
-			upgraded = append(upgraded, r.Node)
-		}
+	out.PendingNodes, d = pendingValue(ctx, cfg.Nodes, versions, cfg.Target)
+	out.diags.Append(d...)
+	if err != nil {
+		out.TargetVersion = oldTarget
+		out.diags.Append(rolloutFailure(err, report, cfg.Nodes, cfg.Target, oldTarget.IsNull())...)
 	}
-	done := "no node"
-	if len(upgraded) > 0 {
-		done = strings.Join(upgraded, ", ")
-	}
-	return fmt.Sprintf("max_nodes_per_apply = %d: this apply upgraded %s and left %s (%d %s) for the next one. "+
-		"Check the upgraded nodes, then run terraform apply again to go on: the next plan lists the remaining nodes in pending_nodes "+
-		"and shows an update, and nodes on target are skipped.",
-		limit, done, strings.Join(report.Deferred, ", "), len(report.Deferred), plural(len(report.Deferred), "node", "nodes"))
 }
 
 func (r *rollingUpgradeResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
