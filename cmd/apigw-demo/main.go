@@ -10,8 +10,8 @@ import (
 	"os"
 	"os/signal"
 
-	"github.com/gwops/terraform-provider-apigw/internal/bench"
 	"github.com/gwops/terraform-provider-apigw/internal/demo"
+	"github.com/gwops/terraform-provider-apigw/internal/tfharness"
 )
 
 func main() { os.Exit(run()) }
@@ -21,7 +21,7 @@ func run() int {
 	terraform := flag.String("terraform", os.Getenv("TERRAFORM"),
 		"Terraform CLI to run (default: $TERRAFORM, $TF_ACC_TERRAFORM_PATH, terraform on PATH, then $(go env GOPATH)/bin/terraform)")
 	flag.Parse()
-	if *terraform = bench.FindTerraform(*terraform); *terraform == "" {
+	if *terraform = tfharness.FindTerraform(*terraform); *terraform == "" {
 		fmt.Fprintln(os.Stderr, "apigw-demo: no Terraform CLI: run `make demo`, which installs it, or pass -terraform PATH")
 		return 2
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
+	"github.com/gwops/terraform-provider-apigw/internal/tfharness"
 )
 
 // binary is the gwsim command built once for the process tests.
@@ -24,11 +26,10 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	binary = filepath.Join(dir, "gwsim")
-	out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
+	binary, err = tfharness.BuildGwsim(context.Background(), dir)
 	if err != nil {
 		os.RemoveAll(dir)
-		panic("building gwsim: " + err.Error() + "\n" + string(out))
+		panic(err)
 	}
 	code := m.Run()
 	os.RemoveAll(dir)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gwops/terraform-provider-apigw/internal/tfharness"
 )
 
 // Short timings: the tests check that the figures are computed, never what
@@ -39,10 +41,11 @@ func TestRunRolloutFigures(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds gwsim and runs a real rollout")
 	}
-	tools, err := BuildTools(context.Background(), t.TempDir(), "")
+	bin, err := tfharness.Build(context.Background(), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
+	tools := tools{Binaries: bin}
 	r, err := runRollout(context.Background(), tools, testTiming, RolloutCase{Nodes: 3, MaxUnavailable: 2})
 	if err != nil {
 		t.Fatal(err) // includes "upgraded n of 3 nodes"
@@ -62,7 +65,7 @@ func TestRunRolloutFigures(t *testing.T) {
 // TestRunTerraformSections runs the plan and footprint sections on tiny
 // clusters when the acceptance-test environment provides Terraform.
 func TestRunTerraformSections(t *testing.T) {
-	tf := FindTerraform("")
+	tf := tfharness.FindTerraform("")
 	if os.Getenv("TF_ACC") == "" || tf == "" {
 		t.Skip("set TF_ACC=1 and provide the Terraform CLI (make test does)")
 	}
@@ -89,10 +92,11 @@ func TestRunTerraformSections(t *testing.T) {
 
 	// The titles print even when every figure is zero: measure one plan
 	// directly and check that its figures were taken.
-	tools, err := BuildTools(context.Background(), t.TempDir(), tf)
+	bin, err := tfharness.Build(context.Background(), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
+	tools := tools{Binaries: bin, terraform: tf}
 	plans, err := runPlans(context.Background(), tools, t.TempDir(), []int{2}, 5*time.Millisecond, 1, func(string) {})
 	if err != nil {
 		t.Fatal(err)
@@ -159,10 +163,11 @@ func TestRunPrepareFigures(t *testing.T) {
 		t.Skip("builds gwsim and runs real rollouts")
 	}
 	work := t.TempDir()
-	tools, err := BuildTools(context.Background(), work, "")
+	bin, err := tfharness.Build(context.Background(), work)
 	if err != nil {
 		t.Fatal(err)
 	}
+	tools := tools{Binaries: bin}
 	st := StagedTiming{Download: 400 * time.Millisecond, Install: 100 * time.Millisecond}
 	pc := PrepareCase{Nodes: 3, Parallelism: 2}
 	var rs []PrepareResult

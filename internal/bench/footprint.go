@@ -18,7 +18,7 @@ type FootprintResult struct {
 
 // runFootprint applies twice against a fresh cluster: at the version the
 // nodes run (nothing to do), then at the new one (every node rolled).
-func runFootprint(ctx context.Context, tools Tools, work string, t Timing, rc RolloutCase) (FootprintResult, error) {
+func runFootprint(ctx context.Context, tools tools, work string, t Timing, rc RolloutCase) (FootprintResult, error) {
 	res := FootprintResult{Nodes: rc.Nodes, MaxUnavailable: rc.MaxUnavailable}
 	s, err := startSim(ctx, simSpec{nodes: rc.Nodes, drain: t.Drain, restart: t.Restart, withQuiescePorts: true})
 	if err != nil {
@@ -28,17 +28,17 @@ func runFootprint(ctx context.Context, tools Tools, work string, t Timing, rc Ro
 	for _, target := range []string{fromVersion, toVersion} {
 		// A directory per apply, so the second one creates the resource
 		// and rolls, as a first apply does.
-		d, err := newTFDir(tools, filepath.Join(work, fmt.Sprintf("footprint-%d-%s", rc.Nodes, target)))
+		d, err := tools.workdir(filepath.Join(work, fmt.Sprintf("footprint-%d-%s", rc.Nodes, target)))
 		if err != nil {
 			return res, err
 		}
-		err = d.writeConfig(clusterConfig{target: target, strategy: string(rollout.StrategyQuiesceAll),
-			poll: t.Poll.String(), maxUnavailable: rc.MaxUnavailable, nodes: literal(s.nodes),
-			command: []string{tools.Gwsim, "restart", "-control", s.cluster.ControlURL()}})
+		err = d.WriteConfig(clusterConfig{target: target, strategy: rollout.StrategyQuiesceAll,
+			poll: t.Poll.String(), maxUnavailable: rc.MaxUnavailable, nodes: s.nodes,
+			command: []string{tools.Gwsim, "restart", "-control", s.cluster.ControlURL()}}.hcl())
 		if err != nil {
 			return res, err
 		}
-		u, err := runSampled(d.command(ctx, "apply", "-auto-approve", "-input=false", "-lock=false", "-no-color"))
+		u, err := runSampled(d.Command(ctx, "apply", "-auto-approve", "-input=false", "-lock=false", "-no-color"))
 		if err != nil {
 			return res, err
 		}

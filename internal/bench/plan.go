@@ -33,7 +33,7 @@ type PlanResult struct {
 // latency. Each directory first applies at the current version, so the
 // resource exists and the plan refreshes it and then surveys the nodes
 // again in ModifyPlan, for a new target_version.
-func runPlans(ctx context.Context, tools Tools, work string, sizes []int, latency time.Duration, runs int, progress func(string)) ([]PlanResult, error) {
+func runPlans(ctx context.Context, tools tools, work string, sizes []int, latency time.Duration, runs int, progress func(string)) ([]PlanResult, error) {
 	s, err := startSim(ctx, simSpec{nodes: slices.Max(sizes), adminLatency: latency})
 	if err != nil {
 		return nil, err
@@ -42,20 +42,20 @@ func runPlans(ctx context.Context, tools Tools, work string, sizes []int, latenc
 	var out []PlanResult
 	for _, n := range sizes {
 		progress(fmt.Sprintf("plan: %d nodes", n))
-		d, err := newTFDir(tools, filepath.Join(work, fmt.Sprintf("plan-%d", n)))
+		d, err := tools.workdir(filepath.Join(work, fmt.Sprintf("plan-%d", n)))
 		if err != nil {
 			return nil, err
 		}
-		cfg := clusterConfig{target: fromVersion, strategy: string(rollout.StrategyDrainShutdown), poll: "2s",
-			maxUnavailable: 1, command: []string{"true"}, nodes: literal(s.nodes[:n])}
-		if err := d.writeConfig(cfg); err != nil {
+		cfg := clusterConfig{target: fromVersion, strategy: rollout.StrategyDrainShutdown, poll: "2s",
+			maxUnavailable: 1, command: []string{"true"}, nodes: s.nodes[:n]}
+		if err := d.WriteConfig(cfg.hcl()); err != nil {
 			return nil, err
 		}
-		if err := d.run(ctx, "apply", "-auto-approve", "-input=false", "-lock=false", "-no-color"); err != nil {
+		if err := d.Run(ctx, "apply", "-auto-approve", "-input=false", "-lock=false", "-no-color"); err != nil {
 			return nil, err
 		}
 		cfg.target = toVersion
-		if err := d.writeConfig(cfg); err != nil {
+		if err := d.WriteConfig(cfg.hcl()); err != nil {
 			return nil, err
 		}
 		r := PlanResult{Nodes: n, Runs: runs}
@@ -63,7 +63,7 @@ func runPlans(ctx context.Context, tools Tools, work string, sizes []int, latenc
 		var hits []hit
 		for range runs {
 			s.rec.take()
-			u, err := runSampled(d.command(ctx, "plan", "-input=false", "-lock=false", "-no-color"))
+			u, err := runSampled(d.Command(ctx, "plan", "-input=false", "-lock=false", "-no-color"))
 			if err != nil {
 				return nil, err
 			}
@@ -84,12 +84,4 @@ func runPlans(ctx context.Context, tools Tools, work string, sizes []int, latenc
 		out = append(out, r)
 	}
 	return out, nil
-}
-
-func literal(nodes []rollout.Node) []nodeLit {
-	out := make([]nodeLit, len(nodes))
-	for i, n := range nodes {
-		out[i] = nodeLit{name: n.Name, url: n.URL, quiesceURL: n.QuiesceURL}
-	}
-	return out
 }

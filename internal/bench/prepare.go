@@ -79,7 +79,7 @@ fi
 // downloads the fix unless it is staged (P), then restarts the node through
 // gwsim with the install as downtime (I); with prepare, prepare_command
 // stages the fix first.
-func runPrepare(ctx context.Context, tools Tools, work string, t Timing, st StagedTiming, pc PrepareCase, prepare bool) (PrepareResult, error) {
+func runPrepare(ctx context.Context, tools tools, work string, t Timing, st StagedTiming, pc PrepareCase, prepare bool) (PrepareResult, error) {
 	res := PrepareResult{Case: pc, Prepare: prepare}
 	dir, err := os.MkdirTemp(work, "prepare-")
 	if err != nil {

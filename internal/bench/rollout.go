@@ -70,7 +70,7 @@ type engineEvent struct {
 
 // runRollout brings every node of a fresh cluster to toVersion with the real
 // engine, HTTP client and gwsim restart processes, and measures it.
-func runRollout(ctx context.Context, tools Tools, t Timing, rc RolloutCase) (RolloutResult, error) {
+func runRollout(ctx context.Context, tools tools, t Timing, rc RolloutCase) (RolloutResult, error) {
 	res := RolloutResult{Case: rc}
 	s, err := startSim(ctx, simSpec{nodes: rc.Nodes, drain: t.Drain, restart: t.Restart, withQuiescePorts: true})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gwops/terraform-provider-apigw/internal/rollout"
+	"github.com/gwops/terraform-provider-apigw/internal/tfharness"
 )
 
 // Sections a run can select.
@@ -35,7 +36,7 @@ type Options struct {
 	Staged       StagedTiming
 	PlanLatency  time.Duration
 	PlanRuns     int    // plans per size, the median is printed; default 3
-	Terraform    string // CLI path; "" finds one (FindTerraform)
+	Terraform    string // CLI path; "" finds one (tfharness.FindTerraform)
 	Out          io.Writer
 	Progress     io.Writer // one line per measurement started; nil is silent
 	WorkDir      string    // "" uses a temporary directory, removed at the end
@@ -127,16 +128,17 @@ func Run(ctx context.Context, o Options) error {
 		work = tmp
 	}
 	needTF := o.has(SectionPlan) || o.has(SectionFootprint)
-	tf := FindTerraform(o.Terraform)
+	tf := tfharness.FindTerraform(o.Terraform)
 	if needTF && tf == "" {
 		return fmt.Errorf("the plan and footprint sections need the Terraform CLI: pass -terraform or set TF_ACC_TERRAFORM_PATH (make bench does)")
 	}
 	progress := func(msg string) { fmt.Fprintf(o.Progress, "%s  %s\n", time.Now().Format("15:04:05"), msg) }
 	progress("building gwsim and the provider")
-	tools, err := BuildTools(ctx, work, tf)
+	bin, err := tfharness.Build(ctx, work)
 	if err != nil {
 		return err
 	}
+	tools := tools{Binaries: bin, terraform: tf}
 
 	if o.has(SectionRollout) || o.has(SectionLoad) {
 		var results []RolloutResult

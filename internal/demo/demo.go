@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/gwops/terraform-provider-apigw/internal/bench"
 	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
+	"github.com/gwops/terraform-provider-apigw/internal/tfharness"
 )
 
 // Options say where the tools are and how long each phase of the
@@ -60,7 +60,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	defer os.RemoveAll(work)
 
 	say(o.Out, "Building the provider and the simulator")
-	tools, err := bench.BuildTools(ctx, filepath.Join(work, "bin"), o.Terraform)
+	bin, err := tfharness.Build(ctx, filepath.Join(work, "bin"))
 	if err != nil {
 		return nil, err
 	}
@@ -72,20 +72,20 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	defer cluster.Close()
 
-	tf, err := newTerraformDir(work, tools, o.RepoDir, cluster)
+	tf, err := newTerraformDir(work, o.Terraform, bin, o.RepoDir, cluster)
 	if err != nil {
 		return nil, err
 	}
 	say(o.Out, "Sending API traffic to the cluster while Terraform upgrades it")
 	traffic := startTraffic(cluster)
-	applyErr := tf.run(ctx, o.Terraform, o.Out, "apply", "-auto-approve", "-input=false")
+	applyErr := tf.run(ctx, o.Out, "apply", "-auto-approve", "-input=false")
 	report := traffic.stop()
 	if applyErr != nil {
 		return nil, fmt.Errorf("terraform apply: %w", applyErr)
 	}
 
 	res := &Result{Traffic: report}
-	if err := tf.outputs(ctx, o.Terraform, res); err != nil {
+	if err := tf.outputs(ctx, res); err != nil {
 		return nil, err
 	}
 	totals := cluster.StoreTotals()

@@ -7,26 +7,31 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 
-	"github.com/gwops/terraform-provider-apigw/internal/bench"
 	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
+	"github.com/gwops/terraform-provider-apigw/internal/tfharness"
 )
 
 // terraformDir is a working directory holding a copy of examples/demo, its
 // variables and a CLI configuration that points Terraform at the freshly
 // built provider.
 type terraformDir struct {
-	dir string
-	env []string
+	*tfharness.Workdir
 }
 
-func newTerraformDir(work string, tools bench.Tools, repo string, cluster *gwsim.Cluster) (*terraformDir, error) {
-	dir := filepath.Join(work, "demo")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+func newTerraformDir(work, terraform string, bin tfharness.Binaries, repo string, cluster *gwsim.Cluster) (*terraformDir, error) {
+	w, err := tfharness.NewWorkdir(terraform, filepath.Join(work, "demo"), bin.ProviderDir,
+		"APIGW_USERNAME="+demoUser,
+		"APIGW_PASSWORD="+demoPassword,
+		"GWSIM_CONTROL_URL="+cluster.ControlURL(),
+		// upgrade.sh calls gwsim.
+		"PATH="+filepath.Dir(bin.Gwsim)+string(os.PathListSeparator)+os.Getenv("PATH"),
+	)
+	if err != nil {
 		return nil, err
 	}
+	dir := w.Dir
 	for _, f := range []string{"main.tf", "upgrade.sh"} {
 		b, err := os.ReadFile(filepath.Join(repo, "examples", "demo", f))
 		if err != nil {
@@ -51,32 +56,18 @@ func newTerraformDir(work string, tools bench.Tools, repo string, cluster *gwsim
 	if err := os.WriteFile(filepath.Join(dir, "terraform.tfvars.json"), b, 0o644); err != nil {
 		return nil, err
 	}
-	cliConfig := filepath.Join(work, "terraform.rc")
-	if err := bench.WriteCLIConfig(cliConfig, tools.ProviderDir); err != nil {
-		return nil, err
-	}
-	env := append(os.Environ(),
-		"TF_CLI_CONFIG_FILE="+cliConfig,
-		"TF_IN_AUTOMATION=1",
-		"CHECKPOINT_DISABLE=1",
-		"APIGW_USERNAME="+demoUser,
-		"APIGW_PASSWORD="+demoPassword,
-		"GWSIM_CONTROL_URL="+cluster.ControlURL(),
-		// upgrade.sh calls gwsim.
-		"PATH="+filepath.Dir(tools.Gwsim)+string(os.PathListSeparator)+os.Getenv("PATH"),
-	)
-	return &terraformDir{dir: dir, env: env}, nil
+	return &terraformDir{w}, nil
 }
 
 // run runs one Terraform command in the directory, its output to out.
-func (t *terraformDir) run(ctx context.Context, terraform string, out io.Writer, args ...string) error {
-	return t.runSplit(ctx, terraform, out, out, args...)
+func (t *terraformDir) run(ctx context.Context, out io.Writer, args ...string) error {
+	return t.runSplit(ctx, out, out, args...)
 }
 
 // runSplit is run with stdout and stderr apart, for machine-read output.
-func (t *terraformDir) runSplit(ctx context.Context, terraform string, stdout, stderr io.Writer, args ...string) error {
-	cmd := exec.CommandContext(ctx, terraform, args...)
-	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = t.dir, t.env, stdout, stderr
+func (t *terraformDir) runSplit(ctx context.Context, stdout, stderr io.Writer, args ...string) error {
+	cmd := t.Command(ctx, args...)
+	cmd.Stdout, cmd.Stderr = stdout, stderr
 	return cmd.Run()
 }
 
@@ -92,9 +83,9 @@ type RolloutEntry struct {
 }
 
 // outputs reads node_versions and last_rollout with `terraform output -json`.
-func (t *terraformDir) outputs(ctx context.Context, terraform string, res *Result) error {
+func (t *terraformDir) outputs(ctx context.Context, res *Result) error {
 	var stdout, stderr bytes.Buffer
-	if err := t.runSplit(ctx, terraform, &stdout, &stderr, "output", "-json"); err != nil {
+	if err := t.runSplit(ctx, &stdout, &stderr, "output", "-json"); err != nil {
 		return fmt.Errorf("terraform output: %w\n%s", err, stderr.String())
 	}
 	var outs struct {

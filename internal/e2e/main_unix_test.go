@@ -7,11 +7,15 @@ import (
 	"testing"
 
 	"github.com/gwops/terraform-provider-apigw/internal/fakeops"
+	"github.com/gwops/terraform-provider-apigw/internal/tfharness"
 )
 
 // TestMain lets the test binary serve as the fake ssh that the hook script
-// calls for HAProxy on other machines (hook_script_ssh_test.go).
+// calls for HAProxy on other machines (hook_script_ssh_test.go), and
+// removes the binaries the tests built.
 func TestMain(m *testing.M) {
 	fakeops.Main()
-	os.Exit(m.Run())
+	code := m.Run()
+	tfharness.RemoveShared()
+	os.Exit(code)
 }

@@ -49,7 +49,7 @@ func TestE2E_ZeroDowntimeBehindHAProxy(t *testing.T) {
 	}
 	requireHAProxy(t)
 	env := e2eEnv{
-		gwsimBin:     buildGwsim(t, t.TempDir()),
+		gwsimBin:     gwsimBinary(t),
 		hookScript:   repoFile(t, "examples/haproxy/haproxy-node-state.sh"),
 		haproxyCfg:   repoFile(t, "examples/haproxy/haproxy.cfg"),
 		haproxyLabel: haproxyVersion(),

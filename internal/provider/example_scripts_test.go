@@ -5,7 +5,6 @@ package provider
 import (
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/gwops/terraform-provider-apigw/internal/fakeops"
 	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
+	"github.com/gwops/terraform-provider-apigw/internal/tfharness"
 )
 
 // The example scripts under examples/ run for real here: terraform apply
@@ -50,11 +50,8 @@ func newScriptTest(t *testing.T, opts gwsim.Options, world *fakeops.World) *scri
 // exampleScript is the absolute path of a file under examples/.
 func exampleScript(t *testing.T, rel string) string {
 	t.Helper()
-	p, err := filepath.Abs(filepath.Join("..", "..", "examples", rel))
+	p, err := tfharness.RepoFile("examples/" + rel)
 	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(p); err != nil {
 		t.Fatal(err)
 	}
 	return p

@@ -12,6 +12,8 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+
+	"github.com/gwops/terraform-provider-apigw/internal/tfharness"
 )
 
 // TestAccExamples checks that every example under examples/ (the snippets the
@@ -33,12 +35,9 @@ func TestAccExamples(t *testing.T) {
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("set TF_ACC=1 (and TF_ACC_TERRAFORM_PATH) to validate the examples with the Terraform CLI")
 	}
-	tfBin := os.Getenv("TF_ACC_TERRAFORM_PATH")
+	tfBin := tfharness.FindTerraform("")
 	if tfBin == "" {
-		var err error
-		if tfBin, err = exec.LookPath("terraform"); err != nil {
-			t.Fatal("TF_ACC_TERRAFORM_PATH is not set and no terraform is on PATH")
-		}
+		t.Fatal("TF_ACC_TERRAFORM_PATH is not set and no terraform is on PATH")
 	}
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
@@ -52,12 +51,10 @@ func TestAccExamples(t *testing.T) {
 	})
 
 	cliConfig := filepath.Join(t.TempDir(), "terraformrc")
-	writeDevOverrides(t, cliConfig, providerBinary(t))
-	env := append(os.Environ(),
-		"TF_CLI_CONFIG_FILE="+cliConfig,
-		"CHECKPOINT_DISABLE=1",
-		"TF_IN_AUTOMATION=1",
-	)
+	if err := tfharness.WriteCLIConfig(cliConfig, providerDir(t)); err != nil {
+		t.Fatal(err)
+	}
+	env := tfharness.Env(cliConfig)
 	providerTF, err := os.ReadFile(filepath.Join(examples, "provider", "provider.tf"))
 	if err != nil {
 		t.Fatal(err)

@@ -1,285 +1,22 @@
 package provider
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
+	"github.com/gwops/terraform-provider-apigw/internal/tfharness"
 )
 
 // Hardening matrix, crashes: terraform apply killed (SIGKILL) or
-// interrupted (SIGINT) in the middle of a node's upgrade. In-process
-// providers outlive the CLI, so these tests build the provider binary and
-// drive the Terraform CLI themselves, with the binary installed through a
-// dev_overrides CLI configuration: the provider then runs as the CLI's
-// child process and dies with it.
-
-var (
-	providerBinOnce sync.Once
-	providerBinDir  string
-	providerBinErr  error
-)
-
-// providerBinary builds the provider once per test run and returns the
-// directory holding terraform-provider-apigw.
-func providerBinary(t *testing.T) string {
-	t.Helper()
-	providerBinOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "apigw-provider-bin-")
-		if err != nil {
-			providerBinErr = err
-			return
-		}
-		providerBinDir = dir
-		out, err := exec.Command("go", "build", "-o", filepath.Join(dir, "terraform-provider-apigw"), "../..").CombinedOutput()
-		if err != nil {
-			providerBinErr = fmt.Errorf("go build the provider: %v\n%s", err, out)
-		}
-	})
-	if providerBinErr != nil {
-		t.Fatal(providerBinErr)
-	}
-	return providerBinDir
-}
-
-// writeDevOverrides writes a CLI configuration that installs the provider
-// in dir through dev_overrides.
-func writeDevOverrides(t *testing.T, path, dir string) {
-	t.Helper()
-	writeFile(t, path, fmt.Sprintf(`provider_installation {
-  dev_overrides {
-    "gwops/apigw" = %q
-  }
-  direct {}
-}
-`, dir))
-}
-
-// tfWorkdir is a Terraform working directory driven through the real CLI
-// with the provider binary installed by dev_overrides.
-type tfWorkdir struct {
-	t   *testing.T
-	dir string
-	env []string
-}
-
-// newTFWorkdir prepares a working directory and the CLI configuration.
-// extraEnv ("K=V") is added to the environment of every terraform run, and
-// so of the provider it starts.
-func newTFWorkdir(t *testing.T, extraEnv ...string) *tfWorkdir {
-	t.Helper()
-	testAccPreCheck(t)
-	bin := providerBinary(t)
-	dir := t.TempDir()
-	cliConfig := filepath.Join(dir, "cli.tfrc")
-	writeDevOverrides(t, cliConfig, bin)
-	var env []string
-	for _, kv := range os.Environ() {
-		// The test process's own Terraform and provider settings stay out.
-		if strings.HasPrefix(kv, "TF_") || strings.HasPrefix(kv, "APIGW_") {
-			continue
-		}
-		env = append(env, kv)
-	}
-	env = append(env, "TF_CLI_CONFIG_FILE="+cliConfig, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1")
-	env = append(env, extraEnv...)
-	return &tfWorkdir{t: t, dir: dir, env: env}
-}
-
-// terraformPath is the CLI the acceptance tests run.
-func terraformPath(t *testing.T) string {
-	t.Helper()
-	p := os.Getenv("TF_ACC_TERRAFORM_PATH")
-	if p == "" {
-		p = "terraform"
-	}
-	return p
-}
-
-// setConfig writes main.tf: the required_providers block for the
-// dev_overrides address, then config.
-func (w *tfWorkdir) setConfig(config string) {
-	w.t.Helper()
-	writeFile(w.t, filepath.Join(w.dir, "main.tf"), `terraform {
-  required_providers {
-    apigw = { source = "gwops/apigw" }
-  }
-}
-`+config)
-}
-
-// tfProc is one running terraform command in its own process group.
-type tfProc struct {
-	cmd  *exec.Cmd
-	out  *lockedBuffer
-	done chan struct{}
-	err  error
-}
-
-// lockedBuffer collects a command's output while tests read it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// start runs terraform args in its own process group, so that the CLI and
-// the provider it starts can be killed together. Every run is bounded.
-func (w *tfWorkdir) start(args ...string) *tfProc {
-	w.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	cmd := exec.CommandContext(ctx, terraformPath(w.t), args...)
-	cmd.Dir = w.dir
-	cmd.Env = w.env
-	ownProcessGroup(cmd)
-	cmd.Cancel = func() error { return killTree(cmd.Process.Pid) }
-	p := &tfProc{cmd: cmd, out: &lockedBuffer{}, done: make(chan struct{})}
-	cmd.Stdout, cmd.Stderr = p.out, p.out
-	if err := cmd.Start(); err != nil {
-		cancel()
-		w.t.Fatalf("start terraform %v: %v", args, err)
-	}
-	go func() {
-		p.err = cmd.Wait()
-		cancel()
-		close(p.done)
-	}()
-	w.t.Cleanup(func() {
-		select {
-		case <-p.done:
-		default:
-			_ = killTree(cmd.Process.Pid)
-			<-p.done
-		}
-	})
-	return p
-}
-
-// wait returns the command's output and exit code.
-func (p *tfProc) wait() (string, int) {
-	<-p.done
-	code := 0
-	var ee *exec.ExitError
-	if errors.As(p.err, &ee) {
-		code = ee.ExitCode()
-	} else if p.err != nil {
-		code = -1
-	}
-	return p.out.String(), code
-}
-
-// run runs terraform args to the end and returns its output and exit code.
-func (w *tfWorkdir) run(args ...string) (string, int) {
-	w.t.Helper()
-	return w.start(args...).wait()
-}
-
-// mustRun runs terraform args and fails the test unless it exits 0.
-func (w *tfWorkdir) mustRun(args ...string) string {
-	w.t.Helper()
-	out, code := w.run(args...)
-	if code != 0 {
-		w.t.Fatalf("terraform %s: exit %d\n%s", strings.Join(args, " "), code, out)
-	}
-	return out
-}
-
-var applyArgs = []string{"apply", "-input=false", "-no-color", "-auto-approve"}
-
-// awaitEvent waits until the simulator records kind on node, or the
-// command ends first (a test failure: it was meant to be stopped there).
-func awaitEvent(t *testing.T, c *gwsim.Cluster, node, kind string, p *tfProc) {
-	t.Helper()
-	deadline := time.Now().Add(3 * time.Minute)
-	for firstEvent(c, node, kind).IsZero() {
-		select {
-		case <-p.done:
-			out, code := p.wait()
-			t.Fatalf("terraform ended (exit %d) before %s's %s:\n%s", code, node, kind, out)
-		case <-time.After(5 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no %s on %s within 3 minutes", kind, node)
-		}
-	}
-}
-
-// processesRunning lists the PIDs whose executable is exe. /proc shows the
-// resolved path, so exe is resolved too (TMPDIR may be a symlink).
-func processesRunning(exe string) []int {
-	if resolved, err := filepath.EvalSymlinks(exe); err == nil {
-		exe = resolved
-	}
-	entries, _ := os.ReadDir("/proc")
-	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if target, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe")); err == nil && target == exe {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
-}
-
-// planJSON is the part of `terraform show -json <plan>` these tests read.
-type planJSON struct {
-	ResourceChanges []struct {
-		Address string `json:"address"`
-		Change  struct {
-			Actions []string       `json:"actions"`
-			Before  map[string]any `json:"before"`
-			After   map[string]any `json:"after"`
-		} `json:"change"`
-	} `json:"resource_changes"`
-}
-
-func (w *tfWorkdir) showPlan(planFile string) (planJSON, string) {
-	w.t.Helper()
-	out := w.mustRun("show", "-json", "-no-color", planFile)
-	var p planJSON
-	if err := json.Unmarshal([]byte(out), &p); err != nil {
-		w.t.Fatalf("terraform show -json: %v\n%s", err, out)
-	}
-	return p, out
-}
-
-// upgradeChange returns the planned change of apigw_rolling_upgrade.u.
-func upgradeChange(t *testing.T, p planJSON) (actions []string, before, after map[string]any) {
-	t.Helper()
-	for _, rc := range p.ResourceChanges {
-		if rc.Address == upgradeAddr {
-			return rc.Change.Actions, rc.Change.Before, rc.Change.After
-		}
-	}
-	t.Fatalf("%s is not in the plan", upgradeAddr)
-	return nil, nil, nil
-}
+// interrupted (SIGINT) in the middle of a node's upgrade, through the CLI
+// with the provider as its own process (terraform_cli_test.go), which dies
+// with it.
 
 // checkResumed checks the end state after a resumed apply: every node on
 // target, gw-2 (the node the stop left behind) quiesced only once and ready
@@ -390,11 +127,11 @@ func planAfterStop(t *testing.T, w *tfWorkdir) {
 // the next plan reads the nodes live and shows gw-2 and gw-3 pending, and
 // the next apply finishes gw-2 first without quiescing it again.
 func TestAccHardening_sigkill(t *testing.T) {
-	exe := filepath.Join(providerBinary(t), "terraform-provider-apigw")
+	exe := filepath.Join(providerDir(t), tfharness.ProviderBinary)
 	u, w, out, code := stopTest(t, func(p *tfProc) {
 		// Without a provider process to outlive terraform, the check below
 		// could not fail.
-		if len(processesRunning(exe)) == 0 {
+		if len(tfharness.Running(exe)) == 0 {
 			t.Fatalf("no %s process is running mid-apply", exe)
 		}
 		if err := killTree(p.cmd.Process.Pid); err != nil {
@@ -405,14 +142,14 @@ func TestAccHardening_sigkill(t *testing.T) {
 		t.Fatalf("terraform exited 0 after SIGKILL:\n%s", out)
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for len(processesRunning(exe)) > 0 {
+	for len(tfharness.Running(exe)) > 0 {
 		if time.Now().After(deadline) {
-			for _, pid := range processesRunning(exe) {
+			for _, pid := range tfharness.Running(exe) {
 				if p, err := os.FindProcess(pid); err == nil {
 					_ = p.Kill()
 				}
 			}
-			t.Fatalf("the provider outlived the killed terraform (pids %v)", processesRunning(exe))
+			t.Fatalf("the provider outlived the killed terraform (pids %v)", tfharness.Running(exe))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

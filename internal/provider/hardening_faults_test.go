@@ -283,7 +283,7 @@ func TestAccHardening_admin503DrainShutdown(t *testing.T) {
 		proxies[n.Name()] = newRecorder(t, n.URL())
 	}
 	proxies["gw-2"].refuseNext(http.MethodPost, "/rest/apigateway/shutdown", 1)
-	config := u.drainShutdownConfig(func(n *gwsim.Node) string { return proxies[n.Name()].URL() })
+	config := u.drainShutdownConfig("90s", func(n *gwsim.Node) string { return proxies[n.Name()].URL() })
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Providers,
 		Steps: []resource.TestStep{{

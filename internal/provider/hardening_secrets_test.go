@@ -168,7 +168,7 @@ func TestAccHardening_secrets(t *testing.T) {
 	}
 	assertNoSecrets(t, "TRACE log", string(logText), secretPassword, secretToken, secretDBPass)
 
-	stateText, err := os.ReadFile(filepath.Join(w.dir, "terraform.tfstate"))
+	stateText, err := os.ReadFile(filepath.Join(w.Dir, "terraform.tfstate"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,13 +267,13 @@ func TestAccHardening_secretInConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertNoSecrets(t, "TRACE log", string(logText), secretPassword)
-	stateText, err := os.ReadFile(filepath.Join(w.dir, "terraform.tfstate"))
+	stateText, err := os.ReadFile(filepath.Join(w.Dir, "terraform.tfstate"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	assertNoSecrets(t, "state file", string(stateText), secretPassword)
 
-	planFile, err := os.ReadFile(filepath.Join(w.dir, "plan.out"))
+	planFile, err := os.ReadFile(filepath.Join(w.Dir, "plan.out"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,11 +7,15 @@ import (
 	"testing"
 
 	"github.com/gwops/terraform-provider-apigw/internal/fakeops"
+	"github.com/gwops/terraform-provider-apigw/internal/tfharness"
 )
 
 // TestMain lets the test binary serve as the fake docker, kubectl and ssh
-// that the example scripts call (see example_scripts_test.go).
+// that the example scripts call (see example_scripts_test.go), and removes
+// the binaries the tests built.
 func TestMain(m *testing.M) {
 	fakeops.Main()
-	os.Exit(m.Run())
+	code := m.Run()
+	tfharness.RemoveShared()
+	os.Exit(code)
 }

@@ -4,12 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"reflect"
 	"sort"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +13,7 @@ import (
 
 	"github.com/gwops/terraform-provider-apigw/internal/apigw"
 	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
+	"github.com/gwops/terraform-provider-apigw/internal/tfharness"
 )
 
 // Versions used by the rolling-upgrade tests: fix 5 → fix 7 of 10.15.
@@ -26,33 +23,16 @@ const (
 	toVersion   = "10.15.0.7.77" // what a node reports once on target
 )
 
-var (
-	gwsimOnce sync.Once
-	gwsimPath string
-	gwsimErr  error
-)
-
 // gwsimBinary builds cmd/gwsim once per test run: upgrade commands are real
 // processes that restart a simulated node through its control API, as a
 // user's script restarts a real one.
 func gwsimBinary(t *testing.T) string {
 	t.Helper()
-	gwsimOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "gwsim-bin-")
-		if err != nil {
-			gwsimErr = err
-			return
-		}
-		gwsimPath = filepath.Join(dir, "gwsim")
-		out, err := exec.Command("go", "build", "-o", gwsimPath, "../../cmd/gwsim").CombinedOutput()
-		if err != nil {
-			gwsimErr = fmt.Errorf("go build cmd/gwsim: %v\n%s", err, out)
-		}
-	})
-	if gwsimErr != nil {
-		t.Fatal(gwsimErr)
+	bin, err := tfharness.SharedGwsim()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return gwsimPath
+	return bin
 }
 
 // upgradeTest is one simulated cluster with a quiesce port planned on every
@@ -105,40 +85,34 @@ func (u *upgradeTest) restartCommand(version string) []string {
 }
 
 // config renders a quiesce port for every node and the upgrade resource with
-// the given target and extra attribute lines. (terraform-plugin-testing's
-// state checks do not support for_each, hence one block per node.)
+// the given target and extra attribute lines.
 func (u *upgradeTest) config(targetVersion, extra string) string {
-	var ports, nodes strings.Builder
-	for _, n := range u.cluster.Nodes() {
-		id := strings.ReplaceAll(n.Name(), "-", "_")
-		fmt.Fprintf(&ports, `
-resource "apigw_quiesce_port" %q {
-  node_url = %q
-  port     = %d
-}
-`, id, n.URL(), u.ports[n.Name()])
-		name := n.Name()
-		if u.names != nil {
-			name = u.names[name]
-		}
-		fmt.Fprintf(&nodes, "    { name = %q, url = %q, quiesce_url = apigw_quiesce_port.%s.quiesce_url },\n", name, n.URL(), id)
-	}
-	return providerConfig(u.provider) + ports.String() + u.upgradeResource(targetVersion, nodes.String(), extra)
+	nodes := u.nodes(func(n *gwsim.Node) tfharness.Node {
+		return tfharness.Node{URL: n.URL(), QuiescePort: u.ports[n.Name()]}
+	})
+	return providerConfig(u.provider) + u.upgradeResource(targetVersion, nodes, extra)
 }
 
-// upgradeResource renders the upgrade resource with the given node list
-// entries and extra attribute lines.
-func (u *upgradeTest) upgradeResource(targetVersion, nodes, extra string) string {
-	return fmt.Sprintf(`
-resource "apigw_rolling_upgrade" "u" {
-  target_version = %q
-  nodes = [
-%s  ]
-  upgrade_command = %s
-  poll_interval   = "50ms"
-%s
+// nodes lists the cluster's nodes as of(node) renders each, under the name
+// config gives it.
+func (u *upgradeTest) nodes(of func(*gwsim.Node) tfharness.Node) []tfharness.Node {
+	var out []tfharness.Node
+	for _, n := range u.cluster.Nodes() {
+		tn := of(n)
+		tn.Name = n.Name()
+		if u.names != nil {
+			tn.Name = u.names[tn.Name]
+		}
+		out = append(out, tn)
+	}
+	return out
 }
-`, targetVersion, nodes, hclList(u.upgradeCommand()), extra)
+
+// upgradeResource renders apigw_rolling_upgrade.u (and the quiesce ports
+// of nodes that get one) with extra attribute lines.
+func (u *upgradeTest) upgradeResource(targetVersion string, nodes []tfharness.Node, extra string) string {
+	return tfharness.Upgrade{Name: "u", Target: targetVersion, Nodes: nodes, UpgradeCommand: u.upgradeCommand(),
+		PollInterval: "50ms", Attributes: extra}.HCL()
 }
 
 // upgradeCommand is upgrade_command: upgrade, or the restart command.
@@ -157,7 +131,6 @@ func (u *upgradeTest) setUpQuiescePorts(targetVersion string) string {
 	u.t.Helper()
 	client := testClient(u.t)
 	ctx := context.Background()
-	var nodes strings.Builder
 	for _, n := range u.cluster.Nodes() {
 		port := u.ports[n.Name()]
 		if _, err := client.CreatePort(ctx, n.URL(), apigw.NewPort{Port: port, Alias: "QuiescePort"}); err != nil {
@@ -169,41 +142,24 @@ func (u *upgradeTest) setUpQuiescePorts(targetVersion string) string {
 		if err := client.SetQuiescePort(ctx, n.URL(), "QuiescePort"); err != nil {
 			u.t.Fatal(err)
 		}
-		fmt.Fprintf(&nodes, "    { name = %q, url = %q, quiesce_url = %q },\n", n.Name(), n.URL(), n.QuiesceURL())
 	}
-	return providerConfig(u.provider) + u.upgradeResource(targetVersion, nodes.String(), "")
+	nodes := u.nodes(func(n *gwsim.Node) tfharness.Node { return tfharness.Node{URL: n.URL(), QuiesceURL: n.QuiesceURL()} })
+	return providerConfig(u.provider) + u.upgradeResource(targetVersion, nodes, "")
 }
 
 // drainShutdownConfig renders the upgrade resource with strategy
-// drain_shutdown (no quiesce ports) and a drain_timeout of 90s, which the
-// gateway is given as 2 minutes; urlOf gives each node's URL, e.g. a proxy
-// in front of it.
-func (u *upgradeTest) drainShutdownConfig(urlOf func(*gwsim.Node) string) string {
-	var nodes strings.Builder
-	for _, n := range u.cluster.Nodes() {
-		fmt.Fprintf(&nodes, "    { name = %q, url = %q },\n", n.Name(), urlOf(n))
-	}
-	return providerConfig("") + fmt.Sprintf(`
-resource "apigw_rolling_upgrade" "u" {
-  target_version  = %q
-  strategy        = "drain_shutdown"
-  drain_timeout   = "90s"
-  nodes = [
-%s  ]
-  upgrade_command = %s
-  poll_interval   = "50ms"
-}
-`, target, nodes.String(), hclList(u.restartCommand(toVersion)))
+// drain_shutdown (no quiesce ports) and the given drain_timeout (90s is
+// given to the gateway as 2 minutes); urlOf gives each node's URL, e.g. a
+// proxy in front of it.
+func (u *upgradeTest) drainShutdownConfig(drainTimeout string, urlOf func(*gwsim.Node) string) string {
+	nodes := u.nodes(func(n *gwsim.Node) tfharness.Node { return tfharness.Node{URL: urlOf(n)} })
+	return providerConfig("") + tfharness.Upgrade{Name: "u", Target: target, Nodes: nodes,
+		UpgradeCommand: u.restartCommand(toVersion), PollInterval: "50ms",
+		Attributes: fmt.Sprintf("strategy      = \"drain_shutdown\"\n  drain_timeout = %q", drainTimeout)}.HCL()
 }
 
 // hclList renders argv as an HCL list of strings.
-func hclList(argv []string) string {
-	q := make([]string, len(argv))
-	for i, a := range argv {
-		q[i] = fmt.Sprintf("%q", a)
-	}
-	return "[" + strings.Join(q, ", ") + "]"
-}
+func hclList(argv []string) string { return tfharness.List(argv) }
 
 // countEvents counts the simulator's timeline entries of one kind per node.
 func countEvents(c *gwsim.Cluster, kind string) map[string]int {

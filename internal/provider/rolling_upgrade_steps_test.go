@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 
 	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
+	"github.com/gwops/terraform-provider-apigw/internal/tfharness"
 )
 
 // TestAccRollingUpgrade_drainShutdown: the 10.11+ procedure shuts each node
@@ -27,7 +28,7 @@ import (
 // waits for open connections).
 func TestAccRollingUpgrade_drainShutdown(t *testing.T) {
 	u := newUpgradeTest(t, gwsim.Options{Nodes: 3})
-	config := u.drainShutdownConfig(func(n *gwsim.Node) string { return n.URL() })
+	config := u.drainShutdownConfig("90s", func(n *gwsim.Node) string { return n.URL() })
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Providers,
 		Steps: []resource.TestStep{{
@@ -63,7 +64,7 @@ func TestAccRollingUpgrade_drainShutdownWaitsForSessions(t *testing.T) {
 	client := &http.Client{Transport: &http.Transport{}} // keeps its connection open
 	t.Cleanup(client.CloseIdleConnections)
 	gw1 := u.cluster.Node("gw-1")
-	config := strings.Replace(u.drainShutdownConfig(func(n *gwsim.Node) string { return n.URL() }), `drain_timeout   = "90s"`, `drain_timeout   = "1s"`, 1)
+	config := u.drainShutdownConfig("1s", func(n *gwsim.Node) string { return n.URL() })
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Providers,
 		Steps: []resource.TestStep{{
@@ -220,31 +221,9 @@ func TestAccRollingUpgrade_soak(t *testing.T) {
 // processes this test process started (terraform-plugin-testing runs the
 // CLI as a child).
 func terraformChildren() []int {
-	cli := "(" + filepath.Base(os.Getenv("TF_ACC_TERRAFORM_PATH"))
-	if cli == "(." {
-		cli = "(terraform"
-	}
-	entries, _ := os.ReadDir("/proc")
 	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid ...
-		s := string(stat)
-		end := strings.LastIndex(s, ")")
-		if end < 0 || !strings.Contains(s[:end], cli) {
-			continue
-		}
-		fields := strings.Fields(s[end+1:])
-		if len(fields) > 1 && fields[1] == strconv.Itoa(os.Getpid()) {
-			pids = append(pids, pid)
-		}
+	for _, p := range tfharness.Children(os.Getpid(), filepath.Base(terraformPath())) {
+		pids = append(pids, p.PID)
 	}
 	return pids
 }
