@@ -87,7 +87,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, err
 	}
 
-	base := http.DefaultTransport.(*http.Transport).Clone()
+	base := defaultTransport()
 	base.TLSClientConfig = tlsCfg
 	// Drain detection reads "no answer" as "node finished quiescing", so a
 	// probe must never ride on a pooled connection the node already dropped.
@@ -231,4 +231,13 @@ func (r *reply) decode(cl call, v any) error {
 func (r *reply) decodeError(cl call, err error) error {
 	return fmt.Errorf("%s: %s %s: unexpected answer (HTTP %d): %w: %s",
 		cl.op, cl.method, r.url, r.status, err, truncate(string(r.body), 200))
+}
+
+// defaultTransport is a copy of net/http's default transport, or a new one
+// with the same proxy setting if a program replaced it with another type.
+func defaultTransport() *http.Transport {
+	if t, ok := http.DefaultTransport.(*http.Transport); ok {
+		return t.Clone()
+	}
+	return &http.Transport{Proxy: http.ProxyFromEnvironment}
 }

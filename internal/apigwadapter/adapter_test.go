@@ -50,7 +50,11 @@ func next(queue *[]int) int {
 }
 
 func dropConnection(w http.ResponseWriter) {
-	if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+	h, ok := w.(http.Hijacker)
+	if !ok {
+		panic("the test server's ResponseWriter cannot be hijacked")
+	}
+	if conn, _, err := h.Hijack(); err == nil {
 		_ = conn.Close()
 	}
 }
@@ -143,7 +147,7 @@ func TestQuiesceAll(t *testing.T) {
 		{"status failure in a 200 is a refusal with its reason", []int{failureIn200}, 200, 1, func(err error) bool {
 			return rollout.IsRefused(err) && strings.Contains(err.Error(), "status failure: Flush of license metrics failed")
 		}},
-		{"status failure after a lost answer is still a refusal", []int{noAnswer, failureIn200}, 200, 2, func(err error) bool { return rollout.IsRefused(err) }},
+		{"status failure after a lost answer is still a refusal", []int{noAnswer, failureIn200}, 200, 2, rollout.IsRefused},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -196,7 +200,11 @@ func TestQuiescePort(t *testing.T) {
 		strings.Replace(fit, `"allow"`, `"deny"`, 1):                         `in access mode "deny"`,
 	} {
 		gw, url := newGateway(t, &fakeNode{healthStatus: 200, port: port})
-		st, err := gw.(rollout.QuiescePortReader).QuiescePort(context.Background(), url)
+		reader, ok := gw.(rollout.QuiescePortReader)
+		if !ok {
+			t.Fatalf("%T is not a rollout.QuiescePortReader", gw)
+		}
+		st, err := reader.QuiescePort(context.Background(), url)
 		if want := (rollout.QuiescePortSetting{Set: true, Port: 4444, Unfit: unfit}); err != nil || st != want {
 			t.Errorf("port %s: QuiescePort = %+v, %v; want %+v", port, st, err, want)
 		}

@@ -57,6 +57,7 @@ type PrepareResult struct {
 // Ratio is Total over Limit; NodeRatio the slowest node over NodeLimit.
 func (r PrepareResult) Ratio() float64 { return float64(r.Total) / float64(r.Limit) }
 
+// NodeRatio is the longest time a node was out of service over NodeLimit.
 func (r PrepareResult) NodeRatio() float64 {
 	return float64(maxOf(r.OutOfService)) / float64(r.NodeLimit)
 }
@@ -124,14 +125,13 @@ func runPrepare(ctx context.Context, tools tools, work string, t Timing, st Stag
 		return res, err
 	}
 
-	n := time.Duration(pc.Nodes)
 	res.NodeLimit = t.Drain + st.Install + t.Restart
 	if prepare {
-		waves := time.Duration((pc.Nodes + pc.Parallelism - 1) / pc.Parallelism)
-		res.Limit = waves*st.Download + n*res.NodeLimit
+		waves := (pc.Nodes + pc.Parallelism - 1) / pc.Parallelism
+		res.Limit = time.Duration(waves)*st.Download + time.Duration(pc.Nodes)*res.NodeLimit
 	} else {
 		res.NodeLimit += st.Download
-		res.Limit = n * res.NodeLimit
+		res.Limit = time.Duration(pc.Nodes) * res.NodeLimit
 	}
 	res.OutOfService, err = outOfService(start, s.cluster.Events(), s.nodes)
 	return res, err

@@ -1,6 +1,7 @@
 package fakeops
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -175,7 +176,11 @@ func (b *BigIP) answer(r *http.Request, name string, stats, ok bool, body string
 }
 
 func (b *BigIP) monitorUp(m *bigipMember) bool {
-	resp, err := b.client.Get(m.health)
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, m.health, http.NoBody)
+	if err != nil {
+		return false
+	}
+	resp, err := b.client.Do(req)
 	if err != nil {
 		return false
 	}

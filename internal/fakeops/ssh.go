@@ -3,6 +3,7 @@
 package fakeops
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -56,7 +57,7 @@ func ssh(s *session) error {
 // local runs the remote command of a host that stands for the local
 // machine, as sshd would run it: with the user's shell.
 func (s *session) local(command string) int {
-	cmd := exec.Command("sh", "-c", command)
+	cmd := exec.CommandContext(context.Background(), "sh", "-c", command)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = s.stdin, s.stdout, s.stderr
 	if err := cmd.Run(); err != nil {
 		var ee *exec.ExitError

@@ -3,6 +3,7 @@
 package fakeops
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -307,7 +308,7 @@ func (s *session) record(code int) error {
 // tool acts on would start or stop the gateway.
 func (s *session) gwsim(args ...string) error {
 	full := append([]string{args[0], "-control", s.world.ControlURL}, args[1:]...)
-	out, err := exec.Command(s.world.Gwsim, full...).CombinedOutput()
+	out, err := exec.CommandContext(context.Background(), s.world.Gwsim, full...).CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("gwsim %s: %v: %s", strings.Join(full, " "), err, out)
 	}

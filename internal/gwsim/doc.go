@@ -6,8 +6,9 @@
 // enabled through the ports API, so a quiesce port behaves like the vendor's:
 // it answers health 200 while the node quiesces and something else once the
 // node is done. Node lifecycles (quiesce, shutdown, crash, restart on a new
-// fix level) follow /work/shared/apigw-api.md, including the vendor quirks a
-// client must tolerate (numbers and booleans as strings, error bodies with a
+// fix level) follow the vendor's documented REST behaviour, the surface
+// package apigw calls (see its package documentation and ARCHITECTURE.md at
+// the repository's root), including the vendor quirks a client must tolerate (numbers and booleans as strings, error bodies with a
 // leading space, 201 on port creation, 400 for an unknown listener key).
 // Options.Variants switch to the other documented answer where the vendor's
 // material disagrees.

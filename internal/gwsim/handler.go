@@ -31,7 +31,7 @@ func (n *Node) handler(p *port) http.Handler {
 		case path == "/rest/apigateway/health" || path == "/rest/apigateway/health/":
 			n.serveHealth(w, r, p)
 		case strings.HasPrefix(path, "/rest/apigateway/health/"):
-			n.serveHealthDetail(w, r, p)
+			n.serveHealthDetail(w, r)
 		case path == "/gateway" || strings.HasPrefix(path, "/gateway/"):
 			n.serveRuntime(w, r, p)
 		case strings.HasPrefix(path, "/rest/apigateway/"):
@@ -144,7 +144,7 @@ func (n *Node) routeGateway(w http.ResponseWriter, r *http.Request) {
 	case path == "/rest/apigateway/quiescemode":
 		switch r.Method {
 		case http.MethodGet:
-			n.getQuiesceMode(w, r)
+			n.getQuiesceMode(w)
 		case http.MethodPut:
 			n.putQuiesceMode(w, r)
 		default:
@@ -157,9 +157,9 @@ func (n *Node) routeGateway(w http.ResponseWriter, r *http.Request) {
 		}
 		n.restShutdown(w, r)
 	case path == "/rest/apigateway/is/serverinfo" && r.Method == http.MethodGet:
-		n.serveServerInfo(w, r)
+		n.serveServerInfo(w)
 	case path == "/rest/apigateway/is/cluster" && r.Method == http.MethodGet:
-		n.serveClusterInfo(w, r)
+		n.serveClusterInfo(w)
 	case path == "/rest/apigateway/webhooks" || strings.HasPrefix(path, "/rest/apigateway/webhooks/"):
 		n.handleWebhooks(w, r)
 	default:

@@ -92,7 +92,7 @@ func (n *Node) quiescingBlipLocked() bool {
 
 // serveHealthDetail answers /rest/apigateway/health/engine, with the same
 // credential rules as serveHealth.
-func (n *Node) serveHealthDetail(w http.ResponseWriter, r *http.Request, p *port) {
+func (n *Node) serveHealthDetail(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path != "/rest/apigateway/health/engine" {
 		writeError(w, http.StatusNotFound, "No health check at %s", r.URL.Path)
 		return

@@ -90,16 +90,17 @@ func looseInt(raw json.RawMessage) (val int64, present bool, err error) {
 	return 0, true, fmt.Errorf("not an integer: %s", raw)
 }
 
-// looseString reads a string, accepting numbers and booleans too.
-func looseString(raw json.RawMessage) (string, bool) {
+// looseString reads a string, accepting numbers and booleans too; "" when
+// absent or null.
+func looseString(raw json.RawMessage) string {
 	if len(raw) == 0 || string(raw) == "null" {
-		return "", false
+		return ""
 	}
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
-		return s, true
+		return s
 	}
-	return strings.TrimSpace(string(raw)), true
+	return strings.TrimSpace(string(raw))
 }
 
 // readBody reads a request body of reasonable size.

@@ -170,7 +170,9 @@ func (n *Node) boot() error {
 		return err
 	}
 	n.mu.Lock()
-	n.primaryPort = ln.Addr().(*net.TCPAddr).Port
+	if a, ok := ln.Addr().(*net.TCPAddr); ok { // a TCP listener: Start made it
+		n.primaryPort = a.Port
+	}
 	n.ports = []*port{n.primaryConfig()}
 	n.mu.Unlock()
 	return n.start(n.Version(), ln)

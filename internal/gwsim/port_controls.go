@@ -54,7 +54,7 @@ func (n *Node) setAccessMode(w http.ResponseWriter, r *http.Request, key string)
 		writePortError(w, http.StatusInternalServerError, key, "", "%v", err)
 		return
 	}
-	mode, _ := looseString(m["accessMode"])
+	mode := looseString(m["accessMode"])
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	p := n.portByKeyLocked(key)
@@ -85,11 +85,11 @@ func (n *Node) updatePort(w http.ResponseWriter, r *http.Request) {
 	}
 	key := ""
 	for _, f := range []string{"key", "listenerKey", "uniqueID"} {
-		if key, _ = looseString(m[f]); key != "" {
+		if key = looseString(m[f]); key != "" {
 			break
 		}
 	}
-	pkg, _ := looseString(m["pkg"])
+	pkg := looseString(m["pkg"])
 	if key == "" {
 		writePortError(w, http.StatusBadRequest, "", pkg, "key is required")
 		return
@@ -157,7 +157,7 @@ func (n *Node) unchangeableLocked(p *port, m map[string]json.RawMessage) string 
 		if !ok {
 			continue
 		}
-		got, _ := looseString(raw)
+		got := looseString(raw)
 		if got == "" || strings.EqualFold(got, have) {
 			continue
 		}

@@ -47,8 +47,8 @@ func (c *Cluster) primaryProtocol() string {
 }
 
 func (n *Node) primaryConfig() *port {
-	proto, factory := protoHTTP, factoryHTTP
-	if proto = n.c.primaryProtocol(); proto == protoHTTPS {
+	proto, factory := n.c.primaryProtocol(), factoryHTTP
+	if proto == protoHTTPS {
 		factory = factoryHTTPS
 	}
 	return &port{
@@ -242,17 +242,17 @@ func (n *Node) createPort(w http.ResponseWriter, r *http.Request) {
 		writePortError(w, http.StatusBadRequest, "", "", "%v", err)
 		return
 	}
-	factory, _ := looseString(m["factoryKey"])
+	factory := looseString(m["factoryKey"])
 	if factory == "" {
 		factory = factoryHTTP
 	}
-	pkg, _ := looseString(m["pkg"])
+	pkg := looseString(m["pkg"])
 	if pkg == "" {
 		pkg = "WmRoot"
 	}
-	alias, _ := looseString(m["portAlias"])
+	alias := looseString(m["portAlias"])
 	number, present, err := looseInt(m["port"])
-	bindAddr, _ := looseString(m["bindAddress"])
+	bindAddr := looseString(m["bindAddress"])
 	switch {
 	case err != nil:
 		writePortError(w, http.StatusBadRequest, "", pkg, "Invalid port: %v", err)
@@ -322,8 +322,8 @@ func portRefBody(r *http.Request) (key, pkg string, err error) {
 	if err != nil {
 		return "", "", err
 	}
-	key, _ = looseString(m["listenerKey"])
-	pkg, _ = looseString(m["pkg"])
+	key = looseString(m["listenerKey"])
+	pkg = looseString(m["pkg"])
 	if key == "" {
 		return "", pkg, fmt.Errorf("listenerKey is required")
 	}

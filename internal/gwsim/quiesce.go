@@ -46,7 +46,7 @@ func (n *Node) putQuiesceMode(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "%v", err)
 		return
 	}
-	block, _ := looseString(m["block"])
+	block := looseString(m["block"])
 	enable, hasEnable, err := looseBool(m["enable"])
 	switch {
 	case err != nil:
@@ -157,7 +157,7 @@ func (n *Node) putDesigntime(w http.ResponseWriter, enable bool) {
 
 // getQuiesceMode reports the last quiesce operation. Once quiesce for all is
 // complete the package is disabled and this call cannot be reached.
-func (n *Node) getQuiesceMode(w http.ResponseWriter, r *http.Request) {
+func (n *Node) getQuiesceMode(w http.ResponseWriter) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.lastOp == nil {
@@ -272,7 +272,7 @@ func (n *Node) setQuiescePort(w http.ResponseWriter, r *http.Request) {
 				writeError(w, http.StatusBadRequest, "invalid JSON payload: %v", err)
 				return
 			}
-			alias, _ = looseString(m["portAlias"])
+			alias = looseString(m["portAlias"])
 		}
 	}
 	if alias == "" {

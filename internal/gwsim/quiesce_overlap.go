@@ -93,6 +93,6 @@ func quiesceAllRequest(r *http.Request) bool {
 	if json.Unmarshal(b, &m) != nil {
 		return false
 	}
-	block, _ := looseString(m["block"])
+	block := looseString(m["block"])
 	return block == "all"
 }

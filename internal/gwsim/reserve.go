@@ -23,16 +23,22 @@ func (c *Cluster) reservePort() int {
 			skipped = append(skipped, r) // held until a fit one is found, so it is not handed out again
 			continue
 		}
-		c.resMu.Lock()
-		defer c.resMu.Unlock()
-		if c.ctx.Err() != nil {
-			_ = r.Close()
-			return 0
-		}
-		c.reserved[r.Number()] = r
-		return r.Number()
+		return c.keepReservation(r)
 	}
 	return 0
+}
+
+// keepReservation holds r for bind and returns its number; 0 (and r
+// closed) when the cluster is closing.
+func (c *Cluster) keepReservation(r *portreserve.Port) int {
+	c.resMu.Lock()
+	defer c.resMu.Unlock()
+	if c.ctx.Err() != nil {
+		_ = r.Close()
+		return 0
+	}
+	c.reserved[r.Number()] = r
+	return r.Number()
 }
 
 // takeReservation hands over the reservation of port, or nil.

@@ -56,7 +56,7 @@ func (c *Cluster) serverInfoVersion(installed string) string {
 // changes with every fix unless Variants.VersionWithoutFix is set; the
 // fixes are listed in patch_nums; the licence's "Product Version" never
 // changes with a fix.
-func (n *Node) serveServerInfo(w http.ResponseWriter, r *http.Request) {
+func (n *Node) serveServerInfo(w http.ResponseWriter) {
 	v := n.Version()
 	patches := map[string]string{}
 	if fix := fixLevel(v); fix != "0" {
@@ -96,7 +96,7 @@ func (n *Node) serveServerInfo(w http.ResponseWriter, r *http.Request) {
 
 // serveClusterInfo answers GET /rest/apigateway/is/cluster with settings
 // that name every node of the cluster.
-func (n *Node) serveClusterInfo(w http.ResponseWriter, r *http.Request) {
+func (n *Node) serveClusterInfo(w http.ResponseWriter) {
 	names := make([]string, 0, len(n.c.nodes))
 	for _, o := range n.c.nodes {
 		names = append(names, o.name)

@@ -25,7 +25,7 @@ const forceGrace = 100 * time.Millisecond
 // the query string.
 func parseShutdown(fields map[string]json.RawMessage) (shutdownRequest, error) {
 	var req shutdownRequest
-	req.option, _ = looseString(fields["option"])
+	req.option = looseString(fields["option"])
 	req.option = strings.ToLower(req.option)
 	if req.option != "drain" && req.option != "force" {
 		return req, fmt.Errorf("option must be \"drain\" or \"force\", got %q", req.option)

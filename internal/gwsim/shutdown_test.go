@@ -6,8 +6,8 @@ import (
 	"time"
 )
 
-func shutdownBody(option string, bounce bool) map[string]any {
-	return map[string]any{"bounce": bounce, "option": option, "timeout": 1, "quiesce": false}
+func shutdownBody(option string) map[string]any {
+	return map[string]any{"bounce": false, "option": option, "timeout": 1, "quiesce": false}
 }
 
 func TestShutdownDrain(t *testing.T) {
@@ -18,7 +18,7 @@ func TestShutdownDrain(t *testing.T) {
 	go func() { res <- do("GET", n.URL()+"/gateway/x?delay=400ms", nil, false) }()
 	waitFor(t, "in flight", func() bool { n.mu.Lock(); defer n.mu.Unlock(); return n.inflight == 1 })
 
-	a := do("POST", n.URL()+"/rest/apigateway/shutdown", shutdownBody("drain", false), true)
+	a := do("POST", n.URL()+"/rest/apigateway/shutdown", shutdownBody("drain"), true)
 	expectStatus(t, a, http.StatusOK)
 	if a.json(t)["message"] != "Server shutdown is in progress." {
 		t.Fatalf("answer %s", a.body)
@@ -54,7 +54,7 @@ func TestShutdownForceCutsRequests(t *testing.T) {
 	res := make(chan answer, 1)
 	go func() { res <- do("GET", n.URL()+"/gateway/x?delay=5s", nil, false) }()
 	waitFor(t, "in flight", func() bool { n.mu.Lock(); defer n.mu.Unlock(); return n.inflight == 1 })
-	expectStatus(t, do("POST", n.URL()+"/rest/apigateway/shutdown", shutdownBody("force", false), true), http.StatusOK)
+	expectStatus(t, do("POST", n.URL()+"/rest/apigateway/shutdown", shutdownBody("force"), true), http.StatusOK)
 	start := time.Now()
 	if a := <-res; a.err == nil {
 		t.Fatalf("forced shutdown let the request finish: %v", a)
@@ -74,7 +74,7 @@ func TestStopCutsADrain(t *testing.T) {
 	res := make(chan answer, 1)
 	go func() { res <- do("GET", n.URL()+"/gateway/x?delay=5s", nil, false) }()
 	waitFor(t, "in flight", func() bool { n.mu.Lock(); defer n.mu.Unlock(); return n.inflight == 1 })
-	expectStatus(t, do("POST", n.URL()+"/rest/apigateway/shutdown", shutdownBody("drain", false), true), http.StatusOK)
+	expectStatus(t, do("POST", n.URL()+"/rest/apigateway/shutdown", shutdownBody("drain"), true), http.StatusOK)
 	if n.State() != StateStopping {
 		t.Fatalf("state %s after the shutdown request, want stopping", n.State())
 	}
@@ -163,7 +163,7 @@ func TestShutdownDrainWaitsForSessions(t *testing.T) {
 	c := startCluster(t, Options{Nodes: 1, ShutdownMinute: time.Hour})
 	n := c.Nodes()[0]
 	keepAlive := &http.Client{Timeout: waitLimit, Transport: &http.Transport{}}
-	expectStatus(t, doWith(keepAlive, "POST", n.URL()+"/rest/apigateway/shutdown", shutdownBody("drain", false), true), http.StatusOK)
+	expectStatus(t, doWith(keepAlive, "POST", n.URL()+"/rest/apigateway/shutdown", shutdownBody("drain"), true), http.StatusOK)
 	time.Sleep(300 * time.Millisecond)
 	if n.State() != StateStopping {
 		t.Fatalf("state %s with a client session open, want still stopping", n.State())
@@ -189,7 +189,7 @@ func TestShutdownDrainTimeoutEndsSessions(t *testing.T) {
 	t.Cleanup(keepAlive.CloseIdleConnections)
 	expectStatus(t, doWith(keepAlive, "GET", n.URL()+"/rest/apigateway/is/serverinfo", nil, true), http.StatusOK)
 	start := time.Now()
-	expectStatus(t, do("POST", n.URL()+"/rest/apigateway/shutdown", shutdownBody("drain", false), true), http.StatusOK)
+	expectStatus(t, do("POST", n.URL()+"/rest/apigateway/shutdown", shutdownBody("drain"), true), http.StatusOK)
 	waitFor(t, "stopped", func() bool { return n.State() == StateStopped })
 	if took := time.Since(start); took < minute {
 		t.Fatalf("the node stopped after %s with a session open, before its 1-minute timeout (%s)", took, minute)

@@ -76,7 +76,11 @@ func TestReservationsNeverCollide(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = ln.Close() })
-		if n := ln.Addr().(*net.TCPAddr).Port; seen[n] {
+		addr, ok := ln.Addr().(*net.TCPAddr)
+		if !ok {
+			t.Fatalf("listener address %v is not TCP", ln.Addr())
+		}
+		if n := addr.Port; seen[n] {
 			t.Fatalf("a listener on :0 got reserved port %d", n)
 		}
 	}

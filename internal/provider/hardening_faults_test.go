@@ -180,8 +180,8 @@ func checkNotBlind(node string, calls []adminCall, method, path, lookPath string
 
 // hardeningConfig is upgradeTest.config with node URLs replaced (by those
 // of recording proxies) and extra provider attributes.
-func (u *upgradeTest) hardeningConfig(targetVersion, extra, providerExtra string, urls map[string]string) string {
-	cfg := u.config(targetVersion, extra)
+func (u *upgradeTest) hardeningConfig(targetVersion, providerExtra string, urls map[string]string) string {
+	cfg := u.config(targetVersion, "")
 	if providerExtra != "" {
 		cfg = strings.Replace(cfg, providerConfig(""), providerConfig(providerExtra), 1)
 	}
@@ -227,7 +227,7 @@ func TestAccHardening_admin503(t *testing.T) {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Providers,
 		Steps: []resource.TestStep{{
-			Config: u.hardeningConfig(target, "", "", urls),
+			Config: u.hardeningConfig(target, "", urls),
 			Check: resource.ComposeAggregateTestCheckFunc(
 				allOnTarget(u.cluster),
 				resource.TestCheckResourceAttr(upgradeAddr, "last_rollout.1.outcome", "upgraded"),
@@ -324,7 +324,7 @@ func TestAccHardening_slowAdmin(t *testing.T) {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Providers,
 		Steps: []resource.TestStep{{
-			Config: u.hardeningConfig(target, "", `request_timeout = "1s"`, nil),
+			Config: u.hardeningConfig(target, `request_timeout = "1s"`, nil),
 			Check: resource.ComposeAggregateTestCheckFunc(
 				allOnTarget(u.cluster),
 				checkSim(func() error {
@@ -446,7 +446,7 @@ func TestAccHardening_healthFlaps(t *testing.T) {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Providers,
 		Steps: []resource.TestStep{{
-			Config: u.hardeningConfig(target, "", "", map[string]string{"gw-1": proxy.URL()}),
+			Config: u.hardeningConfig(target, "", map[string]string{"gw-1": proxy.URL()}),
 			Check: resource.ComposeAggregateTestCheckFunc(
 				allOnTarget(u.cluster),
 				checkSim(func() error {
@@ -504,7 +504,7 @@ func TestAccHardening_quiesceConflict(t *testing.T) {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Providers,
 		Steps: []resource.TestStep{
-			{Config: u.hardeningConfig("10.15.0.5", "", "", urls)},
+			{Config: u.hardeningConfig("10.15.0.5", "", urls)},
 			{
 				PreConfig: func() {
 					gw1.SetFaults(gwsim.Faults{DrainNeverEnds: true})
@@ -512,7 +512,7 @@ func TestAccHardening_quiesceConflict(t *testing.T) {
 						t.Fatalf("operator's quiesce: %v", err)
 					}
 				},
-				Config: u.hardeningConfig(target, "", "", urls),
+				Config: u.hardeningConfig(target, "", urls),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					allOnTarget(u.cluster),
 					resource.TestCheckResourceAttr(upgradeAddr, "last_rollout.0.outcome", "upgraded"),

@@ -57,7 +57,7 @@ func TestAccQuiescePort_lifecycle(t *testing.T) {
 					resource.TestCheckResourceAttr("apigw_quiesce_port.q", "package", "WmRoot"),
 					resource.TestCheckResourceAttr("apigw_quiesce_port.q", "enabled", "true"),
 					resource.TestCheckResourceAttr("apigw_quiesce_port.q", "id", node.URL()+","+strconv.Itoa(port)),
-					checkQuiescePortLive(client, node.URL(), wantQuiesceURL, "QuiescePort"),
+					checkQuiescePortLive(client, node.URL(), wantQuiesceURL),
 				),
 			},
 			{
@@ -76,7 +76,7 @@ func TestAccQuiescePort_lifecycle(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction("apigw_quiesce_port.q", plancheck.ResourceActionUpdate),
 				}},
-				Check: checkQuiescePortLive(client, node.URL(), wantQuiesceURL, "QuiescePort"),
+				Check: checkQuiescePortLive(client, node.URL(), wantQuiesceURL),
 			},
 			{
 				PreConfig: func() {
@@ -89,7 +89,7 @@ func TestAccQuiescePort_lifecycle(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction("apigw_quiesce_port.q", plancheck.ResourceActionCreate),
 				}},
-				Check: checkQuiescePortLive(client, node.URL(), wantQuiesceURL, "QuiescePort"),
+				Check: checkQuiescePortLive(client, node.URL(), wantQuiesceURL),
 			},
 			{
 				PreConfig: func() {
@@ -109,7 +109,7 @@ func TestAccQuiescePort_lifecycle(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction("apigw_quiesce_port.q", plancheck.ResourceActionUpdate),
 				}},
-				Check: checkQuiescePortLive(client, node.URL(), wantQuiesceURL, "QuiescePort"),
+				Check: checkQuiescePortLive(client, node.URL(), wantQuiesceURL),
 			},
 			{
 				Config:   config,
@@ -131,15 +131,15 @@ func checkPortGone(client *apigw.Client, nodeURL, key string) resource.TestCheck
 
 // checkQuiescePortLive asserts on the node itself, not on state: the alias
 // is the node's quiesce port and the port answers health.
-func checkQuiescePortLive(client *apigw.Client, nodeURL, quiesceURL, alias string) resource.TestCheckFunc {
+func checkQuiescePortLive(client *apigw.Client, nodeURL, quiesceURL string) resource.TestCheckFunc {
 	return func(*terraform.State) error {
 		ctx := context.Background()
 		qp, err := client.GetQuiescePort(ctx, nodeURL)
 		if err != nil {
 			return err
 		}
-		if qp.PortAlias != alias {
-			return fmt.Errorf("node's quiesce port alias = %q, want %q", qp.PortAlias, alias)
+		if qp.PortAlias != defaultPortAlias {
+			return fmt.Errorf("node's quiesce port alias = %q, want %q", qp.PortAlias, defaultPortAlias)
 		}
 		status, err := client.Health(ctx, quiesceURL)
 		if err != nil || status != 200 {
@@ -166,7 +166,7 @@ func TestAccQuiescePort_adoptsExisting(t *testing.T) {
 			Config: quiescePortConfig(node.URL(), port),
 			Check: resource.ComposeAggregateTestCheckFunc(
 				resource.TestCheckResourceAttr("apigw_quiesce_port.q", "enabled", "true"),
-				checkQuiescePortLive(client, node.URL(), "http://127.0.0.1:"+strconv.Itoa(port), "QuiescePort"),
+				checkQuiescePortLive(client, node.URL(), "http://127.0.0.1:"+strconv.Itoa(port)),
 			),
 		}},
 	})
@@ -329,7 +329,7 @@ func TestAccQuiescePort_repairsPrerequisites(t *testing.T) {
 	quiesceURL := "http://127.0.0.1:" + strconv.Itoa(port)
 	fit := resource.ComposeAggregateTestCheckFunc(
 		resource.TestCheckResourceAttr("apigw_quiesce_port.q", "quiesce_url", quiesceURL),
-		checkQuiescePortLive(client, node.URL(), quiesceURL, "QuiescePort"),
+		checkQuiescePortLive(client, node.URL(), quiesceURL),
 		func(*terraform.State) error {
 			p, err := client.GetPort(ctx, node.URL(), ref.ListenerKey)
 			if err != nil {

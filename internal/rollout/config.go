@@ -87,7 +87,7 @@ const (
 // gateway, whose API takes whole minutes: rounded up, at least one minute.
 // The gateway may wait that long for client sessions to end.
 func ShutdownTimeout(drain time.Duration) time.Duration {
-	return max(time.Minute, (drain+time.Minute-1)/time.Minute*time.Minute)
+	return max(time.Minute, (drain + time.Minute - 1).Truncate(time.Minute))
 }
 
 // Config is one rollout. Zero values mean the contract's defaults: Strategy

@@ -181,7 +181,7 @@ func TestSurveyKeepsOrderAndBoundsConcurrency(t *testing.T) {
 		for i := range versions {
 			versions[i] = oldV
 		}
-		c := newCluster(target, versions...)
+		c := newCluster(versions...)
 		c.node("gw-7").ph = phDown
 		c.node("gw-9").ph = phStarting
 		c.node("gw-9").until = time.Now().Add(time.Hour)

@@ -32,7 +32,7 @@ type harness struct {
 }
 
 func newHarness(t *testing.T, versions ...string) *harness {
-	c := newCluster(target, versions...)
+	c := newCluster(versions...)
 	r := newRunner(c)
 	ev := &eventLog{}
 	return &harness{t: t, c: c, r: r, ev: ev,

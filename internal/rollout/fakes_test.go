@@ -99,7 +99,7 @@ type fakeCluster struct {
 	overlaps        int
 }
 
-func newCluster(target string, versions ...string) *fakeCluster {
+func newCluster(versions ...string) *fakeCluster {
 	c := &fakeCluster{target: target, byURL: map[string]*fakeNode{}, byQURL: map[string]*fakeNode{}, health: map[string][]time.Time{}}
 	for i, v := range versions {
 		n := &fakeNode{

@@ -81,7 +81,7 @@ func TestVersionCommandFailures(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			gw := WithVersionCommand(newCluster(target, oldV), runnerFunc(func(context.Context, Command) (CommandResult, error) { return tc.res, tc.err }), cfg)
+			gw := WithVersionCommand(newCluster(oldV), runnerFunc(func(context.Context, Command) (CommandResult, error) { return tc.res, tc.err }), cfg)
 			v, err := gw.Version(t.Context(), nodes[0].URL)
 			var vc *VersionCommandError
 			if v != "" || !errors.As(err, &vc) || vc.Node != "gw-1" {
@@ -97,10 +97,10 @@ func TestVersionCommandFailures(t *testing.T) {
 			}
 		})
 	}
-	if _, err := WithVersionCommand(newCluster(target, oldV), runnerFunc(nil), cfg).Version(t.Context(), "http://elsewhere:5555"); err == nil {
+	if _, err := WithVersionCommand(newCluster(oldV), runnerFunc(nil), cfg).Version(t.Context(), "http://elsewhere:5555"); err == nil {
 		t.Error("a URL outside nodes was read")
 	}
-	if gw := newCluster(target, oldV); WithVersionCommand(gw, nil, Config{Nodes: nodes}) != Gateway(gw) {
+	if gw := newCluster(oldV); WithVersionCommand(gw, nil, Config{Nodes: nodes}) != Gateway(gw) {
 		t.Error("without version_command the gateway is wrapped")
 	}
 
@@ -134,7 +134,11 @@ func TestVersionCommandKeepsQuiescePortCheck(t *testing.T) {
 	if st, err := qr.QuiescePort(t.Context(), "http://gw-1:5555"); st != (QuiescePortSetting{Set: true, Port: 4444}) || err != nil {
 		t.Errorf("QuiescePort = %+v, %v", st, err)
 	}
-	if _, err := WithVersionCommand(newCluster(target, oldV), runnerFunc(nil), cfg).(QuiescePortReader).QuiescePort(t.Context(), "x"); err == nil {
+	reader, ok := WithVersionCommand(newCluster(oldV), runnerFunc(nil), cfg).(QuiescePortReader)
+	if !ok {
+		t.Fatal("WithVersionCommand hides the QuiescePortReader of the gateway it wraps")
+	}
+	if _, err := reader.QuiescePort(t.Context(), "x"); err == nil {
 		t.Error("a gateway without the setting answered one")
 	}
 }
@@ -156,7 +160,7 @@ func TestVersionCommandConcurrencyIsBounded(t *testing.T) {
 		for i := range versions {
 			versions[i] = oldV
 		}
-		c := newCluster(target, versions...)
+		c := newCluster(versions...)
 		nodes := c.Nodes()
 		var (
 			mu            sync.Mutex

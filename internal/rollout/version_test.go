@@ -147,7 +147,11 @@ func TestBelowMinimumNamesVersionCommand(t *testing.T) {
 	}
 	got := map[string]string{}
 	for _, err := range CheckVersions(nodes, versions, "10.5.0.11", false, false) {
-		got[err.(*VersionError).Node] = err.Error()
+		var ve *VersionError
+		if !errors.As(err, &ve) {
+			t.Fatalf("CheckVersions error %v is not a *VersionError", err)
+		}
+		got[ve.Node] = err.Error()
 	}
 	if len(got) != 3 {
 		t.Fatalf("refusals %v, want all three", got)
