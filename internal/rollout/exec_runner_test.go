@@ -130,14 +130,3 @@ func TestExecRunnerRedactsSecretCutByTheTail(t *testing.T) {
 		t.Errorf("tail %q shows part of the secret", res.Tail)
 	}
 }
-
-func TestFormatDuration(t *testing.T) {
-	for d, want := range map[time.Duration]string{
-		30 * time.Minute: "30m", 2 * time.Hour: "2h", 90 * time.Minute: "1h30m",
-		90 * time.Second: "1m30s", 300 * time.Millisecond: "300ms", 0: "0s",
-	} {
-		if got := formatDuration(d); got != want {
-			t.Errorf("formatDuration(%s) = %q, want %q", d, got, want)
-		}
-	}
-}

@@ -12,8 +12,8 @@ import (
 )
 
 // Interrupts (a cancelled context) and deadlines with on_interrupt =
-// "finish_node", the default; the "rollback" policy keeps the behaviour
-// tested in engine_test.go (TestRollbackPolicy...).
+// "finish_node", the default; the "rollback" policy keeps stopping the
+// nodes in flight (TestRollbackPolicy...).
 
 func interruptError(t *testing.T, err error) *InterruptError {
 	t.Helper()
@@ -326,4 +326,67 @@ func TestBudget(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestRollbackPolicyCancellationDuringDrainSaysNodeIsQuiescing(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, oldV, oldV, oldV)
+		h.cfg.OnInterrupt = InterruptRollback
+		rep, _, err := h.run(h.cancelOnEvent("gw-2", EventQuiesceRequested))
+		se := stepError(t, err)
+		if se.Node != "gw-2" || se.Step != StepDrain || !errors.Is(err, context.Canceled) {
+			t.Fatalf("error: %v", err)
+		}
+		if !strings.Contains(err.Error(), "may be quiescing") || !strings.Contains(err.Error(), "interrupted") {
+			t.Errorf("error does not say the node was left quiescing: %v", err)
+		}
+		if got := outcomes(rep); got != "gw-1:upgraded gw-2:failed" {
+			t.Fatalf("outcomes: %s", got)
+		}
+		if h.c.node("gw-3").quiesceCalls != 0 {
+			t.Error("gw-3 touched")
+		}
+	})
+}
+
+func TestRollbackPolicyCancellationDuringCommandRollsBackOnFreshContext(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, oldV, oldV, oldV)
+		h.cfg.OnInterrupt = InterruptRollback
+		h.cfg.RollbackCommand = []string{"/opt/rollback.sh"}
+		h.r.hang["upgrade/gw-2"] = true
+		rep, _, err := h.run(h.cancelDuringUpgrade("gw-2", nil))
+		se := stepError(t, err)
+		if se.Node != "gw-2" || se.Step != StepUpgradeCommand || !errors.Is(err, context.Canceled) {
+			t.Fatalf("error: %v", err)
+		}
+		if got := outcomes(rep); got != "gw-1:upgraded gw-2:rolled_back" {
+			t.Fatalf("outcomes: %s", got)
+		}
+		if rep.Versions["gw-2"] != oldV {
+			t.Errorf("gw-2 version %q", rep.Versions["gw-2"])
+		}
+	})
+}
+
+func TestCancellationBetweenNodesNamesNoLeftNode(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, oldV, oldV)
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		h.ev.hook = func(e Event) {
+			if e.Node == "gw-1" && e.Kind == EventNodeUpgraded {
+				cancel()
+			}
+		}
+		rep, _, err := h.run(ctx)
+		var ie *InterruptError
+		if !errors.As(err, &ie) || !errors.Is(err, context.Canceled) || len(ie.Finished) != 0 || fmt.Sprint(ie.NotStarted) != "[gw-2]" ||
+			!strings.Contains(err.Error(), "none was left quiesced or down") || !strings.Contains(err.Error(), "gw-2 not started") {
+			t.Fatalf("error: %#v", err)
+		}
+		if outcomes(rep) != "gw-1:upgraded" {
+			t.Errorf("outcomes %s", outcomes(rep))
+		}
+	})
 }

@@ -75,3 +75,30 @@ func TestBriefOtherVersionWhileStartingIsWaitedOut(t *testing.T) {
 		}
 	})
 }
+
+// TestWrongVersionAfterRestart: a node that comes back healthy on another
+// version stops the rollout once that has held for the ready streak, long
+// before ready_timeout, and is not rolled back.
+func TestWrongVersionAfterRestart(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, oldV, oldV)
+		h.c.node("gw-1").upgradeTo = "10.15.0.6.1101" // the command did not apply the fix
+		h.cfg.ReadyTimeout = 5 * time.Minute
+		h.cfg.RollbackCommand = []string{"/opt/rollback.sh"}
+		rep, took, err := h.run(t.Context())
+		se := stepError(t, err)
+		if se.Node != "gw-1" || se.Step != StepReady {
+			t.Fatalf("failed %s/%s: %v", se.Node, se.Step, err)
+		}
+		if !strings.Contains(err.Error(), "reports version 10.15.0.6.1101, not target_version 10.15.0.7") {
+			t.Errorf("error: %v", err)
+		}
+		if got := outcomes(rep); got != "gw-1:failed" || rep.Results[0].ToVersion != "10.15.0.6.1101" {
+			t.Fatalf("outcomes %s, %+v", got, rep.Results[0])
+		}
+		if got := h.commandsFor("gw-1"); !slices.Equal(got, []string{"upgrade"}) {
+			t.Errorf("gw-1 commands %v, want the upgrade alone (no rollback)", got)
+		}
+		within(t, "run", took, cycle, cycle+2*pollInt)
+	})
+}

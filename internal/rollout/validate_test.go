@@ -3,6 +3,7 @@ package rollout
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestValidateNodesNamesNodeAndField: every node problem carries the node's
@@ -133,5 +134,99 @@ func TestNormaliseURLComparesSpellings(t *testing.T) {
 		if errA != nil || errB != nil || a != b {
 			t.Errorf("NormaliseURL(%q) = %q, %v; NormaliseURL(%q) = %q, %v; want equal", pair[0], a, errA, pair[1], b, errB)
 		}
+	}
+}
+
+func TestValidateAcceptsDefaults(t *testing.T) {
+	if err := validConfig().Validate(); err != nil {
+		t.Fatal(err)
+	}
+	c := validConfig().withDefaults()
+	if c.Strategy != StrategyQuiesceAll || c.MaxUnavailable != 1 || c.DrainTimeout != 15*time.Minute ||
+		c.CommandTimeout != 30*time.Minute || c.ReadyTimeout != 20*time.Minute || c.PollInterval != 2*time.Second ||
+		c.ReadySuccesses != 2 || len(c.Flush) != 3 || c.SoakDuration != 0 || c.OnInterrupt != InterruptFinishNode || c.MaxNodesPerApply != 0 {
+		t.Errorf("defaults: %+v", c)
+	}
+}
+
+func TestValidateNamesTheAttribute(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		mutate func(*Config)
+		attr   string
+		text   string
+	}{
+		{"no nodes", func(c *Config) { c.Nodes = nil }, "nodes", "at least one"},
+		{"empty name", func(c *Config) { c.Nodes[1].Name = " " }, "nodes[1].name", "the name is empty"},
+		{"duplicate name", func(c *Config) { c.Nodes[1].Name = "gw-1" }, "nodes[1].name", `"gw-1" is also nodes[0].name`},
+		{"missing url", func(c *Config) { c.Nodes[0].URL = "" }, "nodes[0].url", "required"},
+		{"bad scheme", func(c *Config) { c.Nodes[0].URL = "gw-1:5555" }, "nodes[0].url", "http:// or https://"},
+		{"no host", func(c *Config) { c.Nodes[0].URL = "https://:5555" }, "nodes[0].url", "no host"},
+		{"query", func(c *Config) { c.Nodes[0].URL = "https://gw-1:5555/?x=1" }, "nodes[0].url", "has a query or fragment"},
+		{"duplicate url", func(c *Config) { c.Nodes[1].URL = "HTTPS://gw-1:5555/" }, "nodes[1].url", `"HTTPS://gw-1:5555/" is also nodes[0].url`},
+		{"quiesce url is primary", func(c *Config) { c.Nodes[0].QuiesceURL = "https://gw-1:5555" }, "nodes[0].quiesce_url", "not at the primary port"},
+		{"missing quiesce url", func(c *Config) { c.Nodes[0].QuiesceURL = "" }, "nodes[0].quiesce_url", "apigw_quiesce_port"},
+		{"no target", func(c *Config) { c.Target = "" }, "target_version", "required"},
+		{"bad target", func(c *Config) { c.Target = "10.15.x" }, "target_version", "dotted numeric"},
+		{"short target", func(c *Config) { c.Target = "10" }, "target_version", "release"},
+		{"strategy", func(c *Config) { c.Strategy = "yolo" }, "strategy", `"quiesce_all" or "drain_shutdown"`},
+		{"empty flush", func(c *Config) { c.Flush = []string{} }, "flush", "at least one"},
+		{"bad flush", func(c *Config) { c.Flush = []string{"cache"} }, "flush", "allowed: license_metrics"},
+		{"duplicate flush", func(c *Config) { c.Flush = []string{"license_metrics", "license_metrics"} }, "flush", "twice"},
+		{"max_unavailable negative", func(c *Config) { c.MaxUnavailable = -1 }, "max_unavailable", "at least 1"},
+		{"on_interrupt", func(c *Config) { c.OnInterrupt = "abort" }, "on_interrupt", `"finish_node" or "rollback"`},
+		{"max_nodes_per_apply negative", func(c *Config) { c.MaxNodesPerApply = -1 }, "max_nodes_per_apply", "at least 1"},
+		{"max_unavailable all", func(c *Config) { c.MaxUnavailable = 2 }, "max_unavailable", "every one of the 2 nodes out of service at once; it must be at least 1 and less than 2"},
+		{"single node k", func(c *Config) { c.Nodes = c.Nodes[:1]; c.MaxUnavailable = 2 }, "max_unavailable", "single-node"},
+		{"drain_timeout", func(c *Config) { c.DrainTimeout = -time.Second }, "drain_timeout", "positive"},
+		{"command_timeout", func(c *Config) { c.CommandTimeout = -time.Second }, "command_timeout", "positive"},
+		{"ready_timeout", func(c *Config) { c.ReadyTimeout = -time.Second }, "ready_timeout", "positive"},
+		{"soak", func(c *Config) { c.SoakDuration = -time.Second }, "soak_duration", "zero or positive"},
+		{"poll_interval", func(c *Config) { c.PollInterval = time.Millisecond }, "poll_interval", "at least 10ms"},
+		{"ready_successes", func(c *Config) { c.ReadySuccesses = -1 }, "ready_successes", "at least 1"},
+		{"no upgrade command", func(c *Config) { c.UpgradeCommand = nil }, "upgrade_command", "required"},
+		{"empty program", func(c *Config) { c.RollbackCommand = []string{""} }, "rollback_command", "must not be empty"},
+		{"reserved env", func(c *Config) { c.CommandEnv = map[string]string{"APIGW_NODE_INDEX": "9"} }, "command_env", "set by the provider"},
+		{"bad env name", func(c *Config) { c.CommandEnv = map[string]string{"A=B": "x"} }, "command_env", "not a valid"},
+		{"reserved secret env", func(c *Config) { c.CommandSecretEnv = map[string]string{"APIGW_NODE_NAME": "x"} }, "command_secret_env", "set by the provider"},
+		{"bad secret env name", func(c *Config) { c.CommandSecretEnv = map[string]string{"": "x"} }, "command_secret_env", "not a valid"},
+		{"env in both maps", func(c *Config) {
+			c.CommandEnv = map[string]string{"TOKEN": "a"}
+			c.CommandSecretEnv = map[string]string{"TOKEN": "b"}
+		}, "command_secret_env", "TOKEN is also in command_env"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := validConfig()
+			tc.mutate(&c)
+			err := c.Validate()
+			found := false
+			for _, ae := range AttrErrors(err) {
+				if ae.Path() == tc.attr && strings.Contains(ae.Message, tc.text) {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("want %s: ...%s..., got %v", tc.attr, tc.text, err)
+			}
+		})
+	}
+}
+
+func TestValidateDrainShutdownNeedsNoQuiesceURL(t *testing.T) {
+	c := validConfig()
+	c.Strategy = StrategyDrainShutdown
+	c.Nodes[0].QuiesceURL, c.Nodes[1].QuiesceURL = "", ""
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestValidateNeverShowsSecrets(t *testing.T) {
+	c := validConfig()
+	c.CommandSecretEnv = map[string]string{"APIGW_NODE_NAME": "topsecret", "": "alsosecret", "TOKEN": "clash-secret"}
+	c.CommandEnv = map[string]string{"TOKEN": "plain"}
+	err := c.Validate()
+	if err == nil || strings.Contains(err.Error(), "topsecret") || strings.Contains(err.Error(), "alsosecret") || strings.Contains(err.Error(), "clash-secret") {
+		t.Fatalf("error %v", err)
 	}
 }
