@@ -20,36 +20,11 @@ func kubectl(s *session) error {
 	if k == nil {
 		return fail(1, "The connection to the server localhost:8080 was refused - did you specify the right host or port?")
 	}
-	ns := "default"
-	var words []string
-	output := ""
-	ignoreNotFound := false
-	for i := 0; i < len(s.args); i++ {
-		flag, value, inline := strings.Cut(s.args[i], "=")
-		switch flag {
-		case "-n", "--namespace", "-o", "--output", "--context", "--request-timeout", "--timeout", "--grace-period", "--wait":
-			if !inline && flag != "--wait" {
-				if i+1 == len(s.args) {
-					return fail(1, "error: flag needs an argument: %s", flag)
-				}
-				i++
-				value = s.args[i]
-			}
-			switch flag {
-			case "-n", "--namespace":
-				ns = value
-			case "-o", "--output":
-				output = value
-			}
-		case "--ignore-not-found":
-			ignoreNotFound = value == "" || value == "true"
-		default:
-			if strings.HasPrefix(flag, "-") {
-				return fail(1, "error: unknown flag: %s", flag)
-			}
-			words = append(words, s.args[i])
-		}
+	cl, err := parseKubectl(s.args)
+	if err != nil {
+		return err
 	}
+	ns, words, output, ignoreNotFound := cl.namespace, cl.words, cl.output, cl.ignoreNotFound
 	if len(words) == 0 {
 		return fail(1, "fake kubectl: no command")
 	}
@@ -81,6 +56,47 @@ func kubectl(s *session) error {
 		return k.deletePod(s, name)
 	}
 	return fail(1, "fake kubectl: %q is not simulated", strings.Join(words, " "))
+}
+
+// kubectlLine is a kubectl command line read: its words and the flags the
+// fake acts on.
+type kubectlLine struct {
+	namespace, output string
+	words             []string
+	ignoreNotFound    bool
+}
+
+// parseKubectl reads the flags the example passes; other flags are refused
+// as kubectl refuses unknown ones.
+func parseKubectl(args []string) (kubectlLine, error) {
+	cl := kubectlLine{namespace: "default"}
+	for i := 0; i < len(args); i++ {
+		flag, value, inline := strings.Cut(args[i], "=")
+		switch flag {
+		case "-n", "--namespace", "-o", "--output", "--context", "--request-timeout", "--timeout", "--grace-period", "--wait":
+			if !inline && flag != "--wait" {
+				if i+1 == len(args) {
+					return cl, fail(1, "error: flag needs an argument: %s", flag)
+				}
+				i++
+				value = args[i]
+			}
+			switch flag {
+			case "-n", "--namespace":
+				cl.namespace = value
+			case "-o", "--output":
+				cl.output = value
+			}
+		case "--ignore-not-found":
+			cl.ignoreNotFound = value == "" || value == "true"
+		default:
+			if strings.HasPrefix(flag, "-") {
+				return cl, fail(1, "error: unknown flag: %s", flag)
+			}
+			cl.words = append(cl.words, args[i])
+		}
+	}
+	return cl, nil
 }
 
 // resource reads "KIND/NAME" or "KIND NAME" after the verb (after "image"

@@ -209,7 +209,11 @@ func (s *swaggerFile) bodySchema(t *testing.T, path, method string) map[string]a
 	params, _ := s.operation(t, path, method)["parameters"].([]any)
 	for _, p := range params {
 		if pm, _ := p.(map[string]any); pm["in"] == "body" {
-			return pm["schema"].(map[string]any)
+			schema, ok := pm["schema"].(map[string]any)
+			if !ok {
+				t.Fatalf("Swagger body of %s %s has no schema object", method, path)
+			}
+			return schema
 		}
 	}
 	t.Fatalf("Swagger has no body for %s %s", method, path)

@@ -301,24 +301,13 @@ func (r *run) roll(ctx context.Context, jobs []*job) error {
 			}
 			break
 		}
-		acquired := false
-		select {
-		case slots <- struct{}{}:
-			acquired = true
-		case <-stopCtx.Done():
+		start, err := r.admit(stopCtx, slots, j)
+		if err != nil {
+			r.ev.emit(j.node.Name, EventNodeFailed, "%v", err)
+			addFailure(err)
+			break
 		}
-		if stopCtx.Err() == nil && j.kind == kindPending {
-			if err := r.preflight(stopCtx, j); err != nil && stopCtx.Err() == nil {
-				<-slots
-				r.ev.emit(j.node.Name, EventNodeFailed, "%v", err)
-				addFailure(err)
-				break
-			}
-		}
-		if stopCtx.Err() != nil {
-			if acquired {
-				<-slots
-			}
+		if !start {
 			notStarted = jobs[i:]
 			break
 		}
@@ -336,8 +325,36 @@ func (r *run) roll(ctx context.Context, jobs []*job) error {
 		}()
 	}
 	wg.Wait()
-	inFlight := caught()
+	return r.rollEnd(ctx, failures, notStarted, caught())
+}
 
+// admit waits for a free slot for j and, for a serving node, runs its
+// pre-flight. start reports whether j may go ahead holding the slot; when
+// it may not, the slot is free again, and err is the pre-flight failure
+// (nil when stopCtx ended first).
+func (r *run) admit(stopCtx context.Context, slots chan struct{}, j *job) (start bool, err error) {
+	select {
+	case slots <- struct{}{}:
+	case <-stopCtx.Done():
+		return false, nil
+	}
+	if stopCtx.Err() == nil && j.kind == kindPending {
+		if err := r.preflight(stopCtx, j); err != nil && stopCtx.Err() == nil {
+			<-slots
+			return false, err
+		}
+	}
+	if stopCtx.Err() != nil {
+		<-slots
+		return false, nil
+	}
+	return true, nil
+}
+
+// rollEnd is roll's error: the failures of the nodes, or, when ctx ended
+// before every node started, an *InterruptError that names the nodes
+// finished in flight and the ones not started.
+func (r *run) rollEnd(ctx context.Context, failures []error, notStarted []*job, inFlight []string) error {
 	switch {
 	case len(failures) == 1:
 		return failures[0]

@@ -88,8 +88,10 @@ func (r *run) prepare(ctx context.Context, jobs []*job) error {
 		if len(failures) < len(todo) {
 			hint = prepareOutcomes(todo, ended) + " " + hint
 		}
-		last := failures[len(failures)-1].(*StepError) //nolint:errorlint // built above
-		last.Hint = hint
+		var last *StepError
+		if errors.As(failures[len(failures)-1], &last) {
+			last.Hint = hint
+		}
 		return errors.Join(failures...)
 	}
 	if err := ctx.Err(); err != nil {

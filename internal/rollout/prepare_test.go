@@ -169,7 +169,11 @@ func TestPrepareFailuresOfSeveralNodes(t *testing.T) {
 		}
 		_, _, err := h.run(t.Context())
 		var names []string
-		for _, e := range err.(interface{ Unwrap() []error }).Unwrap() { //nolint:errorlint // a join is what is tested
+		joined, ok := err.(interface{ Unwrap() []error }) //nolint:errorlint // a join is what is tested
+		if !ok {
+			t.Fatalf("want the failures of two nodes joined, got %T: %v", err, err)
+		}
+		for _, e := range joined.Unwrap() {
 			names = append(names, stepError(t, e).Node)
 		}
 		slices.Sort(names)
