@@ -26,18 +26,6 @@ var providerFactories = map[string]func() (tfprotov6.ProviderServer, error){
 	"apigw": providerserver.NewProtocol6WithError(provider.New("e2e")()),
 }
 
-// gwsimBinary builds cmd/gwsim once per test run: the upgrade command is a
-// real process that restarts a simulated node through the control API, as
-// a user's script restarts a real one.
-func gwsimBinary(t *testing.T) string {
-	t.Helper()
-	bin, err := tfharness.SharedGwsim()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return bin
-}
-
 // upgradeConfig is the Terraform configuration of one run: a quiesce port
 // on every node and the rolling upgrade, with the HAProxy hooks when
 // hookScript is set.

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
+	"github.com/gwops/terraform-provider-apigw/internal/tfharness"
 )
 
 // Shape of the runs: realistic but short gateway timings, a baseline window
@@ -49,7 +50,7 @@ func TestE2E_ZeroDowntimeBehindHAProxy(t *testing.T) {
 	}
 	requireHAProxy(t)
 	env := e2eEnv{
-		gwsimBin:     gwsimBinary(t),
+		gwsimBin:     tfharness.MustGwsim(t),
 		hookScript:   repoFile(t, "examples/haproxy/haproxy-node-state.sh"),
 		haproxyCfg:   repoFile(t, "examples/haproxy/haproxy.cfg"),
 		haproxyLabel: haproxyVersion(),

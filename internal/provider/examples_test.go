@@ -51,7 +51,7 @@ func TestAccExamples(t *testing.T) {
 	})
 
 	cliConfig := filepath.Join(t.TempDir(), "terraformrc")
-	if err := tfharness.WriteCLIConfig(cliConfig, providerDir(t)); err != nil {
+	if err := tfharness.WriteCLIConfig(cliConfig, tfharness.MustProviderDir(t)); err != nil {
 		t.Fatal(err)
 	}
 	env := tfharness.Env(cliConfig)

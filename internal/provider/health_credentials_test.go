@@ -37,7 +37,7 @@ func TestAccHealthProbeCredentials(t *testing.T) {
 						}
 					}
 				},
-				Config: u.hardeningConfig(target, with, nil),
+				Config: u.proxiedConfig(target, with, nil),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					allOnTarget(u.cluster),
 					checkSim(func() error {

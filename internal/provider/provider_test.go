@@ -1,71 +1,39 @@
 package provider
 
 import (
-	"fmt"
-	"os"
 	"testing"
-	"time"
-
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
-	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
-
-	"github.com/gwops/terraform-provider-apigw/internal/apigw"
-	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
 )
 
-// Credentials of every simulated cluster in these tests.
-const (
-	testUser     = "Administrator"
-	testPassword = "manage-S3cr3t-pw"
-)
-
-// protoV6Providers serves the provider in-process, so acceptance tests reach
-// the simulated gateway the test started on loopback.
-var protoV6Providers = map[string]func() (tfprotov6.ProviderServer, error){
-	"apigw": providerserver.NewProtocol6WithError(New("test")()),
-}
-
-// testAccPreCheck skips acceptance tests unless TF_ACC is set (make testacc
-// sets it and points TF_ACC_TERRAFORM_PATH at the pinned Terraform CLI).
-func testAccPreCheck(t *testing.T) {
-	t.Helper()
-	if os.Getenv("TF_ACC") == "" {
-		t.Skip("acceptance test: set TF_ACC=1 (make testacc does)")
+// TestAccProvider_refusals: the provider block and its environment
+// variables. The provider is configured for a resource that needs no
+// network at plan time.
+func TestAccProvider_refusals(t *testing.T) {
+	testAccPreCheck(t)
+	cases := []struct {
+		name, attrs string
+		env         map[string]string
+		want        string
+	}{
+		{"request_timeout unparsable", `request_timeout = "soon"`, nil, `request_timeout: "soon" is not a duration; it must be a positive Go duration such as`},
+		{"request_timeout negative", `request_timeout = "-5s"`, nil, `request_timeout: "-5s" is negative`},
+		{"request_timeout zero", `request_timeout = "0s"`, nil, `request_timeout: "0s" is zero; it must be a positive Go duration such as`},
+		{"max_retries negative", `max_retries = -1`, nil, `max_retries value must be between 0 and 20, got: -1`},
+		{"max_retries too high", `max_retries = 21`, nil, `max_retries value must be between 0 and 20, got: 21`},
+		{"ca_cert_pem not PEM", `ca_cert_pem = "my-ca.crt"`, nil, `ca_cert_pem: no PEM certificate found`},
+		{"ca_cert_pem a key", `ca_cert_pem = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"`, nil, `ca_cert_pem: PEM block 1 is a "PRIVATE KEY", not a CERTIFICATE`},
+		{"APIGW_INSECURE_SKIP_VERIFY=maybe", ``, map[string]string{"APIGW_INSECURE_SKIP_VERIFY": "maybe"}, `APIGW_INSECURE_SKIP_VERIFY must be true or false, got "maybe"`},
 	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			refusedAtPlan(t, providerConfig(tc.attrs)+`
+resource "apigw_quiesce_port" "q" {
+  node_url = "http://127.0.0.1:5555"
+  port     = 4444
 }
-
-// startCluster starts a simulated cluster that the test closes.
-func startCluster(t *testing.T, opts gwsim.Options) *gwsim.Cluster {
-	t.Helper()
-	if opts.Username == "" {
-		opts.Username, opts.Password = testUser, testPassword
+`, wrapped(tc.want))
+		})
 	}
-	c, err := gwsim.Start(opts)
-	if err != nil {
-		t.Fatalf("start simulated cluster: %v", err)
-	}
-	t.Cleanup(c.Close)
-	return c
-}
-
-// providerConfig is the provider block with the test credentials and extra
-// attributes.
-func providerConfig(extra string) string {
-	return fmt.Sprintf(`
-provider "apigw" {
-  username = %q
-  password = %q
-  %s
-}
-`, testUser, testPassword, extra)
-}
-
-// testClient talks to the simulated gateway behind Terraform's back.
-func testClient(t *testing.T) *apigw.Client {
-	t.Helper()
-	c, err := apigw.New(apigw.Config{Username: testUser, Password: testPassword, RequestTimeout: 5 * time.Second, MaxRetries: 0})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }

@@ -18,16 +18,8 @@ import (
 
 	"github.com/gwops/terraform-provider-apigw/internal/apigw"
 	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
+	"github.com/gwops/terraform-provider-apigw/internal/rollout"
 )
-
-func quiescePortConfig(nodeURL string, port int) string {
-	return providerConfig("") + fmt.Sprintf(`
-resource "apigw_quiesce_port" "q" {
-  node_url = %q
-  port     = %d
-}
-`, nodeURL, port)
-}
 
 // TestAccQuiescePort_lifecycle: create → empty plan → import → drift
 // (disabled, deleted, quiesce port pointed elsewhere) each planned and
@@ -380,4 +372,160 @@ func TestReadFailure(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAccQuiescePort_freshContainer: gw-2 is restarted on a new container
+// behind Terraform's back, so its quiesce port and quiesce-port setting are
+// gone. The next plan shows apigw_quiesce_port.gw_2 to be created again (and
+// the upgrade's quiesce_url known only after that), and the apply recreates
+// it and upgrades every node.
+func TestAccQuiescePort_freshContainer(t *testing.T) {
+	u := newUpgradeTest(t, gwsim.Options{Nodes: 3})
+	gw2 := u.cluster.Node("gw-2")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Providers,
+		Steps: []resource.TestStep{
+			{Config: u.config("10.15.0.5", "")},
+			{
+				PreConfig: func() {
+					if err := gw2.Restart(gwsim.RestartOptions{Fresh: true}); err != nil {
+						t.Fatal(err)
+					}
+					waitReady(t, gw2)
+					if gw2.QuiescePort() != 0 {
+						t.Fatalf("gw-2 still has quiesce port %d after a fresh restart", gw2.QuiescePort())
+					}
+				},
+				Config: u.config(target, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("apigw_quiesce_port.gw_2", plancheck.ResourceActionCreate),
+					plancheck.ExpectResourceAction("apigw_quiesce_port.gw_1", plancheck.ResourceActionNoop),
+					plancheck.ExpectResourceAction(upgradeAddr, plancheck.ResourceActionUpdate),
+					pendingIs("gw-1", "gw-2", "gw-3"),
+				}},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					allOnTarget(u.cluster),
+					checkSim(func() error {
+						if c := countEvents(u.cluster, gwsim.EventPortCreated); c["gw-2"] != 2 || c["gw-1"] != 1 {
+							return errorf("ports created %v: want gw-2's twice (the new container lost it) and gw-1's once", c)
+						}
+						if q := countEvents(u.cluster, gwsim.EventQuiesceRequested); q["gw-1"] != 1 || q["gw-2"] != 1 || q["gw-3"] != 1 {
+							return errorf("quiesce requests %v, want one each", q)
+						}
+						return nil
+					}),
+				),
+			},
+			{Config: u.config(target, ""), PlanOnly: true},
+		},
+	})
+}
+
+// TestAccQuiescePort_refusals: apigw_quiesce_port's attributes.
+func TestAccQuiescePort_refusals(t *testing.T) {
+	testAccPreCheck(t)
+	cases := []struct {
+		name, attrs, want string
+	}{
+		{"port 0", `node_url = "http://127.0.0.1:5555"
+  port = 0`, `port value must be between 1 and 65535, got: 0`},
+		{"port 65536", `node_url = "http://127.0.0.1:5555"
+  port = 65536`, `port value must be between 1 and 65535, got: 65536`},
+		{"node_url without scheme", `node_url = "gw-1:5555"
+  port = 4444`, `node_url: "gw-1:5555" has no http:// or https:// scheme; it must be an absolute http or https URL with a host`},
+		{"node_url without host", `node_url = "http://:5555"
+  port = 4444`, `node_url: "http://:5555" has no host; it must be an absolute http or https URL with a host`},
+		{"node_url with a query", `node_url = "http://gw-1:5555/?x=1"
+  port = 4444`, `node_url: .* has a query or fragment`},
+		{"node_url with credentials", `node_url = "https://admin:pw-in-url@gw-1:5555"
+  port = 4444`, `node_url: "https://admin:xxxxx@gw-1:5555" contains user information; give credentials with the provider's username and password`},
+		{"package not WmRoot or WmPublic", `node_url = "http://127.0.0.1:5555"
+  port = 4444
+  package = "WmART"`, `package value must be one of: \["WmRoot" "WmPublic"\], got: "WmART"`},
+		{"empty alias", `node_url = "http://127.0.0.1:5555"
+  port = 4444
+  alias = ""`, `alias string length must be at least 1, got: 0`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			refusedAtPlan(t, providerConfig("")+"resource \"apigw_quiesce_port\" \"q\" {\n  "+tc.attrs+"\n}\n", wrapped(tc.want))
+		})
+	}
+}
+
+// TestAccQuiescePort_importRefusals: import IDs of apigw_quiesce_port.
+func TestAccQuiescePort_importRefusals(t *testing.T) {
+	testAccPreCheck(t)
+	const want = `the import ID must be "<node_url>,<port>", e.g. "https://gw-1:5555,4444"`
+	cases := []struct{ name, id, want string }{
+		{"missing comma", "https://gw-1:5555", `"https://gw-1:5555" has no comma: ` + want},
+		{"port not a number", "https://gw-1:5555,quiesce", `port "quiesce" is not a number from 1 to 65535: ` + want},
+		{"port 0", "https://gw-1:5555,0", `port "0" is not a number from 1 to 65535`},
+		{"port too high", "https://gw-1:5555,70000", `port "70000" is not a number from 1 to 65535`},
+		{"empty port", "https://gw-1:5555,", `port "" is not a number from 1 to 65535`},
+		{"URL without scheme", "gw-1:5555,4444", `node_url "gw-1:5555" has no http:// or https:// scheme: ` + want},
+		{"URL without host", "https://:5555,4444", `node_url "https://:5555" has no host`},
+		{"empty URL", ",4444", `node_url "" has no http:// or https:// scheme`},
+		{"URL with credentials", "https://admin:pw-in-url@gw-1:5555,4444", `node_url "https://admin:xxxxx@gw-1:5555" contains user information`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: protoV6Providers,
+				Steps: []resource.TestStep{{
+					Config: providerConfig("") + `
+resource "apigw_quiesce_port" "q" {
+  node_url = "https://gw-1:5555"
+  port     = 4444
+}
+`,
+					ResourceName:  "apigw_quiesce_port.q",
+					ImportState:   true,
+					ImportStateId: tc.id,
+					ExpectError:   wrapped(`Invalid import ID.*` + regexp.QuoteMeta(tc.want)),
+				}},
+			})
+		})
+	}
+}
+
+// FuzzParsePortID: parsePortID never panics; what it accepts is a valid
+// node URL and port that portID turns back into an ID parsing to the same;
+// what it refuses gets an error that shows the expected form.
+func FuzzParsePortID(f *testing.F) {
+	for _, seed := range []string{
+		"https://gw-1:5555,4444", "http://127.0.0.1:5555,1", "https://gw-1:5555,65535",
+		"https://gw-1:5555", "https://gw-1:5555,", ",4444", "https://gw-1:5555,0", "https://gw-1:5555,65536",
+		"https://gw-1:5555,-1", "https://gw-1:5555,+4444", "https://gw-1:5555, 4444 ", " https://gw-1:5555 ,4444",
+		"gw-1:5555,4444", "https://:5555,4444", "https://gw-1:5555/?q=1,4444", "https://a,b:5555,4444",
+		"https://[::1]:5555,4444", "https://gw-1:5555,4444,5555", "https://gw-1:5555,0x1F", "https://gw-1:5555,99999999999999999999",
+		"\x00,\xff", "https://gw-1:5555/path/,4444", "HTTPS://GW-1:5555,4444", "",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, id string) {
+		node, port, err := parsePortID(id)
+		if err != nil {
+			if !strings.Contains(err.Error(), `the import ID must be "<node_url>,<port>"`) {
+				t.Fatalf("parsePortID(%q) error %q does not show the expected form", id, err)
+			}
+			if node != "" || port != 0 {
+				t.Fatalf("parsePortID(%q) failed but returned %q, %d", id, node, port)
+			}
+			return
+		}
+		if port < 1 || port > 65535 {
+			t.Fatalf("parsePortID(%q) accepted port %d", id, port)
+		}
+		if err := rollout.CheckURL(node); err != nil {
+			t.Fatalf("parsePortID(%q) accepted node_url %q: %v", id, node, err)
+		}
+		if _, err := quiesceURLOf(node, port); err != nil {
+			t.Fatalf("parsePortID(%q) accepted node_url %q that has no quiesce URL: %v", id, node, err)
+		}
+		node2, port2, err := parsePortID(portID(node, port))
+		if err != nil || node2 != node || port2 != port {
+			t.Fatalf("round trip of %q: portID(%q, %d) parses to %q, %d, %v", id, node, port, node2, port2, err)
+		}
+	})
 }

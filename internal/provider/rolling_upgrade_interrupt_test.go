@@ -1,12 +1,14 @@
 package provider
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,49 +16,13 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 
 	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
+	"github.com/gwops/terraform-provider-apigw/internal/tfharness"
 )
 
 // Ctrl-C while a node's upgrade_command runs, with each on_interrupt
 // policy, through the real CLI: the upgrade command marks its start in a
 // file, the test sends SIGINT to terraform, and the node's fate shows in
 // the simulator.
-
-// upgradeState returns the values of apigw_rolling_upgrade.u in the saved
-// state (terraform show -json).
-func upgradeState(t *testing.T, w *tfWorkdir) map[string]any {
-	t.Helper()
-	var state struct {
-		Values struct {
-			RootModule struct {
-				Resources []struct {
-					Address string         `json:"address"`
-					Values  map[string]any `json:"values"`
-				} `json:"resources"`
-			} `json:"root_module"`
-		} `json:"values"`
-	}
-	if err := json.Unmarshal([]byte(w.mustRun("show", "-json", "-no-color")), &state); err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range state.Values.RootModule.Resources {
-		if r.Address == upgradeAddr {
-			return r.Values
-		}
-	}
-	t.Fatalf("no %s in the state", upgradeAddr)
-	return nil
-}
-
-// rolloutOutcomes renders last_rollout as "node=outcome,...".
-func rolloutOutcomes(values map[string]any) string {
-	var out []string
-	entries, _ := values["last_rollout"].([]any)
-	for _, e := range entries {
-		m, _ := e.(map[string]any)
-		out = append(out, fmt.Sprintf("%v=%v", m["node"], m["outcome"]))
-	}
-	return strings.Join(out, ",")
-}
 
 // interruptDuringCommand upgrades a 3-node cluster with the given
 // on_interrupt and a rollback_command, and sends SIGINT to terraform as
@@ -362,4 +328,279 @@ func TestAccRollingUpgrade_deadlineWarning(t *testing.T) {
 			}
 		}
 	}
+}
+
+// checkResumed checks the end state after a resumed apply: every node on
+// target, gw-2 (the node the stop left behind) quiesced only once and ready
+// again before gw-3 was touched.
+func checkResumed(t *testing.T, c *gwsim.Cluster) {
+	t.Helper()
+	for name, v := range nodeVersions(c) {
+		if v != toVersion {
+			t.Errorf("%s reports %s after the resumed apply, want %s", name, v, toVersion)
+		}
+	}
+	if q := countEvents(c, gwsim.EventQuiesceRequested); q["gw-1"] != 1 || q["gw-2"] != 1 || q["gw-3"] != 1 {
+		t.Errorf("quiesce requests %v: want exactly one per node (gw-2's interrupted upgrade finished, not started again)", q)
+	}
+	ev := c.Events()
+	restarted := eventIndex(ev, eventIndex(ev, 0, "gw-2", gwsim.EventQuiesceRequested), "gw-2", gwsim.EventStarted)
+	ready := eventIndex(ev, restarted, "gw-2", gwsim.EventReady)
+	next := eventIndex(ev, 0, "gw-3", gwsim.EventQuiesceRequested)
+	if restarted < 0 || ready < 0 || next < ready {
+		t.Errorf("gw-2 restarted at event %d, ready at %d; gw-3 quiesced at %d: gw-2 must be finished first", restarted, ready, next)
+	}
+	if m := c.MaxOutOfService(); m != 1 {
+		t.Errorf("max nodes out of service = %d, want 1", m)
+	}
+}
+
+// stopTest is the common part of the SIGKILL and SIGINT cases: apply at the
+// current version (quiesce ports, state), then start the upgrade and stop
+// it as soon as gw-2's quiesce was requested, while gw-2 drains. gw-2's
+// drain does not end until resumeAfterStop: the plan after the stop sees it
+// still quiescing. The configuration has on_interrupt = "rollback", which
+// stops a node in flight (with "finish_node" gw-2 would wait out its
+// drain_timeout).
+func stopTest(t *testing.T, stop func(*tfProc)) (*upgradeTest, *tfWorkdir, string, int) {
+	u := newUpgradeTest(t, gwsim.Options{Nodes: 3, DrainTime: 300 * time.Millisecond})
+	w := newTFWorkdir(t)
+	w.setConfig(u.config("10.15.0.5", `on_interrupt = "rollback"`))
+	w.mustRun(applyArgs...)
+	w.setConfig(u.config(target, `on_interrupt = "rollback"`))
+	u.cluster.Node("gw-2").SetFaults(gwsim.Faults{DrainNeverEnds: true})
+	p := w.start(applyArgs...)
+	awaitEvent(t, u.cluster, "gw-2", gwsim.EventQuiesceRequested, p)
+	stop(p)
+	out, code := p.wait()
+	if v := nodeVersions(u.cluster); v["gw-1"] != toVersion || v["gw-2"] != fromVersion || v["gw-3"] != fromVersion {
+		t.Fatalf("after the stop: versions %v, want gw-1 upgraded and gw-2, gw-3 not", v)
+	}
+	return u, w, out, code
+}
+
+// resumeAfterStop plans while gw-2 is still quiescing (planAfterStop), lets
+// gw-2's drain end, and applies the saved plan. Terraform plans again during
+// apply and gw-2 now answers nothing on its primary port: the provider's
+// second plan must agree with the first.
+func resumeAfterStop(t *testing.T, u *upgradeTest, w *tfWorkdir) {
+	t.Helper()
+	gw2 := u.cluster.Node("gw-2")
+	if st := gw2.State(); st != gwsim.StateQuiescing {
+		t.Fatalf("gw-2 is %s after the stop, want %s", st, gwsim.StateQuiescing)
+	}
+	planAfterStop(t, w)
+	gw2.SetFaults(gwsim.Faults{})
+	deadline := time.Now().Add(time.Minute)
+	for gw2.State() != gwsim.StateQuiesced {
+		if time.Now().After(deadline) {
+			t.Fatalf("gw-2 did not finish quiescing: %s", gw2.State())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	out := w.mustRun("apply", "-input=false", "-no-color", "resume.plan")
+	if !strings.Contains(out, "Apply complete!") {
+		t.Fatalf("resumed apply:\n%s", out)
+	}
+	checkResumed(t, u.cluster)
+	if out, code := w.run("plan", "-input=false", "-no-color", "-detailed-exitcode"); code != 0 {
+		t.Fatalf("plan after the resumed apply: exit %d, want 0 (no changes)\n%s", code, out)
+	}
+}
+
+// planAfterStop checks what the next plan shows: an update of the upgrade
+// (exit code 2) from the old target, with gw-2 and gw-3 pending.
+func planAfterStop(t *testing.T, w *tfWorkdir) {
+	t.Helper()
+	out, code := w.run("plan", "-input=false", "-no-color", "-detailed-exitcode", "-out=resume.plan")
+	if code != 2 {
+		t.Fatalf("terraform plan -detailed-exitcode after the stop: exit %d, want 2 (changes)\n%s", code, out)
+	}
+	for _, re := range []string{
+		`apigw_rolling_upgrade\.u will be updated in-place`,
+		`target_version\s+= "10\.15\.0\.5" -> "10\.15\.0\.7"`,
+		// pending_nodes is checked in the JSON plan below: after Ctrl-C the
+		// refreshed state already lists gw-2 and gw-3, so the text shows no diff.
+	} {
+		if !regexp.MustCompile(re).MatchString(out) {
+			t.Errorf("the plan after the stop does not show %s:\n%s", re, out)
+		}
+	}
+	plan, _ := w.showPlan("resume.plan")
+	actions, before, after := upgradeChange(t, plan)
+	if fmt.Sprint(actions) != "[update]" || before["target_version"] != "10.15.0.5" || fmt.Sprint(after["pending_nodes"]) != "[gw-2 gw-3]" {
+		t.Errorf("planned %v from target %v with pending_nodes %v; want an update from 10.15.0.5 with [gw-2 gw-3] pending", actions, before["target_version"], after["pending_nodes"])
+	}
+}
+
+// TestAccRollingUpgrade_sigkill: terraform apply and its provider are killed
+// with SIGKILL while gw-2 drains. Terraform's state is the one from before
+// that apply (state is written when an apply ends), and that is enough:
+// the next plan reads the nodes live and shows gw-2 and gw-3 pending, and
+// the next apply finishes gw-2 first without quiescing it again.
+func TestAccRollingUpgrade_sigkill(t *testing.T) {
+	exe := filepath.Join(tfharness.MustProviderDir(t), tfharness.ProviderBinary)
+	u, w, out, code := stopTest(t, func(p *tfProc) {
+		// Without a provider process to outlive terraform, the check below
+		// could not fail.
+		if len(tfharness.Running(exe)) == 0 {
+			t.Fatalf("no %s process is running mid-apply", exe)
+		}
+		if err := killTree(p.cmd.Process.Pid); err != nil {
+			t.Fatalf("kill the process group: %v", err)
+		}
+	})
+	if code == 0 {
+		t.Fatalf("terraform exited 0 after SIGKILL:\n%s", out)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(tfharness.Running(exe)) > 0 {
+		if time.Now().After(deadline) {
+			for _, pid := range tfharness.Running(exe) {
+				if p, err := os.FindProcess(pid); err == nil {
+					_ = p.Kill()
+				}
+			}
+			t.Fatalf("the provider outlived the killed terraform (pids %v)", tfharness.Running(exe))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if strings.Contains(out, "Apply complete!") {
+		t.Fatalf("the killed apply completed:\n%s", out)
+	}
+	resumeAfterStop(t, u, w)
+}
+
+// TestAccRollingUpgrade_sigint: Ctrl-C (SIGINT to the terraform process only)
+// while gw-2 drains. Terraform asks the provider to stop; the apply fails
+// with an error that names gw-2, the step it stopped in, where gw-2 was
+// left and what to do, and saves state that shows it; the next apply
+// finishes gw-2 first.
+func TestAccRollingUpgrade_sigint(t *testing.T) {
+	u, w, out, code := stopTest(t, func(p *tfProc) {
+		if err := p.cmd.Process.Signal(os.Interrupt); err != nil {
+			t.Fatalf("interrupt terraform: %v", err)
+		}
+	})
+	if code != 1 {
+		t.Fatalf("interrupted apply: exit %d, want 1\n%s", code, out)
+	}
+	for _, re := range []string{
+		`Interrupt received`,
+		`Error: Rolling upgrade stopped`,
+		`node "gw-2": drain failed: interrupted`,
+		`The node may be quiescing`,
+		`re-run terraform apply, which finishes this node first`,
+		`gw-1: upgraded`,
+		`gw-2: failed`,
+		`gw-3: not started`,
+	} {
+		if !wrapped(re).MatchString(out) {
+			t.Errorf("the interrupted apply's output does not show %q:\n%s", re, out)
+		}
+	}
+	// The interrupted apply saved state: old target, and the outcomes.
+	if values := upgradeState(t, w); values["target_version"] != "10.15.0.5" || rolloutOutcomes(values) != "gw-1=upgraded,gw-2=failed" {
+		t.Errorf("state after Ctrl-C: target_version %v, last_rollout %s; want 10.15.0.5 and gw-1=upgraded,gw-2=failed", values["target_version"], rolloutOutcomes(values))
+	}
+	resumeAfterStop(t, u, w)
+}
+
+// terraformChildren returns the PIDs of the Terraform (or OpenTofu) CLI
+// processes this test process started (terraform-plugin-testing runs the
+// CLI as a child).
+func terraformChildren() []int {
+	var pids []int
+	for _, p := range tfharness.Children(os.Getpid(), filepath.Base(terraformPath())) {
+		pids = append(pids, p.PID)
+	}
+	return pids
+}
+
+// interruptWhen sends SIGINT (Ctrl-C) to the running terraform CLI as soon as
+// the simulator records kind on node. It returns a stop function.
+func interruptWhen(c *gwsim.Cluster, node, kind string) (fired *atomic.Bool, stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	fired = &atomic.Bool{}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for ctx.Err() == nil {
+			if !firstEvent(c, node, kind).IsZero() {
+				for _, pid := range terraformChildren() {
+					if p, err := os.FindProcess(pid); err == nil {
+						_ = p.Signal(os.Interrupt)
+					}
+					fired.Store(true)
+				}
+				if fired.Load() {
+					return
+				}
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	return fired, func() { cancel(); wg.Wait() }
+}
+
+// TestAccRollingUpgrade_cancel: Ctrl-C while gw-2 drains, with the default
+// on_interrupt = "finish_node": gw-2 goes on through its drain, command and
+// ready wait and ends on target; gw-3 is not started; the apply fails with
+// an error that says so, and the next apply upgrades gw-3 alone.
+func TestAccRollingUpgrade_cancel(t *testing.T) {
+	u := newUpgradeTest(t, gwsim.Options{Nodes: 3, DrainTime: 2 * time.Second})
+	var stop func()
+	var fired *atomic.Bool
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Providers,
+		Steps: []resource.TestStep{
+			{Config: u.config("10.15.0.5", "")},
+			{
+				PreConfig:   func() { fired, stop = interruptWhen(u.cluster, "gw-2", gwsim.EventQuiesceRequested) },
+				Config:      u.config(target, ""),
+				ExpectError: wrapped(regexp.QuoteMeta(`gw-2, in flight at that moment, finished its upgrade (on_interrupt = "finish_node"); no further node was started (gw-3 not started)`)),
+			},
+			{
+				PreConfig: func() {
+					stop()
+					if !fired.Load() {
+						t.Fatal("the test never interrupted terraform")
+					}
+					v := nodeVersions(u.cluster)
+					if v["gw-1"] != toVersion || v["gw-2"] != toVersion || v["gw-3"] != fromVersion {
+						t.Fatalf("after Ctrl-C: versions %v, want gw-1 and gw-2 upgraded, gw-3 untouched", v)
+					}
+					if q := countEvents(u.cluster, gwsim.EventQuiesceRequested); q["gw-3"] != 0 {
+						t.Fatalf("gw-3 was quiesced after Ctrl-C: %v", q)
+					}
+				},
+				Config: u.config(target, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					expectPrior{upgradeAddr, "target_version", "10.15.0.5"},
+					pendingIs("gw-3"),
+				}},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					allOnTarget(u.cluster),
+					checkSim(func() error {
+						if q := countEvents(u.cluster, gwsim.EventQuiesceRequested); q["gw-1"] != 1 || q["gw-2"] != 1 || q["gw-3"] != 1 {
+							return errorf("quiesce requests %v, want one per node", q)
+						}
+						return nil
+					}),
+				),
+			},
+		},
+	})
+}
+
+// rolloutOutcomes renders last_rollout as "node=outcome,...".
+func rolloutOutcomes(values map[string]any) string {
+	var out []string
+	entries, _ := values["last_rollout"].([]any)
+	for _, e := range entries {
+		m, _ := e.(map[string]any)
+		out = append(out, fmt.Sprintf("%v=%v", m["node"], m["outcome"]))
+	}
+	return strings.Join(out, ",")
 }

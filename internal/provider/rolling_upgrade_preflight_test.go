@@ -2,7 +2,10 @@ package provider
 
 import (
 	"context"
+	"fmt"
+	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -10,6 +13,7 @@ import (
 
 	"github.com/gwops/terraform-provider-apigw/internal/apigw"
 	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
+	"github.com/gwops/terraform-provider-apigw/internal/tfharness"
 )
 
 // TestAccRollingUpgrade_preflightUnfitQuiescePort: gw-2's quiesce port is
@@ -98,4 +102,78 @@ func TestAccRollingUpgrade_quiescePortRepairedFirst(t *testing.T) {
 			},
 		},
 	})
+}
+
+// TestAccRollingUpgrade_quiesceURLNotQuiescePort: gw-2's quiesce_url points
+// at a live port that is not the node's quiesce port (a copy-paste slip).
+// Its health answers 200, so only the node's quiesce-port setting shows the
+// mistake. Pre-flight refuses before gw-2 is touched (no
+// before_node_command, no quiesce), with the fix in the message; gw-1 stays
+// upgraded and gw-3 untouched.
+func TestAccRollingUpgrade_quiesceURLNotQuiescePort(t *testing.T) {
+	u := newUpgradeTest(t, gwsim.Options{Nodes: 3})
+	gw2 := u.cluster.Node("gw-2")
+	client := testClient(t)
+	ctx := context.Background()
+	other := gw2.ReservePort()
+	if _, err := client.CreatePort(ctx, gw2.URL(), apigw.NewPort{Port: other, Alias: "Diagnostics", Pkg: "WmRoot", Protocol: "HTTP"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.EnablePort(ctx, gw2.URL(), apigw.PortRef{ListenerKey: apigw.ListenerKey("HTTP", other), Pkg: "WmRoot"}); err != nil {
+		t.Fatal(err)
+	}
+	otherURL := fmt.Sprintf("http://127.0.0.1:%d", other)
+	hooks := t.TempDir() + "/hooks.log"
+	cfg := regexp.MustCompile(`quiesce_url = apigw_quiesce_port\.gw_2\.quiesce_url`).
+		ReplaceAllLiteralString(u.config(target, "before_node_command = "+hookMarker(hooks, "before")), "quiesce_url = "+strconv.Quote(otherURL))
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Providers,
+		Steps: []resource.TestStep{{
+			Config:      cfg,
+			ExpectError: wrapped(`node "gw-2".*pre-flight.*` + regexp.QuoteMeta(otherURL) + `.*the node's quiesce port is \d+.*Nothing was changed on this node.*apigw_quiesce_port's quiesce_url`),
+		}, {
+			PreConfig: func() {
+				if got := strings.Join(readLines(t, hooks), ","); got != "before_gw-1" {
+					t.Fatalf("before_node_command ran for %q, want gw-1 only", got)
+				}
+				q := countEvents(u.cluster, gwsim.EventQuiesceRequested)
+				if q["gw-1"] != 1 || q["gw-2"] != 0 || q["gw-3"] != 0 {
+					t.Fatalf("quiesce requests %v: want gw-1 only", q)
+				}
+				if v := nodeVersions(u.cluster); v["gw-2"] != fromVersion || gw2.State() != gwsim.StateReady {
+					t.Fatalf("gw-2 is %s on %s, want untouched", gw2.State(), v["gw-2"])
+				}
+			},
+			Config: cfg,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				expectPrior{upgradeAddr, "target_version", nil},
+				pendingIs("gw-2", "gw-3"),
+			}},
+			ExpectError: regexp.MustCompile(`(?s)node "gw-2".*pre-flight`),
+		}},
+	})
+}
+
+// setUpQuiescePorts does behind Terraform's back what apigw_quiesce_port
+// does (create, enable, set as quiesce port) on every node, and returns
+// the configuration of an upgrade resource that names the quiesce URLs
+// literally, so that no Terraform resource repairs the ports.
+func (u *upgradeTest) setUpQuiescePorts(targetVersion string) string {
+	u.t.Helper()
+	client := testClient(u.t)
+	ctx := context.Background()
+	for _, n := range u.cluster.Nodes() {
+		port := u.ports[n.Name()]
+		if _, err := client.CreatePort(ctx, n.URL(), apigw.NewPort{Port: port, Alias: "QuiescePort"}); err != nil {
+			u.t.Fatal(err)
+		}
+		if err := client.EnablePort(ctx, n.URL(), apigw.PortRef{ListenerKey: apigw.ListenerKey("HTTP", port)}); err != nil {
+			u.t.Fatal(err)
+		}
+		if err := client.SetQuiescePort(ctx, n.URL(), "QuiescePort"); err != nil {
+			u.t.Fatal(err)
+		}
+	}
+	nodes := u.nodes(func(n *gwsim.Node) tfharness.Node { return tfharness.Node{URL: n.URL(), QuiesceURL: n.QuiesceURL()} })
+	return providerConfig(u.provider) + u.upgradeResource(targetVersion, nodes, "")
 }

@@ -8,39 +8,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
-	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
 )
-
-const upgradeAddr = "apigw_rolling_upgrade.u"
-
-// checkSim wraps an assertion on the simulator (not on the provider's own
-// output) as a TestCheckFunc.
-func checkSim(f func() error) resource.TestCheckFunc {
-	return func(*terraform.State) error { return f() }
-}
-
-// allOnTarget asserts every simulated node reports the upgraded version.
-func allOnTarget(c *gwsim.Cluster) resource.TestCheckFunc {
-	return checkSim(func() error {
-		for name, v := range nodeVersions(c) {
-			if v != toVersion {
-				return errorf("node %s reports %s, want %s", name, v, toVersion)
-			}
-		}
-		return nil
-	})
-}
-
-func pendingIs(names ...string) plancheck.PlanCheck {
-	checks := make([]knownvalue.Check, len(names))
-	for i, n := range names {
-		checks[i] = knownvalue.StringExact(n)
-	}
-	return plancheck.ExpectKnownValue(upgradeAddr, tfjsonpath.New("pending_nodes"), knownvalue.ListExact(checks))
-}
 
 // TestAccRollingUpgrade_happyPath: three nodes reach the target one at a
 // time, last_rollout is filled, and the next plan is empty.
@@ -286,15 +257,4 @@ func TestAccRollingUpgrade_maxUnavailable(t *testing.T) {
 			),
 		}},
 	})
-}
-
-func waitReady(t *testing.T, n *gwsim.Node) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for n.State() != gwsim.StateReady {
-		if time.Now().After(deadline) {
-			t.Fatalf("node %s not ready: %s", n.Name(), n.State())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }

@@ -2,103 +2,16 @@ package provider
 
 import (
 	"bufio"
-	"context"
-	"io"
-	"net/http"
 	"os"
-	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
-	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 
 	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
-	"github.com/gwops/terraform-provider-apigw/internal/tfharness"
 )
-
-// TestAccRollingUpgrade_drainShutdown: the 10.11+ procedure shuts each node
-// down with option drain instead of quiescing it, giving the gateway
-// drain_timeout in whole minutes to end client sessions (the simulator
-// waits for open connections).
-func TestAccRollingUpgrade_drainShutdown(t *testing.T) {
-	u := newUpgradeTest(t, gwsim.Options{Nodes: 3})
-	config := u.drainShutdownConfig("90s", func(n *gwsim.Node) string { return n.URL() })
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Providers,
-		Steps: []resource.TestStep{{
-			Config: config,
-			Check: resource.ComposeAggregateTestCheckFunc(
-				allOnTarget(u.cluster),
-				checkSim(func() error {
-					s := countEvents(u.cluster, gwsim.EventShutdownRequested)
-					q := countEvents(u.cluster, gwsim.EventQuiesceRequested)
-					if s["gw-1"] != 1 || s["gw-2"] != 1 || s["gw-3"] != 1 || len(q) != 0 {
-						return errorf("shutdown requests %v and quiesce requests %v; want one shutdown per node and no quiesce", s, q)
-					}
-					for _, e := range u.cluster.Events() {
-						if e.Kind == gwsim.EventShutdownRequested && !strings.Contains(e.Detail, "option=drain timeout=2m") {
-							return errorf("%s: shutdown %q, want option drain with drain_timeout 90s as 2 minutes", e.Node, e.Detail)
-						}
-					}
-					return nil
-				}),
-			),
-		}},
-	})
-}
-
-// TestAccRollingUpgrade_drainShutdownWaitsForSessions: an API client keeps a
-// connection to gw-1 open, which the gateway counts as a client session and
-// waits for, up to the timeout it was given: drain_timeout 1s as one whole
-// minute (three seconds in the simulator). The provider waits that long and
-// more for the node to stop, instead of failing gw-1 after drain_timeout.
-func TestAccRollingUpgrade_drainShutdownWaitsForSessions(t *testing.T) {
-	const minute = 3 * time.Second
-	u := newUpgradeTest(t, gwsim.Options{Nodes: 2, ShutdownMinute: minute})
-	client := &http.Client{Transport: &http.Transport{}} // keeps its connection open
-	t.Cleanup(client.CloseIdleConnections)
-	gw1 := u.cluster.Node("gw-1")
-	config := u.drainShutdownConfig("1s", func(n *gwsim.Node) string { return n.URL() })
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Providers,
-		Steps: []resource.TestStep{{
-			PreConfig: func() {
-				resp, err := client.Get(gw1.URL() + "/gateway/orders")
-				if err != nil {
-					t.Fatal(err)
-				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-			},
-			Config: config,
-			Check: resource.ComposeAggregateTestCheckFunc(
-				allOnTarget(u.cluster),
-				checkSim(func() error {
-					var requested, stopped time.Time
-					for _, e := range u.cluster.Events() {
-						switch {
-						case e.Node != "gw-1":
-						case e.Kind == gwsim.EventShutdownRequested:
-							requested = e.At
-						case e.Kind == gwsim.EventStopped && stopped.IsZero() && !requested.IsZero():
-							stopped = e.At
-						}
-					}
-					if d := stopped.Sub(requested); d < minute {
-						return errorf("gw-1 stopped %s after the shutdown request, before the gateway's timeout (%s) with a session open", d, minute)
-					}
-					return nil
-				}),
-			),
-		}},
-	})
-}
 
 // hookLog is a file the before/after commands append "<unix nanos> <what>
 // <node>" lines to, so their order can be merged with the simulator's
@@ -127,28 +40,6 @@ func readHookLog(t *testing.T, path string) []hookLine {
 		out = append(out, hookLine{time.Unix(0, ns), parts[1], parts[2]})
 	}
 	return out
-}
-
-// lastEvent returns the time of the last simulator event of kind on node
-// before limit (zero time when none).
-func lastEvent(c *gwsim.Cluster, node, kind string, limit time.Time) time.Time {
-	var at time.Time
-	for _, e := range c.Events() {
-		if e.Node == node && e.Kind == kind && (limit.IsZero() || e.At.Before(limit)) {
-			at = e.At
-		}
-	}
-	return at
-}
-
-// firstEvent returns the time of the first simulator event of kind on node.
-func firstEvent(c *gwsim.Cluster, node, kind string) time.Time {
-	for _, e := range c.Events() {
-		if e.Node == node && e.Kind == kind {
-			return e.At
-		}
-	}
-	return time.Time{}
 }
 
 // TestAccRollingUpgrade_hooksInOrder: before_node_command runs before the
@@ -217,132 +108,50 @@ func TestAccRollingUpgrade_soak(t *testing.T) {
 	})
 }
 
-// terraformChildren returns the PIDs of the Terraform (or OpenTofu) CLI
-// processes this test process started (terraform-plugin-testing runs the
-// CLI as a child).
-func terraformChildren() []int {
-	var pids []int
-	for _, p := range tfharness.Children(os.Getpid(), filepath.Base(terraformPath())) {
-		pids = append(pids, p.PID)
-	}
-	return pids
-}
-
-// interruptWhen sends SIGINT (Ctrl-C) to the running terraform CLI as soon as
-// the simulator records kind on node. It returns a stop function.
-func interruptWhen(c *gwsim.Cluster, node, kind string) (fired *atomic.Bool, stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	fired = &atomic.Bool{}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for ctx.Err() == nil {
-			if !firstEvent(c, node, kind).IsZero() {
-				for _, pid := range terraformChildren() {
-					if p, err := os.FindProcess(pid); err == nil {
-						_ = p.Signal(os.Interrupt)
-					}
-					fired.Store(true)
-				}
-				if fired.Load() {
-					return
-				}
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-	}()
-	return fired, func() { cancel(); wg.Wait() }
-}
-
-// TestAccRollingUpgrade_cancel: Ctrl-C while gw-2 drains, with the default
-// on_interrupt = "finish_node": gw-2 goes on through its drain, command and
-// ready wait and ends on target; gw-3 is not started; the apply fails with
-// an error that says so, and the next apply upgrades gw-3 alone.
-func TestAccRollingUpgrade_cancel(t *testing.T) {
-	u := newUpgradeTest(t, gwsim.Options{Nodes: 3, DrainTime: 2 * time.Second})
-	var stop func()
-	var fired *atomic.Bool
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Providers,
-		Steps: []resource.TestStep{
-			{Config: u.config("10.15.0.5", "")},
-			{
-				PreConfig:   func() { fired, stop = interruptWhen(u.cluster, "gw-2", gwsim.EventQuiesceRequested) },
-				Config:      u.config(target, ""),
-				ExpectError: wrapped(regexp.QuoteMeta(`gw-2, in flight at that moment, finished its upgrade (on_interrupt = "finish_node"); no further node was started (gw-3 not started)`)),
-			},
-			{
-				PreConfig: func() {
-					stop()
-					if !fired.Load() {
-						t.Fatal("the test never interrupted terraform")
-					}
-					v := nodeVersions(u.cluster)
-					if v["gw-1"] != toVersion || v["gw-2"] != toVersion || v["gw-3"] != fromVersion {
-						t.Fatalf("after Ctrl-C: versions %v, want gw-1 and gw-2 upgraded, gw-3 untouched", v)
-					}
-					if q := countEvents(u.cluster, gwsim.EventQuiesceRequested); q["gw-3"] != 0 {
-						t.Fatalf("gw-3 was quiesced after Ctrl-C: %v", q)
-					}
-				},
-				Config: u.config(target, ""),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					expectPrior{upgradeAddr, "target_version", "10.15.0.5"},
-					pendingIs("gw-3"),
-				}},
-				Check: resource.ComposeAggregateTestCheckFunc(
-					allOnTarget(u.cluster),
-					checkSim(func() error {
-						if q := countEvents(u.cluster, gwsim.EventQuiesceRequested); q["gw-1"] != 1 || q["gw-2"] != 1 || q["gw-3"] != 1 {
-							return errorf("quiesce requests %v, want one per node", q)
-						}
-						return nil
-					}),
-				),
-			},
-		},
-	})
-}
-
-// TestAccRollingUpgrade_noMetricsLost: with API traffic flowing during the
-// upgrade, every request a node served reached the shared data store or is
-// still in the memory of a node that did not restart since.
-func TestAccRollingUpgrade_noMetricsLost(t *testing.T) {
+// TestAccRollingUpgrade_healthFlaps: after its restart gw-1's health answers
+// 200, 500, 200, ... before it settles. One 200 is not readiness: gw-2 is
+// not taken out of service until gw-1 has settled.
+func TestAccRollingUpgrade_healthFlaps(t *testing.T) {
 	u := newUpgradeTest(t, gwsim.Options{Nodes: 3})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var sent atomic.Int64
-	traffic := make(chan struct{})
-	go func() {
-		defer close(traffic)
-		client := &http.Client{Timeout: 2 * time.Second}
-		for i := 0; ctx.Err() == nil && i < 200000; i++ {
-			n := u.cluster.Nodes()[i%3]
-			resp, err := client.Get(n.URL() + "/gateway/orders?delay=5ms")
-			if err == nil {
-				if resp.StatusCode == http.StatusOK {
-					sent.Add(1)
-				}
-				resp.Body.Close()
-			}
-			time.Sleep(2 * time.Millisecond)
-		}
-	}()
+	gw1 := u.cluster.Node("gw-1")
+	gw1.SetFaults(gwsim.Faults{HealthFlaps: 7})
+	proxy := newRecorder(t, gw1.URL())
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Providers,
 		Steps: []resource.TestStep{{
-			Config: u.config(target, ""),
+			Config: u.proxiedConfig(target, "", map[string]string{"gw-1": proxy.URL()}),
 			Check: resource.ComposeAggregateTestCheckFunc(
 				allOnTarget(u.cluster),
 				checkSim(func() error {
-					cancel()
-					<-traffic // the last request has been answered
-					summary, err := noMetricsLost(u.cluster)
-					if err == nil {
-						t.Logf("traffic during the upgrade: %d requests answered 200, %s", sent.Load(), summary)
+					ev := u.cluster.Events()
+					restarted := eventIndex(ev, eventIndex(ev, 0, "gw-1", gwsim.EventQuiesceRequested), "gw-1", gwsim.EventStarted)
+					flapping := eventIndex(ev, restarted, "gw-1", gwsim.EventFault)
+					settled := eventIndex(ev, flapping, "gw-1", gwsim.EventReady)
+					next := eventIndex(ev, 0, "gw-2", gwsim.EventQuiesceRequested)
+					if restarted < 0 || flapping < 0 || settled < 0 || next < 0 {
+						return errorf("gw-1 restarted %d, flapping %d, settled %d; gw-2 quiesced %d: missing from the timeline", restarted, flapping, settled, next)
 					}
-					return err
+					if next < settled {
+						return errorf("gw-2 was quiesced (event %d) before gw-1's health settled (event %d)", next, settled)
+					}
+					// What the provider saw on gw-1's primary health after the restart: a
+					// 200 followed by a 500, so a single 200 was not taken as ready.
+					var seen []int
+					for _, c := range proxy.Calls() {
+						if c.path == "/rest/apigateway/health" && c.at.After(ev[restarted].At) && c.at.Before(ev[next].At) {
+							seen = append(seen, c.status)
+						}
+					}
+					flapSeen := false
+					for i := 1; i < len(seen); i++ {
+						if seen[i-1] == 200 && seen[i] == 500 {
+							flapSeen = true
+						}
+					}
+					if !flapSeen {
+						return errorf("gw-1's health after the restart, as the provider saw it: %v; want a 200 followed by a 500", seen)
+					}
+					return nil
 				}),
 			),
 		}},

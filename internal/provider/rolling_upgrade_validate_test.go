@@ -14,51 +14,9 @@ import (
 	"github.com/gwops/terraform-provider-apigw/internal/rollout"
 )
 
-// The unit tests of this file run in `make unit`; the refusal tables
-// (TestAccRollingUpgrade_planRefusals, TestAccHardening_upgradeRefusals)
-// show the same messages through the real Terraform CLI.
-
-var nodeAttrTypes = map[string]attr.Type{"name": types.StringType, "url": types.StringType, "quiesce_url": types.StringType}
-
-// unknownStr is an unknown string in a table of node fields.
-const unknownStr = "(unknown)"
-
-// nodeValue is one element of nodes; unknownStr makes a field unknown, ""
-// makes quiesce_url null.
-func nodeValue(name, url, quiesce string) attr.Value {
-	str := func(s string, nullIfEmpty bool) types.String {
-		switch {
-		case s == unknownStr:
-			return types.StringUnknown()
-		case s == "" && nullIfEmpty:
-			return types.StringNull()
-		}
-		return types.StringValue(s)
-	}
-	return types.ObjectValueMust(nodeAttrTypes, map[string]attr.Value{
-		"name": str(name, false), "url": str(url, false), "quiesce_url": str(quiesce, true),
-	})
-}
-
-func nodeList(elems ...attr.Value) types.List {
-	return types.ListValueMust(types.ObjectType{AttrTypes: nodeAttrTypes}, elems)
-}
-
-// validModel is a configuration that passes engineChecks: two nodes, every
-// other attribute null (its default).
-func validModel() rollingUpgradeModel {
-	return rollingUpgradeModel{
-		Nodes: nodeList(
-			nodeValue("gw-1", "https://gw-1:5555", "http://gw-1:4444"),
-			nodeValue("gw-2", "https://gw-2:5555", "http://gw-2:4444"),
-		),
-		Strategy:         types.StringNull(),
-		MaxUnavailable:   types.Int64Null(),
-		PollInterval:     types.StringNull(),
-		CommandEnv:       types.MapNull(types.StringType),
-		CommandSecretEnv: types.MapNull(types.StringType),
-	}
-}
+// The unit tests of this file run in `make unit`; the refusal table
+// (TestAccRollingUpgrade_refusals) shows the same messages through the real
+// Terraform CLI.
 
 func stringMap(kv ...string) types.Map {
 	m := map[string]attr.Value{}
@@ -70,19 +28,6 @@ func stringMap(kv ...string) types.Map {
 
 // errorsAt lists the error diagnostics as "<path>: <summary>: <detail>".
 func errorsAt(diags diag.Diagnostics) []string { return diagLines(diags.Errors()) }
-
-// diagLines lists diagnostics as "<path>: <summary>: <detail>".
-func diagLines(diags diag.Diagnostics) []string {
-	var out []string
-	for _, d := range diags {
-		p := ""
-		if wp, ok := d.(diag.DiagnosticWithPath); ok {
-			p = wp.Path().String()
-		}
-		out = append(out, p+": "+d.Summary()+": "+d.Detail())
-	}
-	return out
-}
 
 func TestEngineChecks(t *testing.T) {
 	for _, tc := range []struct {

@@ -22,17 +22,6 @@ import (
 // drive the CLI themselves through internal/tfharness: the provider binary
 // is installed by dev_overrides and runs as the CLI's child process.
 
-// providerDir builds the provider once per test run and returns the
-// directory holding terraform-provider-apigw.
-func providerDir(t *testing.T) string {
-	t.Helper()
-	dir, err := tfharness.SharedProviderDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
 // tfWorkdir is a Terraform working directory driven through the real CLI
 // with the provider binary installed by dev_overrides.
 type tfWorkdir struct {
@@ -46,7 +35,7 @@ type tfWorkdir struct {
 func newTFWorkdir(t *testing.T, extraEnv ...string) *tfWorkdir {
 	t.Helper()
 	testAccPreCheck(t)
-	w, err := tfharness.NewWorkdir(terraformPath(), t.TempDir(), providerDir(t), extraEnv...)
+	w, err := tfharness.NewWorkdir(terraformPath(), t.TempDir(), tfharness.MustProviderDir(t), extraEnv...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,14 +26,6 @@ func testCA(t *testing.T) (caPEM string, server *tls.Config) {
 	return string(pem), cfg
 }
 
-func nodeDataConfig(providerExtra, url string) string {
-	return providerConfig(providerExtra) + fmt.Sprintf(`
-data "apigw_node" "n" {
-  url = %q
-}
-`, url)
-}
-
 // TestAccTLS covers the three ways to meet a gateway with a private CA:
 // trusted through ca_cert_pem, refused without it, and accepted with
 // insecure_skip_verify (with a warning).
@@ -113,4 +105,54 @@ func TestAccRollingUpgrade_httpsCluster(t *testing.T) {
 			{Config: u.config(target, ""), PlanOnly: true},
 		},
 	})
+}
+
+// TestAccTLS_defaults: certificates are verified unless
+// insecure_skip_verify (or APIGW_INSECURE_SKIP_VERIFY) is set, and that
+// setting prints a warning in terraform's output.
+func TestAccTLS_defaults(t *testing.T) {
+	testAccPreCheck(t)
+	caPEM, serverTLS := testCA(t)
+	cluster := startCluster(t, gwsim.Options{Nodes: 1, TLS: serverTLS})
+	url := cluster.Nodes()[0].URL()
+	const warning = `Warning: TLS verification is disabled`
+	const why = `insecure_skip_verify is set: the provider does not check the gateways' certificates, so a machine in the middle could read the admin password. Trust the gateways' CA with ca_cert_pem instead.`
+
+	cases := []struct {
+		name, providerExtra string
+		env                 []string
+		wantExit            int
+		want, notWant       []string
+	}{
+		{"verified by default", "max_retries = 0", nil, 1,
+			[]string{`certificate is signed by an unknown authority: set ca_cert_pem to the signing CA`}, []string{warning}},
+		{"ca_cert_pem", fmt.Sprintf("ca_cert_pem = %q", caPEM), nil, 0, nil, []string{warning}},
+		{"insecure_skip_verify", "insecure_skip_verify = true", nil, 0, []string{warning, why}, nil},
+		{"APIGW_INSECURE_SKIP_VERIFY", "", []string{"APIGW_INSECURE_SKIP_VERIFY=true"}, 0, []string{warning, why}, nil},
+		{"insecure_skip_verify = false wins over the environment", "insecure_skip_verify = false\n  max_retries = 0", []string{"APIGW_INSECURE_SKIP_VERIFY=true"}, 1,
+			[]string{`certificate is signed by an unknown authority`}, []string{warning}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newTFWorkdir(t, append([]string{"APIGW_USERNAME=" + testUser, "APIGW_PASSWORD=" + testPassword}, tc.env...)...)
+			w.setConfig(fmt.Sprintf("provider \"apigw\" {\n  %s\n}\n\ndata \"apigw_node\" \"n\" {\n  url = %q\n}\n\noutput \"ready\" {\n  value = data.apigw_node.n.ready\n}\n", tc.providerExtra, url))
+			out, code := w.run("plan", "-input=false", "-no-color")
+			if code != tc.wantExit {
+				t.Fatalf("plan: exit %d, want %d\n%s", code, tc.wantExit, out)
+			}
+			for _, s := range tc.want {
+				if !wrapped(regexp.QuoteMeta(s)).MatchString(out) {
+					t.Errorf("terraform's output does not show %q:\n%s", s, out)
+				}
+			}
+			for _, s := range tc.notWant {
+				if strings.Contains(out, s) {
+					t.Errorf("terraform's output shows %q:\n%s", s, out)
+				}
+			}
+			if tc.wantExit == 0 && !strings.Contains(out, "ready = true") {
+				t.Errorf("the node was not read as ready:\n%s", out)
+			}
+		})
+	}
 }

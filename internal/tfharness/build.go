@@ -116,3 +116,30 @@ func RemoveShared() {
 		_ = os.RemoveAll(shared.dir)
 	}
 }
+
+// TB is the part of testing.TB the Must helpers use, so that this package
+// does not import testing (the benchmark and the demo import it too).
+type TB interface {
+	Helper()
+	Fatal(args ...any)
+}
+
+// MustProviderDir is SharedProviderDir for a test: a failed build fails it.
+func MustProviderDir(t TB) string {
+	t.Helper()
+	dir, err := SharedProviderDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// MustGwsim is SharedGwsim for a test: a failed build fails it.
+func MustGwsim(t TB) string {
+	t.Helper()
+	bin, err := SharedGwsim()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}

@@ -12,11 +12,11 @@ import (
 	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
 )
 
-// Hardening matrix, secrets: with TF_LOG=TRACE, neither the provider
-// password nor any command_secret_env value shows up where it should not,
-// while command_env values (plain settings) stay visible. The
-// provider runs out of process (see hardening_crash_test.go), so
-// TF_LOG_PATH collects the CLI's and the provider's logs in one file.
+// Secrets: with TF_LOG=TRACE, neither the provider password nor any
+// command_secret_env value shows up where it should not, while command_env
+// values (plain settings) stay visible. The provider runs out of process
+// (see terraform_cli_test.go), so TF_LOG_PATH collects the CLI's and the
+// provider's logs in one file.
 
 // Distinctive secrets, easy to grep for.
 const (
@@ -70,7 +70,7 @@ func secretsConfig(u *upgradeTest, providerBlock string) string {
 	return strings.Replace(cfg, providerConfig(""), providerBlock, 1)
 }
 
-// TestAccHardening_secrets: the password comes from APIGW_PASSWORD (the
+// TestAccSecrets_neverShown: the password comes from APIGW_PASSWORD (the
 // documented recommendation), command_secret_env holds two secrets and
 // command_env one plain value, and the upgrade command prints them all and
 // fails on gw-2. Then:
@@ -86,7 +86,7 @@ func secretsConfig(u *upgradeTest, providerBlock string) string {
 //     (as Terraform stores every sensitive attribute; the schema marks it
 //     sensitive, so terraform show hides it), and nothing else holds a
 //     secret.
-func TestAccHardening_secrets(t *testing.T) {
+func TestAccSecrets_neverShown(t *testing.T) {
 	u := newUpgradeTest(t, gwsim.Options{Nodes: 3, Username: testUser, Password: secretPassword})
 	logPath := filepath.Join(t.TempDir(), "trace.log")
 	w := newTFWorkdir(t, "TF_LOG=TRACE", "TF_LOG_PATH="+logPath,
@@ -242,11 +242,11 @@ func TestAccHardening_secrets(t *testing.T) {
 	}
 }
 
-// TestAccHardening_secretInConfig: the password written in the provider
+// TestAccSecrets_passwordInProviderBlock: the password written in the provider
 // block (not recommended) still never reaches the TRACE log, the state or
 // terraform's output. It does reach the saved plan file, which holds the
 // configuration: the documented reason to prefer APIGW_PASSWORD.
-func TestAccHardening_secretInConfig(t *testing.T) {
+func TestAccSecrets_passwordInProviderBlock(t *testing.T) {
 	u := newUpgradeTest(t, gwsim.Options{Nodes: 2, Username: testUser, Password: secretPassword})
 	logPath := filepath.Join(t.TempDir(), "trace.log")
 	w := newTFWorkdir(t, "TF_LOG=TRACE", "TF_LOG_PATH="+logPath)
@@ -283,54 +283,4 @@ func TestAccHardening_secretInConfig(t *testing.T) {
 	}
 	_, showJSON := w.showPlan("plan.out")
 	t.Logf("password in `terraform show -json plan.out` when written in the provider block: %v", strings.Contains(showJSON, secretPassword))
-}
-
-// TestAccHardening_tlsDefaults: certificates are verified unless
-// insecure_skip_verify (or APIGW_INSECURE_SKIP_VERIFY) is set, and that
-// setting prints a warning in terraform's output.
-func TestAccHardening_tlsDefaults(t *testing.T) {
-	testAccPreCheck(t)
-	caPEM, serverTLS := testCA(t)
-	cluster := startCluster(t, gwsim.Options{Nodes: 1, TLS: serverTLS})
-	url := cluster.Nodes()[0].URL()
-	const warning = `Warning: TLS verification is disabled`
-	const why = `insecure_skip_verify is set: the provider does not check the gateways' certificates, so a machine in the middle could read the admin password. Trust the gateways' CA with ca_cert_pem instead.`
-
-	cases := []struct {
-		name, providerExtra string
-		env                 []string
-		wantExit            int
-		want, notWant       []string
-	}{
-		{"verified by default", "max_retries = 0", nil, 1,
-			[]string{`certificate is signed by an unknown authority: set ca_cert_pem to the signing CA`}, []string{warning}},
-		{"ca_cert_pem", fmt.Sprintf("ca_cert_pem = %q", caPEM), nil, 0, nil, []string{warning}},
-		{"insecure_skip_verify", "insecure_skip_verify = true", nil, 0, []string{warning, why}, nil},
-		{"APIGW_INSECURE_SKIP_VERIFY", "", []string{"APIGW_INSECURE_SKIP_VERIFY=true"}, 0, []string{warning, why}, nil},
-		{"insecure_skip_verify = false wins over the environment", "insecure_skip_verify = false\n  max_retries = 0", []string{"APIGW_INSECURE_SKIP_VERIFY=true"}, 1,
-			[]string{`certificate is signed by an unknown authority`}, []string{warning}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			w := newTFWorkdir(t, append([]string{"APIGW_USERNAME=" + testUser, "APIGW_PASSWORD=" + testPassword}, tc.env...)...)
-			w.setConfig(fmt.Sprintf("provider \"apigw\" {\n  %s\n}\n\ndata \"apigw_node\" \"n\" {\n  url = %q\n}\n\noutput \"ready\" {\n  value = data.apigw_node.n.ready\n}\n", tc.providerExtra, url))
-			out, code := w.run("plan", "-input=false", "-no-color")
-			if code != tc.wantExit {
-				t.Fatalf("plan: exit %d, want %d\n%s", code, tc.wantExit, out)
-			}
-			for _, s := range tc.want {
-				if !wrapped(regexp.QuoteMeta(s)).MatchString(out) {
-					t.Errorf("terraform's output does not show %q:\n%s", s, out)
-				}
-			}
-			for _, s := range tc.notWant {
-				if strings.Contains(out, s) {
-					t.Errorf("terraform's output shows %q:\n%s", s, out)
-				}
-			}
-			if tc.wantExit == 0 && !strings.Contains(out, "ready = true") {
-				t.Errorf("the node was not read as ready:\n%s", out)
-			}
-		})
-	}
 }
