@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gwops/terraform-provider-apigw/internal/portreserve"
+	"github.com/gwops/terraform-provider-apigw/dev/portreserve"
 )
 
 func TestHealthReturnsStatusWithoutAuthInOneAttempt(t *testing.T) {

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gwops/terraform-provider-apigw/dev/portreserve"
 	"github.com/gwops/terraform-provider-apigw/internal/apigw"
-	"github.com/gwops/terraform-provider-apigw/internal/portreserve"
 	"github.com/gwops/terraform-provider-apigw/internal/rollout"
 )
 

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gwops/terraform-provider-apigw/internal/fakeops"
-	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
+	"github.com/gwops/terraform-provider-apigw/dev/fakeops"
+	"github.com/gwops/terraform-provider-apigw/dev/gwsim"
 )
 
 // The F5 example: examples/f5/f5-pool-member.sh as before_node_command and

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gwops/terraform-provider-apigw/internal/fakeops"
-	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
+	"github.com/gwops/terraform-provider-apigw/dev/fakeops"
+	"github.com/gwops/terraform-provider-apigw/dev/gwsim"
 )
 
 // The Kubernetes example: examples/kubernetes/upgrade-kubernetes.sh as

@@ -11,15 +11,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gwops/terraform-provider-apigw/internal/fakeops"
-	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
-	"github.com/gwops/terraform-provider-apigw/internal/tfharness"
+	"github.com/gwops/terraform-provider-apigw/dev/fakeops"
+	"github.com/gwops/terraform-provider-apigw/dev/gwsim"
+	"github.com/gwops/terraform-provider-apigw/dev/tfharness"
 )
 
 // The example scripts under examples/ run for real here: terraform apply
 // with the provider binary runs them as its commands, against a simulated
 // cluster, with fakes of the tools they drive (docker, kubectl, ssh; see
-// internal/fakeops) first on PATH. The fakes act on the cluster the way the
+// dev/fakeops) first on PATH. The fakes act on the cluster the way the
 // real tools act on real nodes, so a script that calls a tool wrongly, out
 // of order, or that cannot run again on a resumed apply fails here.
 

@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gwops/terraform-provider-apigw/internal/fakeops"
-	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
+	"github.com/gwops/terraform-provider-apigw/dev/fakeops"
+	"github.com/gwops/terraform-provider-apigw/dev/gwsim"
 )
 
 // The systemd example: stage-fix-systemd.sh as prepare_command,

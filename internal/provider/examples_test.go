@@ -13,7 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 
-	"github.com/gwops/terraform-provider-apigw/internal/tfharness"
+	"github.com/gwops/terraform-provider-apigw/dev/tfharness"
 )
 
 // TestAccExamples checks that every example under examples/ (the snippets the

@@ -26,9 +26,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/gwops/terraform-provider-apigw/dev/gwsim"
+	"github.com/gwops/terraform-provider-apigw/dev/tfharness"
 	"github.com/gwops/terraform-provider-apigw/internal/apigw"
-	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
-	"github.com/gwops/terraform-provider-apigw/internal/tfharness"
 )
 
 // Helpers shared by this package's tests: the simulated cluster, the

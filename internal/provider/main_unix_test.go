@@ -6,8 +6,8 @@ import (
 	"os"
 	"testing"
 
-	"github.com/gwops/terraform-provider-apigw/internal/fakeops"
-	"github.com/gwops/terraform-provider-apigw/internal/tfharness"
+	"github.com/gwops/terraform-provider-apigw/dev/fakeops"
+	"github.com/gwops/terraform-provider-apigw/dev/tfharness"
 )
 
 // TestMain lets the test binary serve as the fake docker, kubectl and ssh

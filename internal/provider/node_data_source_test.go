@@ -6,8 +6,8 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
+	"github.com/gwops/terraform-provider-apigw/dev/gwsim"
 	"github.com/gwops/terraform-provider-apigw/internal/apigw"
-	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
 )
 
 // TestAccNodeDataSource reads version, readiness and the quiesce-port alias

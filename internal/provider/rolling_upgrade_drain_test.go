@@ -12,7 +12,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
-	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
+	"github.com/gwops/terraform-provider-apigw/dev/gwsim"
 )
 
 // Taking a node out of service and waiting for its drain: a node that

@@ -15,8 +15,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 
-	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
-	"github.com/gwops/terraform-provider-apigw/internal/tfharness"
+	"github.com/gwops/terraform-provider-apigw/dev/gwsim"
+	"github.com/gwops/terraform-provider-apigw/dev/tfharness"
 )
 
 // Ctrl-C while a node's upgrade_command runs, with each on_interrupt

@@ -11,9 +11,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 
+	"github.com/gwops/terraform-provider-apigw/dev/gwsim"
+	"github.com/gwops/terraform-provider-apigw/dev/tfharness"
 	"github.com/gwops/terraform-provider-apigw/internal/apigw"
-	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
-	"github.com/gwops/terraform-provider-apigw/internal/tfharness"
 )
 
 // TestAccRollingUpgrade_preflightUnfitQuiescePort: gw-2's quiesce port is

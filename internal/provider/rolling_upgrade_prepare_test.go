@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
+	"github.com/gwops/terraform-provider-apigw/dev/gwsim"
 )
 
 // prepareTest is a cluster whose upgrade command installs only a fix that

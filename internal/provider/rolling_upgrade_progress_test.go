@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
+	"github.com/gwops/terraform-provider-apigw/dev/gwsim"
 )
 
 // providerLogLine is one line the provider wrote to Terraform's log.

@@ -10,8 +10,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 
+	"github.com/gwops/terraform-provider-apigw/dev/gwsim"
 	"github.com/gwops/terraform-provider-apigw/internal/apigw"
-	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
 )
 
 // The quiesce request: a node already quiescing answers 409, and a node that

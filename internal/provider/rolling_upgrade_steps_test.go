@@ -10,7 +10,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
-	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
+	"github.com/gwops/terraform-provider-apigw/dev/gwsim"
 )
 
 // hookLog is a file the before/after commands append "<unix nanos> <what>

@@ -8,7 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 
-	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
+	"github.com/gwops/terraform-provider-apigw/dev/gwsim"
 )
 
 // A cluster whose serverinfo version does not show the fix level, like the

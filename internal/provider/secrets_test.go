@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
+	"github.com/gwops/terraform-provider-apigw/dev/gwsim"
 )
 
 // Secrets: with TF_LOG=TRACE, neither the provider password nor any

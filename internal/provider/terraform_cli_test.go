@@ -11,15 +11,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
-	"github.com/gwops/terraform-provider-apigw/internal/tfharness"
+	"github.com/gwops/terraform-provider-apigw/dev/gwsim"
+	"github.com/gwops/terraform-provider-apigw/dev/tfharness"
 )
 
 // The Terraform CLI with the provider as its own process. In-process
 // providers (terraform-plugin-testing's factories) outlive the CLI and
 // share one process between commands, so the tests that kill or interrupt
 // terraform, read its logs, or run the example scripts as a user would,
-// drive the CLI themselves through internal/tfharness: the provider binary
+// drive the CLI themselves through dev/tfharness: the provider binary
 // is installed by dev_overrides and runs as the CLI's child process.
 
 // tfWorkdir is a Terraform working directory driven through the real CLI

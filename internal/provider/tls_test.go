@@ -10,8 +10,8 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
+	"github.com/gwops/terraform-provider-apigw/dev/gwsim"
 	"github.com/gwops/terraform-provider-apigw/internal/apigw"
-	"github.com/gwops/terraform-provider-apigw/internal/gwsim"
 )
 
 // testCA returns the PEM of a throw-away self-signed certificate for

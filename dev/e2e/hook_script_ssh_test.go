@@ -1,0 +1,94 @@
+//go:build unix
+
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/gwops/terraform-provider-apigw/dev/fakeops"
+	"github.com/gwops/terraform-provider-apigw/dev/gwsim"
+)
+
+// TestE2E_HookScriptOverSSHDrainsBothBalancers runs the example hook script
+// against an active/standby pair of real HAProxies that it reaches over
+// SSH (HAPROXY_SOCKET=ssh://...): drain takes the node out of both, ready
+// puts it back into both, and each HAProxy is reached on its own host. A
+// fake ssh stands for the two load balancer hosts: it records the call and
+// runs the remote command (socat on the admin socket) locally.
+func TestE2E_HookScriptOverSSHDrainsBothBalancers(t *testing.T) {
+	requireHAProxy(t)
+	cluster, err := gwsim.Start(gwsim.Options{Nodes: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cluster.Close)
+	lbs := map[string]*haproxy{
+		"lb-1": startHAProxy(t, repoFile(t, "examples/haproxy/haproxy.cfg"), cluster.Nodes()),
+		"lb-2": startHAProxy(t, repoFile(t, "examples/haproxy/haproxy.cfg"), cluster.Nodes()),
+	}
+	fake := t.TempDir()
+	bin, err := fakeops.Setup(fake, &fakeops.World{SSHHosts: map[string]*fakeops.SSHHost{"lb-1": {}, "lb-2": {}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sockets := "ssh://haproxy@lb-1" + lbs["lb-1"].Socket + " ssh://haproxy@lb-2" + lbs["lb-2"].Socket
+	run := func(action string) {
+		t.Helper()
+		cmd := exec.CommandContext(t.Context(), repoFile(t, "examples/haproxy/haproxy-node-state.sh"), action)
+		cmd.Env = append(os.Environ(),
+			"PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"),
+			fakeops.EnvDir+"="+fake,
+			"APIGW_NODE_NAME=gw-2",
+			"HAPROXY_SOCKET="+sockets,
+			"HAPROXY_BACKEND="+backendName,
+			"HAPROXY_TIMEOUT=20",
+			"HAPROXY_POLL=0.05",
+		)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s failed: %v\n%s", action, err, out)
+		}
+	}
+	status := func(lb string) string {
+		st, err := lbs[lb].serverStatuses()
+		if err != nil {
+			t.Fatalf("%s: %v", lb, err)
+		}
+		return st["gw-2"]
+	}
+
+	run("drain")
+	for lb := range lbs {
+		if st := status(lb); st != "DRAIN" {
+			t.Errorf("after drain gw-2 is %q on %s, want DRAIN", st, lb)
+		}
+	}
+	run("ready")
+	for lb := range lbs {
+		if st := status(lb); st != "UP" {
+			t.Errorf("after ready gw-2 is %q on %s, want UP", st, lb)
+		}
+	}
+
+	calls, err := fakeops.Calls(fake)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, c := range calls {
+		line := c.Line()
+		for lb := range lbs {
+			if strings.Contains(line, " haproxy@"+lb+" socat ") && strings.HasSuffix(line, "UNIX-CONNECT:"+lbs[lb].Socket) {
+				seen[lb] = true
+			}
+		}
+		if !strings.Contains(line, "-o BatchMode=yes") {
+			t.Errorf("ssh without batch mode would wait for a password prompt: %s", line)
+		}
+	}
+	if !seen["lb-1"] || !seen["lb-2"] {
+		t.Errorf("the script reached %v over ssh, want lb-1 and lb-2 each with its own socket:\n%v", seen, calls)
+	}
+}
