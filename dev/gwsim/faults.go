@@ -36,6 +36,13 @@ type Faults struct {
 	// health answers 200, 500, 200, ... for this many polls before it
 	// settles on 200. The node only counts as ready once it has settled.
 	HealthFlaps int
+	// SlowStartProbes: after a restart, once RestartTime has elapsed, the
+	// node stays starting (primary health 500) for this many more probes
+	// on its primary port before it is ready (or starts flapping): a start
+	// measured in probes rather than time, so a test can count on a node
+	// still starting when the next apply reads it, however busy the
+	// machine is.
+	SlowStartProbes int
 	// Unresponsive: every listener of the node accepts connections and
 	// reads requests but answers none while the fault lasts, as a node
 	// behind a partition or a firewall that drops its answers looks to a
@@ -64,6 +71,7 @@ type faultsJSON struct {
 	AdminDelay         json.RawMessage `json:"adminDelay,omitempty"`
 	RefuseMidDrain     bool            `json:"refuseMidDrain,omitempty"`
 	HealthFlaps        int             `json:"healthFlaps,omitempty"`
+	SlowStartProbes    int             `json:"slowStartProbes,omitempty"`
 	Unresponsive       bool            `json:"unresponsive,omitempty"`
 	HealthRed          bool            `json:"healthRed,omitempty"`
 	QuiescingHealth500 int             `json:"quiescingHealth500,omitempty"`
@@ -80,6 +88,7 @@ func (f Faults) MarshalJSON() ([]byte, error) {
 		Admin503Rate:       f.Admin503Rate,
 		RefuseMidDrain:     f.RefuseMidDrain,
 		HealthFlaps:        f.HealthFlaps,
+		SlowStartProbes:    f.SlowStartProbes,
 		Unresponsive:       f.Unresponsive,
 		HealthRed:          f.HealthRed,
 		QuiescingHealth500: f.QuiescingHealth500,
@@ -108,6 +117,9 @@ func (f *Faults) UnmarshalJSON(b []byte) error {
 	if j.HealthFlaps < 0 {
 		return fmt.Errorf("healthFlaps must not be negative")
 	}
+	if j.SlowStartProbes < 0 {
+		return fmt.Errorf("slowStartProbes must not be negative")
+	}
 	if j.QuiescingHealth500 < 0 {
 		return fmt.Errorf("quiescingHealth500 must not be negative")
 	}
@@ -121,6 +133,7 @@ func (f *Faults) UnmarshalJSON(b []byte) error {
 		AdminDelay:         d,
 		RefuseMidDrain:     j.RefuseMidDrain,
 		HealthFlaps:        j.HealthFlaps,
+		SlowStartProbes:    j.SlowStartProbes,
 		Unresponsive:       j.Unresponsive,
 		HealthRed:          j.HealthRed,
 		QuiescingHealth500: j.QuiescingHealth500,

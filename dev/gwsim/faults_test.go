@@ -210,6 +210,35 @@ func TestFaultHealthFlaps(t *testing.T) {
 	}
 }
 
+// TestFaultSlowStartProbes: once booted, the node stays starting for the
+// given number of primary health probes, then flaps as HealthFlaps says,
+// then is ready; probes through other ports do not count.
+func TestFaultSlowStartProbes(t *testing.T) {
+	c := startCluster(t, Options{Nodes: 1})
+	n := c.Nodes()[0]
+	n.SetFaults(Faults{SlowStartProbes: 3, HealthFlaps: 2})
+	if err := n.Restart(RestartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "booted", func() bool { n.mu.Lock(); defer n.mu.Unlock(); return n.booted })
+	var got []int
+	for i := 0; i < 6; i++ {
+		got = append(got, health(n.URL()).status)
+		if i < 4 && n.State() != StateStarting {
+			t.Fatalf("ready after %d probes, want starting until the slow start and the flaps are over (health %v)", i+1, got)
+		}
+	}
+	want := []int{500, 500, 500, 200, 500, 200}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("health %v, want %v", got, want)
+		}
+	}
+	if n.State() != StateReady {
+		t.Fatalf("state %s", n.State())
+	}
+}
+
 // TestFaultUnresponsive: the node accepts connections on every port but
 // answers nothing, as behind a partition; clearing the fault lets the held
 // requests through.

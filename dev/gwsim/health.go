@@ -31,8 +31,9 @@ func (n *Node) serveHealth(w http.ResponseWriter, r *http.Request, p *port) {
 	}
 }
 
-// healthStatus decides the health answer and consumes one flap of a
-// HealthFlaps fault when asked on the primary port. A HealthRed fault turns
+// healthStatus decides the health answer and consumes one probe of a
+// SlowStartProbes fault, then one flap of a HealthFlaps fault, when asked
+// on the primary port. A HealthRed fault turns
 // every 200 of a node that is up into 500, and a QuiescingHealth500 fault
 // every second answer while it quiesces.
 func (n *Node) healthStatus(p *port) int {
@@ -53,6 +54,12 @@ func (n *Node) healthStatus(p *port) int {
 		return n.c.opts.Variants.QuiescedHealthStatus
 	case StateStarting:
 		if !n.booted || n.faults.HealthRed {
+			return http.StatusInternalServerError
+		}
+		if n.startsLeft > 0 {
+			if p.primary {
+				n.startsLeft--
+			}
 			return http.StatusInternalServerError
 		}
 		if n.flapsLeft > 0 {

@@ -53,6 +53,7 @@ type Node struct {
 	gate          bool             // runtime traffic refused (quiesce done or stopping)
 	booted        bool             // RestartTime has elapsed in this incarnation
 	flapsLeft     int
+	startsLeft    int // primary probes a SlowStartProbes fault keeps the node starting for
 	flapIndex     int
 	blipsLeft     int // 500s a QuiescingHealth500 fault still gives in this quiesce
 	blipIndex     int
@@ -196,7 +197,7 @@ func (n *Node) start(version string, primary net.Listener) error {
 	n.life = make(chan struct{})
 	n.version = version
 	n.gate, n.booted, n.inflight = false, false, 0
-	n.flapsLeft, n.flapIndex = 0, 0
+	n.flapsLeft, n.flapIndex, n.startsLeft = 0, 0, 0
 	if n.lastOp != nil && n.lastOp.Block == "all" {
 		n.lastOp = nil // a restart is how quiesce for all ends
 	}
@@ -249,7 +250,8 @@ func (n *Node) start(version string, primary net.Listener) error {
 }
 
 // booting runs once RestartTime has passed: the node becomes ready unless a
-// HealthFlaps fault makes health flap first.
+// SlowStartProbes fault keeps it starting or a HealthFlaps fault makes
+// health flap first.
 func (n *Node) booting(g uint64) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -257,9 +259,15 @@ func (n *Node) booting(g uint64) {
 		return
 	}
 	n.booted = true
+	n.startsLeft = n.faults.SlowStartProbes
+	if n.startsLeft > 0 {
+		n.c.emit(n.name, EventFault, fmt.Sprintf("still starting for %d health probes", n.startsLeft))
+	}
 	if f := n.faults.HealthFlaps; f > 0 {
 		n.flapsLeft, n.flapIndex = f, 0
 		n.c.emit(n.name, EventFault, fmt.Sprintf("health flaps for %d polls", f))
+	}
+	if n.startsLeft > 0 || n.flapsLeft > 0 {
 		return
 	}
 	n.state = StateReady
