@@ -107,14 +107,22 @@ func sharedDir() (string, error) {
 	return shared.dir, nil
 }
 
-// RemoveShared removes what SharedProviderDir and SharedGwsim built; a
-// TestMain calls it once the tests are done.
+// RemoveShared removes what SharedProviderDir and SharedGwsim built, once
+// the tests are done (RunTests does it).
 func RemoveShared() {
 	shared.mu.Lock()
 	defer shared.mu.Unlock()
 	if shared.dir != "" {
 		_ = os.RemoveAll(shared.dir)
 	}
+}
+
+// RunTests runs a package's tests (m is its *testing.M), then removes the
+// shared binaries, and returns the exit code for TestMain's os.Exit.
+func RunTests(m interface{ Run() int }) int {
+	code := m.Run()
+	RemoveShared()
+	return code
 }
 
 // TB is the part of testing.TB the Must helpers use, so that this package

@@ -41,8 +41,8 @@ func TestAccHealthProbeCredentials(t *testing.T) {
 				Check: resource.ComposeAggregateTestCheckFunc(
 					allOnTarget(u.cluster),
 					checkSim(func() error {
-						if q := countEvents(u.cluster, gwsim.EventQuiesceRequested); q["gw-1"] != 1 || q["gw-2"] != 1 || q["gw-3"] != 1 {
-							return errorf("quiesce requests %v, want one per node", q)
+						if err := oncePerNode(u.cluster, gwsim.EventQuiesceRequested, "quiesce requests"); err != nil {
+							return err
 						}
 						return nil
 					}),

@@ -218,6 +218,18 @@ func countEvents(c *gwsim.Cluster, kind string) map[string]int {
 	return out
 }
 
+// oncePerNode checks that the simulator's timeline holds exactly one event
+// of kind on every node of c; what names the events in the error.
+func oncePerNode(c *gwsim.Cluster, kind, what string) error {
+	got := countEvents(c, kind)
+	for _, n := range c.Nodes() {
+		if got[n.Name()] != 1 {
+			return errorf("%s per node %v, want exactly one on each node", what, got)
+		}
+	}
+	return nil
+}
+
 // noMetricsLost checks the simulator's books once traffic has stopped: every
 // request a node served reached the shared data store or is still in the
 // memory of a node that did not restart since, none was lost, and some were

@@ -15,7 +15,5 @@ import (
 // the binaries the tests built.
 func TestMain(m *testing.M) {
 	fakeops.Main()
-	code := m.Run()
-	tfharness.RemoveShared()
-	os.Exit(code)
+	os.Exit(tfharness.RunTests(m))
 }

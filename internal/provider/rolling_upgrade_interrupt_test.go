@@ -115,8 +115,8 @@ func TestAccRollingUpgrade_interruptFinishesNode(t *testing.T) {
 	if values["target_version"] != target || rolloutOutcomes(values) != "gw-1=skipped,gw-2=skipped,gw-3=upgraded" {
 		t.Errorf("state after the resumed apply: target_version %v, last_rollout %s", values["target_version"], rolloutOutcomes(values))
 	}
-	if q := countEvents(u.cluster, gwsim.EventQuiesceRequested); q["gw-1"] != 1 || q["gw-2"] != 1 || q["gw-3"] != 1 {
-		t.Errorf("quiesce requests %v, want one per node", q)
+	if err := oncePerNode(u.cluster, gwsim.EventQuiesceRequested, "quiesce requests"); err != nil {
+		t.Error(err)
 	}
 }
 
@@ -340,8 +340,8 @@ func checkResumed(t *testing.T, c *gwsim.Cluster) {
 			t.Errorf("%s reports %s after the resumed apply, want %s", name, v, toVersion)
 		}
 	}
-	if q := countEvents(c, gwsim.EventQuiesceRequested); q["gw-1"] != 1 || q["gw-2"] != 1 || q["gw-3"] != 1 {
-		t.Errorf("quiesce requests %v: want exactly one per node (gw-2's interrupted upgrade finished, not started again)", q)
+	if err := oncePerNode(c, gwsim.EventQuiesceRequested, "quiesce requests"); err != nil {
+		t.Errorf("%v (gw-2's interrupted upgrade must finish, not start again)", err)
 	}
 	ev := c.Events()
 	restarted := eventIndex(ev, eventIndex(ev, 0, "gw-2", gwsim.EventQuiesceRequested), "gw-2", gwsim.EventStarted)
@@ -583,8 +583,8 @@ func TestAccRollingUpgrade_cancel(t *testing.T) {
 				Check: resource.ComposeAggregateTestCheckFunc(
 					allOnTarget(u.cluster),
 					checkSim(func() error {
-						if q := countEvents(u.cluster, gwsim.EventQuiesceRequested); q["gw-1"] != 1 || q["gw-2"] != 1 || q["gw-3"] != 1 {
-							return errorf("quiesce requests %v, want one per node", q)
+						if err := oncePerNode(u.cluster, gwsim.EventQuiesceRequested, "quiesce requests"); err != nil {
+							return err
 						}
 						return nil
 					}),

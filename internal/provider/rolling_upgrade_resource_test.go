@@ -36,8 +36,8 @@ func TestAccRollingUpgrade_happyPath(t *testing.T) {
 					resource.TestCheckResourceAttrSet(upgradeAddr, "last_rollout.1.started_at"),
 					resource.TestCheckResourceAttrSet(upgradeAddr, "last_rollout.1.drain_seconds"),
 					checkSim(func() error {
-						if got := countEvents(u.cluster, gwsim.EventQuiesceRequested); got["gw-1"] != 1 || got["gw-2"] != 1 || got["gw-3"] != 1 {
-							return errorf("quiesce requests per node = %v, want one each", got)
+						if err := oncePerNode(u.cluster, gwsim.EventQuiesceRequested, "quiesce requests"); err != nil {
+							return err
 						}
 						if m := u.cluster.MaxOutOfService(); m != 1 {
 							return errorf("max nodes out of service = %d, want 1", m)

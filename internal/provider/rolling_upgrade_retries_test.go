@@ -102,9 +102,8 @@ func TestAccRollingUpgrade_admin503DrainShutdown(t *testing.T) {
 			Check: resource.ComposeAggregateTestCheckFunc(
 				allOnTarget(u.cluster),
 				checkSim(func() error {
-					s := countEvents(u.cluster, gwsim.EventShutdownRequested)
-					if s["gw-1"] != 1 || s["gw-2"] != 1 || s["gw-3"] != 1 {
-						return errorf("shutdown requests %v, want exactly one per node", s)
+					if err := oncePerNode(u.cluster, gwsim.EventShutdownRequested, "shutdown requests"); err != nil {
+						return err
 					}
 					repeats := 0
 					for name, p := range proxies {
