@@ -65,33 +65,31 @@ type onceBuild struct {
 	err  error
 }
 
-// SharedProviderDir builds the provider at most once per process and
-// returns the directory holding it, for dev_overrides.
-func SharedProviderDir() (string, error) {
-	b := &shared.provider
+// get builds with build into the shared directory, once.
+func (b *onceBuild) get(build func(dir string) (string, error)) (string, error) {
 	b.once.Do(func() {
 		dir, err := sharedDir()
 		if err == nil {
-			b.path = filepath.Join(dir, "provider")
-			err = goBuild(context.Background(), filepath.Join(b.path, ProviderBinary), Module)
+			b.path, err = build(dir)
 		}
 		b.err = err
 	})
 	return b.path, b.err
 }
 
+// SharedProviderDir builds the provider at most once per process and
+// returns the directory holding it, for dev_overrides.
+func SharedProviderDir() (string, error) {
+	return shared.provider.get(func(dir string) (string, error) {
+		pd := filepath.Join(dir, "provider")
+		return pd, goBuild(context.Background(), filepath.Join(pd, ProviderBinary), Module)
+	})
+}
+
 // SharedGwsim builds the gwsim command at most once per process and
 // returns its path.
 func SharedGwsim() (string, error) {
-	b := &shared.gwsim
-	b.once.Do(func() {
-		dir, err := sharedDir()
-		if err == nil {
-			b.path, err = BuildGwsim(context.Background(), dir)
-		}
-		b.err = err
-	})
-	return b.path, b.err
+	return shared.gwsim.get(func(dir string) (string, error) { return BuildGwsim(context.Background(), dir) })
 }
 
 func sharedDir() (string, error) {
@@ -135,19 +133,20 @@ type TB interface {
 // MustProviderDir is SharedProviderDir for a test: a failed build fails it.
 func MustProviderDir(t TB) string {
 	t.Helper()
-	dir, err := SharedProviderDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dir
+	return must(t, SharedProviderDir)
 }
 
 // MustGwsim is SharedGwsim for a test: a failed build fails it.
 func MustGwsim(t TB) string {
 	t.Helper()
-	bin, err := SharedGwsim()
+	return must(t, SharedGwsim)
+}
+
+func must(t TB, get func() (string, error)) string {
+	t.Helper()
+	p, err := get()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return bin
+	return p
 }

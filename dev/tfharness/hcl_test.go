@@ -62,7 +62,6 @@ func TestRenderedConfigIsValid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(RemoveShared)
 	w, err := NewWorkdir(terraform, t.TempDir(), dir)
 	if err != nil {
 		t.Fatal(err)

@@ -112,12 +112,12 @@ func (w *Workdir) Run(ctx context.Context, args ...string) error {
 	return nil
 }
 
-// Tail is the last max bytes of s, marked as cut when it is.
-func Tail(s string, max int) string {
-	if len(s) <= max {
+// Tail is the last n bytes of s, marked as cut when it is.
+func Tail(s string, n int) string {
+	if len(s) <= n {
 		return s
 	}
-	return "..." + s[len(s)-max:]
+	return "..." + s[len(s)-n:]
 }
 
 // RepoFile returns the absolute path of a file of the repository, found
