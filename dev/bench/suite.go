@@ -108,6 +108,52 @@ func (o *Options) fill() {
 
 func (o *Options) has(section string) bool { return slices.Contains(o.Sections, section) }
 
+// runRolloutSections runs the rollout cases once for the rollout and load
+// sections, which read the same runs.
+func (o *Options) runRolloutSections(ctx context.Context, tools tools, progress func(string)) error {
+	if !o.has(SectionRollout) && !o.has(SectionLoad) {
+		return nil
+	}
+	var results []RolloutResult
+	for _, rc := range o.RolloutCases {
+		progress(fmt.Sprintf("rollout: N=%d max_unavailable=%d", rc.Nodes, rc.MaxUnavailable))
+		r, err := runRollout(ctx, tools, o.Timing, rc)
+		if err != nil {
+			return err
+		}
+		results = append(results, r)
+	}
+	if o.has(SectionRollout) {
+		rolloutTable(results, o.Timing).print(o.Out)
+		breakdownTable(results, o.Timing).print(o.Out)
+	}
+	if o.has(SectionLoad) {
+		loadTable(results, o.Timing).print(o.Out)
+	}
+	return nil
+}
+
+// runPrepareSection runs every prepare case without and with
+// prepare_command.
+func (o *Options) runPrepareSection(ctx context.Context, tools tools, work string, progress func(string)) error {
+	if !o.has(SectionPrepare) {
+		return nil
+	}
+	var results []PrepareResult
+	for _, pc := range o.PrepareCases {
+		for _, prepare := range []bool{false, true} {
+			progress(fmt.Sprintf("prepare: N=%d, prepare_command %v (parallelism %d)", pc.Nodes, prepare, pc.Parallelism))
+			r, err := runPrepare(ctx, tools, work, o.Timing, o.Staged, pc, prepare)
+			if err != nil {
+				return err
+			}
+			results = append(results, r)
+		}
+	}
+	prepareTable(results, o.Timing, o.Staged).print(o.Out)
+	return nil
+}
+
 // Run measures the selected sections and prints a table for each. It
 // returns an error only when a measurement could not be made (a rollout
 // failed, terraform is missing); figures never fail it.
@@ -140,37 +186,11 @@ func Run(ctx context.Context, o Options) error {
 	}
 	tools := tools{Binaries: bin, terraform: tf}
 
-	if o.has(SectionRollout) || o.has(SectionLoad) {
-		var results []RolloutResult
-		for _, rc := range o.RolloutCases {
-			progress(fmt.Sprintf("rollout: N=%d max_unavailable=%d", rc.Nodes, rc.MaxUnavailable))
-			r, err := runRollout(ctx, tools, o.Timing, rc)
-			if err != nil {
-				return err
-			}
-			results = append(results, r)
-		}
-		if o.has(SectionRollout) {
-			rolloutTable(results, o.Timing).print(o.Out)
-			breakdownTable(results, o.Timing).print(o.Out)
-		}
-		if o.has(SectionLoad) {
-			loadTable(results, o.Timing).print(o.Out)
-		}
+	if err := o.runRolloutSections(ctx, tools, progress); err != nil {
+		return err
 	}
-	if o.has(SectionPrepare) {
-		var results []PrepareResult
-		for _, pc := range o.PrepareCases {
-			for _, prepare := range []bool{false, true} {
-				progress(fmt.Sprintf("prepare: N=%d, prepare_command %v (parallelism %d)", pc.Nodes, prepare, pc.Parallelism))
-				r, err := runPrepare(ctx, tools, work, o.Timing, o.Staged, pc, prepare)
-				if err != nil {
-					return err
-				}
-				results = append(results, r)
-			}
-		}
-		prepareTable(results, o.Timing, o.Staged).print(o.Out)
+	if err := o.runPrepareSection(ctx, tools, work, progress); err != nil {
+		return err
 	}
 	if o.has(SectionPlan) {
 		plans, err := runPlans(ctx, tools, work, o.PlanSizes, o.PlanLatency, o.PlanRuns, progress)

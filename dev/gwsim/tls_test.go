@@ -29,7 +29,7 @@ func TestTLSCluster(t *testing.T) {
 		t.Fatal("plain HTTP answered on a TLS port")
 	}
 	a := doWith(client, "GET", n.URL()+"/rest/apigateway/ports/primary", nil, true)
-	if !strings.HasPrefix(a.json(t)["listenerKey"].(string), "HTTPSListener@") {
+	if key, _ := a.json(t)["listenerKey"].(string); !strings.HasPrefix(key, "HTTPSListener@") {
 		t.Fatalf("primary %s", a.body)
 	}
 	// The tutorial's webMethods/HTTP port is a plain-HTTP listener even on

@@ -344,11 +344,11 @@ func (r *run) admit(stopCtx context.Context, slots chan struct{}, j *job) (start
 			return false, err
 		}
 	}
-	if stopCtx.Err() != nil {
-		<-slots
-		return false, nil
+	if stopCtx.Err() == nil {
+		return true, nil
 	}
-	return true, nil
+	<-slots // stopped while the slot was free or during pre-flight
+	return false, nil
 }
 
 // rollEnd is roll's error: the failures of the nodes, or, when ctx ended
