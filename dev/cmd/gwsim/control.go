@@ -14,9 +14,24 @@ import (
 	"time"
 )
 
-// controlFlag adds -control with its $GWSIM_CONTROL_URL default.
-func controlFlag(fs *flag.FlagSet) *string {
-	return fs.String("control", "", "control API URL (default $GWSIM_CONTROL_URL)")
+// controlFlags is the flag set of a command that calls the control API:
+// -control (default $GWSIM_CONTROL_URL) and the command's own flags.
+type controlFlags struct {
+	*flag.FlagSet
+	control *string
+}
+
+func newControlFlags(name string, stderr io.Writer) controlFlags {
+	fs := newFlags(name, stderr)
+	return controlFlags{FlagSet: fs, control: fs.String("control", "", "control API URL (default $GWSIM_CONTROL_URL)")}
+}
+
+// parse reads args and returns the control API's base URL.
+func (c controlFlags) parse(args []string) (string, error) {
+	if err := parseFlags(c.FlagSet, args); err != nil {
+		return "", err
+	}
+	return controlURL(*c.control)
 }
 
 func controlURL(flagValue string) (string, error) {
@@ -87,16 +102,12 @@ func nodePath(base, node, suffix string) string {
 }
 
 func restart(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("restart", stderr)
-	ctl := controlFlag(fs)
+	fs := newControlFlags("restart", stderr)
 	node := fs.String("node", os.Getenv("APIGW_NODE_NAME"), "node to restart (default $APIGW_NODE_NAME)")
 	version := fs.String("version", os.Getenv("APIGW_TARGET_VERSION"), "version to start on (default $APIGW_TARGET_VERSION; empty keeps the current one)")
 	downtime := fs.Duration("downtime", 0, "time between shutdown and start (applying the fix)")
 	fresh := fs.Bool("fresh", false, "start a new container: ports other than the primary and the quiesce-port setting are lost")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	base, err := controlURL(*ctl)
+	base, err := fs.parse(args)
 	if err != nil {
 		return err
 	}
@@ -111,13 +122,9 @@ func restart(args []string, stdout, stderr io.Writer) error {
 }
 
 func stop(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("stop", stderr)
-	ctl := controlFlag(fs)
+	fs := newControlFlags("stop", stderr)
 	node := fs.String("node", "", "node to stop (crash: unflushed metrics are lost)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	base, err := controlURL(*ctl)
+	base, err := fs.parse(args)
 	if err != nil {
 		return err
 	}
@@ -128,13 +135,9 @@ func stop(args []string, stdout, stderr io.Writer) error {
 }
 
 func status(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("status", stderr)
-	ctl := controlFlag(fs)
+	fs := newControlFlags("status", stderr)
 	node := fs.String("node", "", "show only this node")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	base, err := controlURL(*ctl)
+	base, err := fs.parse(args)
 	if err != nil {
 		return err
 	}
@@ -150,13 +153,9 @@ func status(args []string, stdout, stderr io.Writer) error {
 // simulator's record, so it answers while the node is down too, as a
 // script that reads the installation on disk would.
 func version(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("version", stderr)
-	ctl := controlFlag(fs)
+	fs := newControlFlags("version", stderr)
 	node := fs.String("node", os.Getenv("APIGW_NODE_NAME"), "node to read (default $APIGW_NODE_NAME)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	base, err := controlURL(*ctl)
+	base, err := fs.parse(args)
 	if err != nil {
 		return err
 	}
@@ -178,15 +177,11 @@ func version(args []string, stdout, stderr io.Writer) error {
 }
 
 func fault(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("fault", stderr)
-	ctl := controlFlag(fs)
+	fs := newControlFlags("fault", stderr)
 	node := fs.String("node", "", "node to misbehave")
 	spec := fs.String("json", "", `faults as JSON, e.g. '{"quiesceRefused":true,"adminDelay":"2s"}'`)
 	clearAll := fs.Bool("clear", false, "remove every fault")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	base, err := controlURL(*ctl)
+	base, err := fs.parse(args)
 	if err != nil {
 		return err
 	}
@@ -207,12 +202,8 @@ func fault(args []string, stdout, stderr io.Writer) error {
 }
 
 func simpleGet(name, path string, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags(name, stderr)
-	ctl := controlFlag(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	base, err := controlURL(*ctl)
+	fs := newControlFlags(name, stderr)
+	base, err := fs.parse(args)
 	if err != nil {
 		return err
 	}
