@@ -2,25 +2,15 @@ package rollout
 
 import (
 	"context"
-	"errors"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
-	"testing/synctest"
 	"time"
 )
 
 func TestHappyPathThreeNodes(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV, oldV)
-		rep, took, err := h.run(t.Context())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := outcomes(rep); got != "gw-1:upgraded gw-2:upgraded gw-3:upgraded" {
-			t.Fatalf("outcomes: %s", got)
-		}
+	simulate(t, []string{oldV, oldV, oldV}, func(t *testing.T, h *harness) {
+		rep, took := h.runOK("gw-1:upgraded gw-2:upgraded gw-3:upgraded")
 		for _, r := range rep.Results {
 			if r.FromVersion != oldV || r.ToVersion != newV {
 				t.Errorf("%s: from %q to %q", r.Node, r.FromVersion, r.ToVersion)
@@ -45,10 +35,7 @@ func TestHappyPathThreeNodes(t *testing.T) {
 		if budget := 3 * cycle * 105 / 100; took > budget {
 			t.Errorf("rollout took %s, budget %s", took, budget)
 		}
-		want := []EventKind{EventNodeStarted, EventQuiesceRequested, EventDrained, EventCommandDone, EventReady, EventNodeUpgraded}
-		if got := h.ev.kinds("gw-2"); !slices.Equal(got, want) {
-			t.Errorf("events for gw-2: %v, want %v", got, want)
-		}
+		h.wantEvents("gw-2", EventNodeStarted, EventQuiesceRequested, EventDrained, EventCommandDone, EventReady, EventNodeUpgraded)
 		wantLog := []string{"quiesce gw-1", "upgrade gw-1", "quiesce gw-2", "upgrade gw-2", "quiesce gw-3", "upgrade gw-3"}
 		if !slices.Equal(h.c.log, wantLog) {
 			t.Errorf("calls: %v, want %v", h.c.log, wantLog)
@@ -57,68 +44,62 @@ func TestHappyPathThreeNodes(t *testing.T) {
 }
 
 func TestSkipsNodesOnTarget(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, "10.15.0.7.999", oldV)
-		rep, _, err := h.run(t.Context())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := outcomes(rep); got != "gw-2:skipped gw-1:upgraded gw-3:upgraded" {
-			t.Fatalf("outcomes: %s", got)
-		}
+	simulate(t, []string{oldV, "10.15.0.7.999", oldV}, func(t *testing.T, h *harness) {
+		rep, _ := h.runOK("gw-2:skipped gw-1:upgraded gw-3:upgraded")
 		if s := rep.Results[0]; s.FromVersion != "10.15.0.7.999" || s.ToVersion != "10.15.0.7.999" || s.Drain != 0 {
 			t.Errorf("skipped result: %+v", s)
 		}
-		if cmds := h.commandsFor("gw-2"); len(cmds) != 0 || h.c.node("gw-2").quiesceCalls != 0 {
-			t.Errorf("gw-2 was touched: commands %v, quiesce calls %d", cmds, h.c.node("gw-2").quiesceCalls)
-		}
-		if got := h.ev.kinds("gw-2"); !slices.Equal(got, []EventKind{EventNodeSkipped}) {
-			t.Errorf("events for gw-2: %v", got)
-		}
+		h.wantUntouched("gw-2")
+		h.wantEvents("gw-2", EventNodeSkipped)
 	})
 }
 
 func TestAllOnTargetTouchesNothing(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, newV, newV)
-		rep, _, err := h.run(t.Context())
-		if err != nil || outcomes(rep) != "gw-1:skipped gw-2:skipped" || len(h.c.log) != 0 {
-			t.Fatalf("err %v, outcomes %s, calls %v", err, outcomes(rep), h.c.log)
+	simulate(t, []string{newV, newV}, func(t *testing.T, h *harness) {
+		h.runOK("gw-1:skipped gw-2:skipped")
+		if len(h.c.log) != 0 {
+			t.Fatalf("calls %v", h.c.log)
 		}
 	})
 }
 
-func TestRefusesWhenTooManyNodesAreUnready(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV, oldV)
-		h.c.node("gw-1").ph = phQuiesced
-		h.c.node("gw-3").ph = phDown
-		rep, _, err := h.run(t.Context())
-		if err == nil {
-			t.Fatal("want a refusal")
-		}
-		for _, want := range []string{`"gw-1"`, `"gw-3"`, "max_unavailable is 1"} {
-			if !strings.Contains(err.Error(), want) {
-				t.Errorf("error %q does not mention %s", err, want)
-			}
-		}
-		if len(h.c.log) != 0 || len(rep.Results) != 0 {
-			t.Errorf("touched nodes: %v, results %v", h.c.log, rep.Results)
-		}
-		if rep.Versions["gw-2"] != oldV {
-			t.Errorf("versions not reported: %v", rep.Versions)
-		}
-	})
+// TestRefusalsTouchNothing: a cluster with more nodes unready than
+// max_unavailable allows, and a configuration the engine refuses, stop the
+// run before any node is touched, with an error that says why.
+func TestRefusalsTouchNothing(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		setup    func(h *harness)
+		want     []string
+		surveyed bool // the report has the versions the survey read
+	}{
+		{"too many nodes unready", func(h *harness) {
+			h.c.node("gw-1").ph = phQuiesced
+			h.c.node("gw-3").ph = phDown
+		}, []string{`"gw-1"`, `"gw-3"`, "max_unavailable is 1"}, true},
+		{"invalid configuration", func(h *harness) { h.cfg.MaxUnavailable = 3 }, []string{"max_unavailable"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			simulate(t, []string{oldV, oldV, oldV}, func(t *testing.T, h *harness) {
+				tc.setup(h)
+				rep, _, err := h.run(t.Context())
+				wantError(t, err, tc.want...)
+				if len(h.c.log) != 0 || len(rep.Results) != 0 {
+					t.Errorf("touched nodes: %v, results %v", h.c.log, rep.Results)
+				}
+				if tc.surveyed && rep.Versions["gw-2"] != oldV {
+					t.Errorf("versions not reported: %v", rep.Versions)
+				}
+			})
+		})
+	}
 }
 
 func TestRefusesVersionProblemsBeforeTouchingAnything(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, "10.11.0.3", "10.15.0.8")
+	simulate(t, []string{oldV, "10.11.0.3", "10.15.0.8"}, func(t *testing.T, h *harness) {
 		_, _, err := h.run(t.Context())
-		var ve *VersionError
-		if !errors.As(err, &ve) || !strings.Contains(err.Error(), `"gw-2"`) || !strings.Contains(err.Error(), `"gw-3"`) {
-			t.Fatalf("want version refusals for gw-2 and gw-3, got %v", err)
-		}
+		errorAs[*VersionError](t, err)
+		wantError(t, err, `"gw-2"`, `"gw-3"`)
 		if len(h.c.log) != 0 {
 			t.Errorf("touched nodes: %v", h.c.log)
 		}
@@ -131,62 +112,40 @@ func TestRefusesVersionProblemsBeforeTouchingAnything(t *testing.T) {
 	})
 }
 
-func TestMaxUnavailableTwoOfFour(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV, oldV, oldV)
-		h.cfg.MaxUnavailable = 2
-		rep, took, err := h.run(t.Context())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := outcomes(rep); got != "gw-1:upgraded gw-2:upgraded gw-3:upgraded gw-4:upgraded" {
-			t.Fatalf("outcomes: %s", got)
-		}
-		if h.c.maxOut != 2 {
-			t.Errorf("max nodes out at once = %d, want 2", h.c.maxOut)
-		}
-		if budget := 2 * cycle * 105 / 100; took > budget {
-			t.Errorf("rollout took %s, budget %s", took, budget)
-		}
+// TestMaxUnavailableTwo: with max_unavailable 2, two nodes are out at
+// once, four nodes take two waves, and a slow node does not hold up the
+// others: the window slides past it.
+func TestMaxUnavailableTwo(t *testing.T) {
+	t.Run("four nodes in two waves", func(t *testing.T) {
+		simulate(t, []string{oldV, oldV, oldV, oldV}, func(t *testing.T, h *harness) {
+			h.cfg.MaxUnavailable = 2
+			_, took := h.runOK("gw-1:upgraded gw-2:upgraded gw-3:upgraded gw-4:upgraded")
+			if h.c.maxOut != 2 {
+				t.Errorf("max nodes out at once = %d, want 2", h.c.maxOut)
+			}
+			if budget := 2 * cycle * 105 / 100; took > budget {
+				t.Errorf("rollout took %s, budget %s", took, budget)
+			}
+		})
 	})
-}
-
-func TestMaxUnavailableSlidingWindowWithUnevenNodes(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV, oldV, oldV, oldV)
-		h.c.node("gw-1").startTime = 300 * time.Second // slow node: the window slides past it
-		h.cfg.MaxUnavailable = 2
-		rep, _, err := h.run(t.Context())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if h.c.maxOut != 2 {
-			t.Errorf("max out %d", h.c.maxOut)
-		}
-		if !rep.Results[2].StartedAt.Before(rep.Results[0].FinishedAt) {
-			t.Error("gw-3 waited for the slow gw-1 instead of taking gw-2's slot")
-		}
+	t.Run("the window slides past a slow node", func(t *testing.T) {
+		simulate(t, []string{oldV, oldV, oldV, oldV, oldV}, func(t *testing.T, h *harness) {
+			h.c.node("gw-1").startTime = 300 * time.Second
+			h.cfg.MaxUnavailable = 2
+			rep, _ := h.runOK("gw-1:upgraded gw-2:upgraded gw-3:upgraded gw-4:upgraded gw-5:upgraded")
+			if h.c.maxOut != 2 {
+				t.Errorf("max out %d", h.c.maxOut)
+			}
+			if !rep.Results[2].StartedAt.Before(rep.Results[0].FinishedAt) {
+				t.Error("gw-3 waited for the slow gw-1 instead of taking gw-2's slot")
+			}
+		})
 	})
 }
 
 func TestSingleNodeCluster(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV)
-		rep, _, err := h.run(t.Context())
-		if err != nil || outcomes(rep) != "gw-1:upgraded" {
-			t.Fatalf("err %v, outcomes %s", err, outcomes(rep))
-		}
-	})
-}
-
-func TestInvalidConfigTouchesNothing(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV)
-		h.cfg.MaxUnavailable = 2
-		rep, _, err := h.run(t.Context())
-		if err == nil || !strings.Contains(err.Error(), "max_unavailable") || len(h.c.log) != 0 || len(rep.Results) != 0 {
-			t.Fatalf("err %v, calls %v", err, h.c.log)
-		}
+	simulate(t, []string{oldV}, func(t *testing.T, h *harness) {
+		h.runOK("gw-1:upgraded")
 	})
 }
 
@@ -206,14 +165,11 @@ func (c *recordingClock) Sleep(ctx context.Context, d time.Duration) error {
 }
 
 func TestEngineWaitsOnlyThroughItsClock(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV)
+	simulate(t, []string{oldV, oldV}, func(t *testing.T, h *harness) {
 		clock := &recordingClock{}
 		h.eng.Clock, h.eng.OnEvent = clock, nil // no OnEvent is fine too
 		start := time.Now()
-		if _, _, err := h.run(t.Context()); err != nil {
-			t.Fatal(err)
-		}
+		h.runOK("gw-1:upgraded gw-2:upgraded")
 		var slept time.Duration
 		for _, d := range clock.sleeps {
 			if d <= 0 || d > pollInt {

@@ -526,6 +526,18 @@ func (l *eventLog) kinds(node string) []EventKind {
 	return out
 }
 
+// last is node's last event of kind, the zero Event when there is none.
+func (l *eventLog) last(node string, kind EventKind) Event {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, e := range slices.Backward(l.events) {
+		if e.Node == node && e.Kind == kind {
+			return e
+		}
+	}
+	return Event{}
+}
+
 func (l *eventLog) all() []Event {
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -7,22 +7,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"testing/synctest"
 	"time"
 )
 
 // Interrupts (a cancelled context) and deadlines with on_interrupt =
 // "finish_node", the default; the "rollback" policy keeps stopping the
 // nodes in flight (TestRollbackPolicy...).
-
-func interruptError(t *testing.T, err error) *InterruptError {
-	t.Helper()
-	var ie *InterruptError
-	if !errors.As(err, &ie) {
-		t.Fatalf("error %v (%T) is not an *InterruptError", err, err)
-	}
-	return ie
-}
 
 // cancelDuringUpgrade returns a context that is cancelled 5s into node's
 // upgrade command, and reports when through at.
@@ -56,23 +46,16 @@ func (h *harness) cancelOnEvent(node string, kind EventKind) context.Context {
 }
 
 func TestFinishNodeInterruptDuringCommandLetsTheNodeFinish(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV, oldV)
+	simulate(t, []string{oldV, oldV, oldV}, func(t *testing.T, h *harness) {
 		h.cfg.RollbackCommand = []string{"/opt/rollback.sh"}
 		var interruptedAt time.Time
 		rep, _, err := h.run(h.cancelDuringUpgrade("gw-2", &interruptedAt))
-		ie := interruptError(t, err)
+		ie := errorAs[*InterruptError](t, err)
 		if !errors.Is(err, context.Canceled) || fmt.Sprint(ie.Finished) != "[gw-2]" || fmt.Sprint(ie.NotStarted) != "[gw-3]" {
 			t.Fatalf("error: %#v", ie)
 		}
-		for _, want := range []string{"interrupted", "gw-2, in flight at that moment, finished its upgrade", "gw-3 not started", "Run terraform apply again to resume"} {
-			if !strings.Contains(err.Error(), want) {
-				t.Errorf("error %q does not say %q", err, want)
-			}
-		}
-		if got := outcomes(rep); got != "gw-1:upgraded gw-2:upgraded" {
-			t.Fatalf("outcomes: %s", got)
-		}
+		wantError(t, err, "interrupted", "gw-2, in flight at that moment, finished its upgrade", "gw-3 not started", "Run terraform apply again to resume")
+		wantOutcomes(t, rep, "gw-1:upgraded gw-2:upgraded")
 		if rep.Versions["gw-2"] != newV {
 			t.Errorf("gw-2 reports %q, want %s", rep.Versions["gw-2"], newV)
 		}
@@ -81,12 +64,8 @@ func TestFinishNodeInterruptDuringCommandLetsTheNodeFinish(t *testing.T) {
 		if r := rep.Results[1]; r.Command != 10*time.Second || r.Ready <= 0 || !r.FinishedAt.After(interruptedAt) {
 			t.Errorf("gw-2: command %s, ready %s, finished %s after the interrupt", r.Command, r.Ready, r.FinishedAt.Sub(interruptedAt))
 		}
-		if got := h.commandsFor("gw-2"); !slices.Equal(got, []string{"upgrade"}) {
-			t.Errorf("commands for gw-2: %v, want only the upgrade (no rollback)", got)
-		}
-		if h.c.node("gw-3").quiesceCalls != 0 || len(h.commandsFor("gw-3")) != 0 {
-			t.Error("gw-3 was touched after the interrupt")
-		}
+		h.wantCommands("gw-2", "upgrade") // no rollback
+		h.wantUntouched("gw-3")
 		if !slices.Contains(h.ev.kinds("gw-2"), EventInterrupted) {
 			t.Errorf("no %s event for gw-2: %v", EventInterrupted, h.ev.kinds("gw-2"))
 		}
@@ -98,54 +77,87 @@ func TestFinishNodeInterruptDuringCommandLetsTheNodeFinish(t *testing.T) {
 	})
 }
 
-func TestFinishNodeInterruptDuringDrainLetsTheNodeFinish(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV, oldV)
-		rep, _, err := h.run(h.cancelOnEvent("gw-2", EventQuiesceRequested))
-		ie := interruptError(t, err)
-		if fmt.Sprint(ie.Finished) != "[gw-2]" || fmt.Sprint(ie.NotStarted) != "[gw-3]" {
-			t.Fatalf("error: %v", err)
-		}
-		if got := outcomes(rep); got != "gw-1:upgraded gw-2:upgraded" {
-			t.Fatalf("outcomes: %s", got)
-		}
-		if d := rep.Results[1].Drain; d < 60*time.Second {
-			t.Errorf("gw-2 drained in %s, want the fake's full 60s drain", d)
-		}
-		if h.c.node("gw-3").quiesceCalls != 0 {
-			t.Error("gw-3 touched")
-		}
-	})
+// TestInterruptDuringDrain: cancelled while gw-2 drains, finish_node lets
+// gw-2 drain fully and finish; rollback stops it and says it may be left
+// quiescing. Neither starts gw-3.
+func TestInterruptDuringDrain(t *testing.T) {
+	for _, tc := range []struct {
+		policy   InterruptPolicy
+		outcomes string
+		check    func(t *testing.T, rep *Report, err error)
+	}{
+		{InterruptFinishNode, "gw-1:upgraded gw-2:upgraded", func(t *testing.T, rep *Report, err error) {
+			ie := errorAs[*InterruptError](t, err)
+			if fmt.Sprint(ie.Finished) != "[gw-2]" || fmt.Sprint(ie.NotStarted) != "[gw-3]" {
+				t.Fatalf("error: %v", err)
+			}
+			if d := rep.Results[1].Drain; d < 60*time.Second {
+				t.Errorf("gw-2 drained in %s, want the fake's full 60s drain", d)
+			}
+		}},
+		{InterruptRollback, "gw-1:upgraded gw-2:failed", func(t *testing.T, _ *Report, err error) {
+			wantStepError(t, err, "gw-2", StepDrain)
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("error %v is not the cancellation", err)
+			}
+			wantError(t, err, "may be quiescing", "interrupted") // the node was left quiescing
+		}},
+	} {
+		t.Run(string(tc.policy), func(t *testing.T) {
+			simulate(t, []string{oldV, oldV, oldV}, func(t *testing.T, h *harness) {
+				h.cfg.OnInterrupt = tc.policy
+				rep, _, err := h.run(h.cancelOnEvent("gw-2", EventQuiesceRequested))
+				tc.check(t, rep, err)
+				wantOutcomes(t, rep, tc.outcomes)
+				h.wantUntouched("gw-3")
+			})
+		})
+	}
 }
 
-func TestFinishNodeStepsKeepTheirOwnTimeouts(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV, oldV)
-		h.cfg.RollbackCommand = []string{"/opt/rollback.sh"}
-		h.cfg.CommandTimeout = 3 * time.Minute
-		h.r.hang["upgrade/gw-2"] = true
-		rep, _, err := h.run(h.cancelDuringUpgrade("gw-2", nil))
-		se := stepError(t, err)
-		if se.Node != "gw-2" || se.Step != StepUpgradeCommand || !strings.Contains(err.Error(), "timed out after 3m") {
-			t.Fatalf("error: %v", err)
-		}
-		if r := rep.Results[1]; r.Command != 3*time.Minute {
-			t.Errorf("the hanging command ran %s, want its command_timeout 3m", r.Command)
-		}
-		if got := outcomes(rep); got != "gw-1:upgraded gw-2:rolled_back" {
-			t.Fatalf("outcomes: %s", got)
-		}
-		if h.c.node("gw-3").quiesceCalls != 0 {
-			t.Error("gw-3 touched")
-		}
-	})
+// TestInterruptDuringAHangingCommand: cancelled while gw-2's upgrade
+// command hangs, finish_node lets the command run into its own
+// command_timeout; rollback stops it at once and runs rollback_command on a
+// fresh context. Either way gw-2 is rolled back and gw-3 not started.
+func TestInterruptDuringAHangingCommand(t *testing.T) {
+	for _, tc := range []struct {
+		policy  InterruptPolicy
+		command time.Duration // how long the hanging command ran
+		check   func(t *testing.T, err error)
+	}{
+		{InterruptFinishNode, 3 * time.Minute, func(t *testing.T, err error) { wantError(t, err, "timed out after 3m") }},
+		{InterruptRollback, 5 * time.Second, func(t *testing.T, err error) {
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("error %v is not the cancellation", err)
+			}
+		}},
+	} {
+		t.Run(string(tc.policy), func(t *testing.T) {
+			simulate(t, []string{oldV, oldV, oldV}, func(t *testing.T, h *harness) {
+				h.cfg.OnInterrupt = tc.policy
+				h.cfg.RollbackCommand = []string{"/opt/rollback.sh"}
+				h.cfg.CommandTimeout = 3 * time.Minute
+				h.r.hang["upgrade/gw-2"] = true
+				rep, _, err := h.run(h.cancelDuringUpgrade("gw-2", nil))
+				wantStepError(t, err, "gw-2", StepUpgradeCommand)
+				tc.check(t, err)
+				if r := rep.Results[1]; r.Command != tc.command {
+					t.Errorf("the hanging command ran %s, want %s", r.Command, tc.command)
+				}
+				wantOutcomes(t, rep, "gw-1:upgraded gw-2:rolled_back")
+				if rep.Versions["gw-2"] != oldV {
+					t.Errorf("gw-2 version %q", rep.Versions["gw-2"])
+				}
+				h.wantUntouched("gw-3")
+			})
+		})
+	}
 }
 
 func TestDeadlineTakesTheInterruptPath(t *testing.T) {
 	for _, policy := range []InterruptPolicy{InterruptFinishNode, InterruptRollback} {
 		t.Run(string(policy), func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				h := newHarness(t, oldV, oldV, oldV)
+			simulate(t, []string{oldV, oldV, oldV}, func(t *testing.T, h *harness) {
 				h.cfg.OnInterrupt = policy
 				h.cfg.RollbackCommand = []string{"/opt/rollback.sh"}
 				// gw-1 takes one cycle; the deadline passes while gw-2 drains.
@@ -155,25 +167,19 @@ func TestDeadlineTakesTheInterruptPath(t *testing.T) {
 				if !errors.Is(err, context.DeadlineExceeded) {
 					t.Fatalf("error %v is not the deadline", err)
 				}
+				wantError(t, err, "out of time")
 				if policy == InterruptFinishNode {
-					ie := interruptError(t, err)
-					if fmt.Sprint(ie.Finished) != "[gw-2]" || !strings.Contains(err.Error(), "out of time") || !strings.Contains(err.Error(), "(timeouts)") {
-						t.Errorf("error: %v", err)
+					ie := errorAs[*InterruptError](t, err)
+					if fmt.Sprint(ie.Finished) != "[gw-2]" {
+						t.Errorf("finished %v, want [gw-2]", ie.Finished)
 					}
-					if got := outcomes(rep); got != "gw-1:upgraded gw-2:upgraded" {
-						t.Errorf("outcomes: %s", got)
-					}
+					wantError(t, err, "(timeouts)")
+					wantOutcomes(t, rep, "gw-1:upgraded gw-2:upgraded")
 				} else {
-					if se := stepError(t, err); se.Node != "gw-2" || se.Step != StepDrain || !strings.Contains(err.Error(), "out of time") {
-						t.Errorf("error: %v", err)
-					}
-					if got := outcomes(rep); got != "gw-1:upgraded gw-2:rolled_back" {
-						t.Errorf("outcomes: %s", got)
-					}
+					wantStepError(t, err, "gw-2", StepDrain)
+					wantOutcomes(t, rep, "gw-1:upgraded gw-2:rolled_back")
 				}
-				if h.c.node("gw-3").quiesceCalls != 0 {
-					t.Error("gw-3 touched after the deadline")
-				}
+				h.wantUntouched("gw-3")
 			})
 		})
 	}
@@ -192,31 +198,25 @@ func (g hangingGateway) Health(ctx context.Context, url string) (int, error) {
 }
 
 func TestDeadlineFromStepsBoundsTheRun(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV, oldV)
+	simulate(t, []string{oldV, oldV, oldV}, func(t *testing.T, h *harness) {
 		h.eng.Gateway = hangingGateway{h.c}
 		h.cfg.DeadlineFromSteps = true
 		rep, took, err := h.run(t.Context())
-		ie := interruptError(t, err)
+		ie := errorAs[*InterruptError](t, err)
 		budget := h.cfg.Budget(3)
 		if !errors.Is(err, context.DeadlineExceeded) || ie.Budget != budget || len(ie.Finished) != 0 || fmt.Sprint(ie.NotStarted) != "[gw-2 gw-3]" {
 			t.Fatalf("error: %#v", ie)
 		}
-		if want := "deadline of " + formatDuration(budget) + ", derived from the per-step timeouts"; !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q does not say %q", err, want)
-		}
+		wantError(t, err, "deadline of "+formatDuration(budget)+", derived from the per-step timeouts")
 		if took != budget {
 			t.Errorf("the run took %s, want the derived deadline %s", took, budget)
 		}
-		if got := outcomes(rep); got != "gw-1:upgraded" {
-			t.Errorf("outcomes: %s", got)
-		}
+		wantOutcomes(t, rep, "gw-1:upgraded")
 	})
 }
 
 func TestMaxNodesPerApplyStagesTheRollout(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV, oldV, oldV, oldV)
+	simulate(t, []string{oldV, oldV, oldV, oldV, oldV}, func(t *testing.T, h *harness) {
 		h.cfg.MaxNodesPerApply = 2
 		for i, want := range []struct{ outcomes, deferred string }{
 			{"gw-1:upgraded gw-2:upgraded", "[gw-3 gw-4 gw-5]"},
@@ -252,39 +252,31 @@ func TestMaxNodesPerApplyStagesTheRollout(t *testing.T) {
 	})
 }
 
-func TestMaxNodesPerApplyPreparesOnlyThisApplysNodes(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV, oldV, oldV)
-		h.cfg.MaxNodesPerApply = 2
-		h.cfg.PrepareCommand = []string{"/opt/fetch.sh"}
-		if _, _, err := h.run(t.Context()); err != nil {
-			t.Fatal(err)
-		}
-		var prepared []string
-		for _, c := range h.r.commands() {
-			if c.Step == "prepare" {
-				prepared = append(prepared, envOf(c, "APIGW_NODE_NAME"))
+// TestMaxNodesPerApplyTakesOnlyThisApplysNodes: prepare_command runs
+// only for the nodes of this apply, and a node an earlier run left behind
+// counts as one of them (it is finished first).
+func TestMaxNodesPerApplyTakesOnlyThisApplysNodes(t *testing.T) {
+	t.Run("prepare_command", func(t *testing.T) {
+		simulate(t, []string{oldV, oldV, oldV, oldV}, func(t *testing.T, h *harness) {
+			h.cfg.MaxNodesPerApply = 2
+			h.cfg.PrepareCommand = []string{"/opt/fetch.sh"}
+			h.runOK("gw-1:upgraded gw-2:upgraded")
+			for _, n := range []string{"gw-3", "gw-4"} {
+				h.wantCommands(n) // prepare_command ran only for gw-1 and gw-2, the nodes of this apply
 			}
-		}
-		slices.Sort(prepared)
-		if fmt.Sprint(prepared) != "[gw-1 gw-2]" {
-			t.Errorf("prepare_command ran for %v, want only gw-1 and gw-2, the nodes of this apply", prepared)
-		}
+			h.wantCommands("gw-1", "prepare", "upgrade")
+			h.wantCommands("gw-2", "prepare", "upgrade")
+		})
 	})
-}
-
-func TestMaxNodesPerApplyCountsANodeLeftBehind(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV, oldV)
-		h.c.node("gw-3").ph = phQuiesced // an earlier run stopped after draining it
-		h.cfg.MaxNodesPerApply = 1
-		rep, _, err := h.run(t.Context())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := outcomes(rep); got != "gw-3:upgraded" || fmt.Sprint(rep.Deferred) != "[gw-1 gw-2]" {
-			t.Errorf("outcomes %s, deferred %v: want gw-3 finished first and the two others left", got, rep.Deferred)
-		}
+	t.Run("a node left behind", func(t *testing.T) {
+		simulate(t, []string{oldV, oldV, oldV}, func(t *testing.T, h *harness) {
+			h.c.node("gw-3").ph = phQuiesced // an earlier run stopped after draining it
+			h.cfg.MaxNodesPerApply = 1
+			rep, _ := h.runOK("gw-3:upgraded")
+			if fmt.Sprint(rep.Deferred) != "[gw-1 gw-2]" {
+				t.Errorf("deferred %v: want gw-3 finished first and the two others left", rep.Deferred)
+			}
+		})
 	})
 }
 
@@ -328,65 +320,14 @@ func TestBudget(t *testing.T) {
 	}
 }
 
-func TestRollbackPolicyCancellationDuringDrainSaysNodeIsQuiescing(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV, oldV)
-		h.cfg.OnInterrupt = InterruptRollback
-		rep, _, err := h.run(h.cancelOnEvent("gw-2", EventQuiesceRequested))
-		se := stepError(t, err)
-		if se.Node != "gw-2" || se.Step != StepDrain || !errors.Is(err, context.Canceled) {
-			t.Fatalf("error: %v", err)
-		}
-		if !strings.Contains(err.Error(), "may be quiescing") || !strings.Contains(err.Error(), "interrupted") {
-			t.Errorf("error does not say the node was left quiescing: %v", err)
-		}
-		if got := outcomes(rep); got != "gw-1:upgraded gw-2:failed" {
-			t.Fatalf("outcomes: %s", got)
-		}
-		if h.c.node("gw-3").quiesceCalls != 0 {
-			t.Error("gw-3 touched")
-		}
-	})
-}
-
-func TestRollbackPolicyCancellationDuringCommandRollsBackOnFreshContext(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV, oldV)
-		h.cfg.OnInterrupt = InterruptRollback
-		h.cfg.RollbackCommand = []string{"/opt/rollback.sh"}
-		h.r.hang["upgrade/gw-2"] = true
-		rep, _, err := h.run(h.cancelDuringUpgrade("gw-2", nil))
-		se := stepError(t, err)
-		if se.Node != "gw-2" || se.Step != StepUpgradeCommand || !errors.Is(err, context.Canceled) {
-			t.Fatalf("error: %v", err)
-		}
-		if got := outcomes(rep); got != "gw-1:upgraded gw-2:rolled_back" {
-			t.Fatalf("outcomes: %s", got)
-		}
-		if rep.Versions["gw-2"] != oldV {
-			t.Errorf("gw-2 version %q", rep.Versions["gw-2"])
-		}
-	})
-}
-
 func TestCancellationBetweenNodesNamesNoLeftNode(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV)
-		ctx, cancel := context.WithCancel(t.Context())
-		defer cancel()
-		h.ev.hook = func(e Event) {
-			if e.Node == "gw-1" && e.Kind == EventNodeUpgraded {
-				cancel()
-			}
-		}
-		rep, _, err := h.run(ctx)
-		var ie *InterruptError
-		if !errors.As(err, &ie) || !errors.Is(err, context.Canceled) || len(ie.Finished) != 0 || fmt.Sprint(ie.NotStarted) != "[gw-2]" ||
-			!strings.Contains(err.Error(), "none was left quiesced or down") || !strings.Contains(err.Error(), "gw-2 not started") {
+	simulate(t, []string{oldV, oldV}, func(t *testing.T, h *harness) {
+		rep, _, err := h.run(h.cancelOnEvent("gw-1", EventNodeUpgraded))
+		ie := errorAs[*InterruptError](t, err)
+		if !errors.Is(err, context.Canceled) || len(ie.Finished) != 0 || fmt.Sprint(ie.NotStarted) != "[gw-2]" {
 			t.Fatalf("error: %#v", err)
 		}
-		if outcomes(rep) != "gw-1:upgraded" {
-			t.Errorf("outcomes %s", outcomes(rep))
-		}
+		wantError(t, err, "none was left quiesced or down", "gw-2 not started")
+		wantOutcomes(t, rep, "gw-1:upgraded")
 	})
 }

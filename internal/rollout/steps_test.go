@@ -7,21 +7,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"testing/synctest"
 	"time"
 )
 
 func TestResumesLeftBehindNodeFirstWithoutQuiescing(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV, oldV)
+	simulate(t, []string{oldV, oldV, oldV}, func(t *testing.T, h *harness) {
 		h.c.node("gw-2").ph = phQuiesced // an earlier run stopped after draining it
-		rep, _, err := h.run(t.Context())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := outcomes(rep); got != "gw-2:upgraded gw-1:upgraded gw-3:upgraded" {
-			t.Fatalf("outcomes: %s", got)
-		}
+		rep, _ := h.runOK("gw-2:upgraded gw-1:upgraded gw-3:upgraded")
 		if n := h.c.node("gw-2").quiesceCalls; n != 0 {
 			t.Errorf("gw-2 quiesced again (%d calls)", n)
 		}
@@ -31,10 +23,7 @@ func TestResumesLeftBehindNodeFirstWithoutQuiescing(t *testing.T) {
 		if r := rep.Results[0]; r.FromVersion != "" || r.ToVersion != newV {
 			t.Errorf("gw-2 result: from %q to %q", r.FromVersion, r.ToVersion)
 		}
-		want := []EventKind{EventNodeStarted, EventResume, EventCommandDone, EventReady, EventNodeUpgraded}
-		if got := h.ev.kinds("gw-2"); !slices.Equal(got, want) {
-			t.Errorf("events for gw-2: %v, want %v", got, want)
-		}
+		h.wantEvents("gw-2", EventNodeStarted, EventResume, EventCommandDone, EventReady, EventNodeUpgraded)
 		if h.c.maxOut != 1 {
 			t.Errorf("max out %d", h.c.maxOut)
 		}
@@ -44,8 +33,7 @@ func TestResumesLeftBehindNodeFirstWithoutQuiescing(t *testing.T) {
 func TestResumedNodeStillQuiescingIsWaitedFor(t *testing.T) {
 	for _, stuck := range []bool{false, true} {
 		t.Run(fmt.Sprintf("stuck=%v", stuck), func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				h := newHarness(t, oldV, oldV)
+			simulate(t, []string{oldV, oldV}, func(t *testing.T, h *harness) {
 				h.cfg.DrainTimeout = time.Minute
 				n := h.c.node("gw-2")
 				n.ph, n.primaryClosed = phQuiescing, true
@@ -54,12 +42,9 @@ func TestResumedNodeStillQuiescingIsWaitedFor(t *testing.T) {
 				} else {
 					n.until = time.Now().Add(30 * time.Second)
 				}
-				rep, _, err := h.run(t.Context())
-				if err != nil {
-					t.Fatal(err)
-				}
-				if got := outcomes(rep); got != "gw-2:upgraded gw-1:upgraded" || n.quiesceCalls != 0 {
-					t.Fatalf("outcomes %s, gw-2 quiesce calls %d", got, n.quiesceCalls)
+				rep, _ := h.runOK("gw-2:upgraded gw-1:upgraded")
+				if n.quiesceCalls != 0 {
+					t.Fatalf("gw-2 quiesce calls %d", n.quiesceCalls)
 				}
 				want := 30 * time.Second
 				if stuck {
@@ -71,110 +56,87 @@ func TestResumedNodeStillQuiescingIsWaitedFor(t *testing.T) {
 	}
 }
 
-func TestWaitsForNodeStartingOnTarget(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, newV, oldV)
-		n := h.c.node("gw-1")
-		n.ph, n.until = phStarting, time.Now().Add(30*time.Second) // serverinfo up, health 500
-		rep, _, err := h.run(t.Context())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := outcomes(rep); got != "gw-1:upgraded gw-2:upgraded" {
-			t.Fatalf("outcomes: %s", got)
-		}
-		if cmds := h.commandsFor("gw-1"); len(cmds) != 0 {
-			t.Errorf("commands ran for gw-1: %v", cmds)
-		}
-		within(t, "gw-1 ready", rep.Results[0].Ready, 30*time.Second, 30*time.Second+pollInt+pollInt/10)
+// TestNodeAlreadyOnItsWay: a node someone already quiesced, or that is
+// already starting on target, is taken as it is: the engine waits for
+// what is under way instead of starting it again.
+func TestNodeAlreadyOnItsWay(t *testing.T) {
+	t.Run("starting on target", func(t *testing.T) {
+		simulate(t, []string{newV, oldV}, func(t *testing.T, h *harness) {
+			n := h.c.node("gw-1")
+			n.ph, n.until = phStarting, time.Now().Add(30*time.Second) // serverinfo up, health 500
+			rep, _ := h.runOK("gw-1:upgraded gw-2:upgraded")
+			h.wantCommands("gw-1")
+			within(t, "gw-1 ready", rep.Results[0].Ready, 30*time.Second, 30*time.Second+pollInt+pollInt/10)
+		})
+	})
+	t.Run("already quiescing counts as started", func(t *testing.T) {
+		simulate(t, []string{oldV, oldV}, func(t *testing.T, h *harness) {
+			n := h.c.node("gw-1")
+			n.ph, n.until = phQuiescing, time.Now().Add(20*time.Second)
+			rep, _ := h.runOK("gw-1:upgraded gw-2:upgraded")
+			within(t, "gw-1 drain", rep.Results[0].Drain, 20*time.Second, 20*time.Second+pollInt)
+			wantText(t, "gw-1's quiesce_requested event", h.ev.last("gw-1", EventQuiesceRequested).Message, "already")
+		})
 	})
 }
 
-func TestAlreadyQuiescedCountsAsStarted(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV)
-		n := h.c.node("gw-1")
-		n.ph, n.until = phQuiescing, time.Now().Add(20*time.Second) // someone quiesced it already
-		rep, _, err := h.run(t.Context())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := outcomes(rep); got != "gw-1:upgraded gw-2:upgraded" {
-			t.Fatalf("outcomes: %s", got)
-		}
-		within(t, "gw-1 drain", rep.Results[0].Drain, 20*time.Second, 20*time.Second+pollInt)
-		found := false
-		for _, e := range h.ev.all() {
-			found = found || (e.Node == "gw-1" && e.Kind == EventQuiesceRequested && strings.Contains(e.Message, "already"))
-		}
-		if !found {
-			t.Error("no quiesce_requested event saying it was already in effect")
-		}
-	})
-}
-
+// TestQuiesceRefused: a quiesce request that fails fails the node; with
+// rollback_command, which then runs, it is rolled back. One the gateway
+// answered that it did nothing (Refused) left the node untouched, so
+// rollback_command must not run, and the hint says so and what to check;
+// before_node_command ran and must be undone by hand.
 func TestQuiesceRefused(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV)
-		h.c.node("gw-1").quiesceErr = errors.New("500: no valid quiesce port")
-		rep, _, err := h.run(t.Context())
-		if se := stepError(t, err); se.Node != "gw-1" || se.Step != StepQuiesce || !strings.Contains(err.Error(), "no valid quiesce port") {
-			t.Fatalf("error: %v", err)
-		}
-		if outcomes(rep) != "gw-1:failed" || len(h.r.commands()) != 0 {
-			t.Errorf("outcomes %s, commands %v", outcomes(rep), h.r.commands())
-		}
-	})
-}
-
-// TestQuiesceRefusedByTheGateway: the gateway answered that it did nothing
-// (Refused). The node was not touched, so rollback_command must not run,
-// and the hint says so and what to check; before_node_command ran and must
-// be undone by hand.
-func TestQuiesceRefusedByTheGateway(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV)
-		h.cfg.BeforeNodeCommand = []string{"/opt/lb-out.sh"}
-		h.cfg.RollbackCommand = []string{"/opt/rollback.sh"}
-		h.c.node("gw-1").quiesceErr = Refused(errors.New("500: no valid quiesce port"))
-		rep, took, err := h.run(t.Context())
-		se := stepError(t, err)
-		if se.Node != "gw-1" || se.Step != StepQuiesce {
-			t.Fatalf("error: %v", err)
-		}
-		if took >= pollInt {
-			t.Errorf("the refusal was reported after %s: a refused quiesce must not wait for a drain", took)
-		}
-		for _, want := range []string{"refused quiesce mode for all and did nothing", "still serves its old version",
-			"before_node_command ran", "apigw_quiesce_port"} {
-			if !strings.Contains(se.Hint, want) {
-				t.Errorf("hint %q lacks %q", se.Hint, want)
-			}
-		}
-		if got := h.commandsFor("gw-1"); !slices.Equal(got, []string{"before_node"}) {
-			t.Errorf("commands for gw-1: %v, want before_node only (no rollback of an untouched node)", got)
-		}
-		if outcomes(rep) != "gw-1:failed" || rep.Versions["gw-1"] != oldV {
-			t.Errorf("outcomes %s, gw-1 version %q; want failed and still %s", outcomes(rep), rep.Versions["gw-1"], oldV)
-		}
-	})
+	for _, tc := range []struct {
+		name     string
+		hooks    bool // before_node_command and rollback_command set
+		refused  bool
+		outcomes string
+		commands []string
+	}{
+		{"failed", false, false, "gw-1:failed", nil},
+		{"failed, with rollback_command", true, false, "gw-1:rolled_back", []string{"before_node", "rollback"}},
+		{"refused by the gateway", true, true, "gw-1:failed", []string{"before_node"}}, // no rollback of an untouched node
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			simulate(t, []string{oldV, oldV}, func(t *testing.T, h *harness) {
+				if tc.hooks {
+					h.cfg.BeforeNodeCommand = []string{"/opt/lb-out.sh"}
+					h.cfg.RollbackCommand = []string{"/opt/rollback.sh"}
+				}
+				h.c.node("gw-1").quiesceErr = errors.New("500: no valid quiesce port")
+				if tc.refused {
+					h.c.node("gw-1").quiesceErr = Refused(h.c.node("gw-1").quiesceErr)
+				}
+				rep, took, err := h.run(t.Context())
+				se := wantStepError(t, err, "gw-1", StepQuiesce)
+				wantError(t, err, "no valid quiesce port")
+				wantOutcomes(t, rep, tc.outcomes)
+				h.wantCommands("gw-1", tc.commands...)
+				h.wantUntouched("gw-2")
+				if !tc.refused {
+					return
+				}
+				if took >= pollInt {
+					t.Errorf("the refusal was reported after %s: a refused quiesce must not wait for a drain", took)
+				}
+				wantText(t, "hint", se.Hint, "refused quiesce mode for all and did nothing", "still serves its old version",
+					"before_node_command ran", "apigw_quiesce_port")
+				if rep.Versions["gw-1"] != oldV {
+					t.Errorf("gw-1 version %q; want still %s", rep.Versions["gw-1"], oldV)
+				}
+			})
+		})
+	}
 }
 
 func TestDrainShutdownStrategy(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV)
+	simulate(t, []string{oldV, oldV}, func(t *testing.T, h *harness) {
 		h.cfg.Strategy = StrategyDrainShutdown
 		h.cfg.DrainTimeout = 90 * time.Second
 		for i := range h.cfg.Nodes {
 			h.cfg.Nodes[i].QuiesceURL = "" // not needed for this strategy
 		}
-		rep, _, err := h.run(t.Context())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := outcomes(rep); got != "gw-1:upgraded gw-2:upgraded" {
-			t.Fatalf("outcomes: %s", got)
-		}
+		rep, _ := h.runOK("gw-1:upgraded gw-2:upgraded")
 		for _, n := range h.c.nodes {
 			if n.quiesceCalls != 0 || n.shutdownTimeout != 2*time.Minute {
 				t.Errorf("%s: %d quiesce calls, shutdown timeout %s (want drain_timeout 90s in whole minutes, 2m)", n.Name, n.quiesceCalls, n.shutdownTimeout)
@@ -190,61 +152,54 @@ func TestDrainShutdownStrategy(t *testing.T) {
 }
 
 func TestBeforeAndAfterCommandsWrapEachNode(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV)
+	simulate(t, []string{oldV, oldV}, func(t *testing.T, h *harness) {
 		h.cfg.BeforeNodeCommand = []string{"/opt/lb.sh", "out"}
 		h.cfg.AfterNodeCommand = []string{"/opt/lb.sh", "in"}
-		if _, _, err := h.run(t.Context()); err != nil {
-			t.Fatal(err)
-		}
+		h.runOK("gw-1:upgraded gw-2:upgraded")
 		want := []string{"before_node gw-1", "quiesce gw-1", "upgrade gw-1", "after_node gw-1",
 			"before_node gw-2", "quiesce gw-2", "upgrade gw-2", "after_node gw-2"}
 		if !slices.Equal(h.c.log, want) {
 			t.Errorf("calls %v\nwant %v", h.c.log, want)
 		}
-		wantEv := []EventKind{EventNodeStarted, EventBeforeCommandDone, EventQuiesceRequested, EventDrained, EventCommandDone, EventReady, EventAfterCommandDone, EventNodeUpgraded}
-		if got := h.ev.kinds("gw-1"); !slices.Equal(got, wantEv) {
-			t.Errorf("events %v", got)
-		}
+		h.wantEvents("gw-1", EventNodeStarted, EventBeforeCommandDone, EventQuiesceRequested, EventDrained,
+			EventCommandDone, EventReady, EventAfterCommandDone, EventNodeUpgraded)
 	})
 }
 
-func TestAfterCommandFailureLeavesUpgradedNode(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV)
-		h.cfg.AfterNodeCommand = []string{"/opt/lb.sh", "in"}
-		h.cfg.RollbackCommand = []string{"/opt/rollback.sh"}
-		h.r.exit["after_node/gw-1"] = CommandResult{ExitCode: 1, Tail: "lb unreachable"}
-		rep, _, err := h.run(t.Context())
-		if se := stepError(t, err); se.Step != StepAfterCommand || !strings.Contains(se.Hint, "run it by hand") {
-			t.Fatalf("error: %v", err)
-		}
-		if outcomes(rep) != "gw-1:failed" || rep.Results[0].ToVersion != newV {
-			t.Errorf("result %+v", rep.Results)
-		}
-		if got := h.commandsFor("gw-1"); slices.Contains(got, "rollback") {
-			t.Errorf("an upgraded node was rolled back: %v", got)
-		}
-	})
-}
-
-func TestBeforeCommandFailureDoesNotQuiesce(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV)
-		h.cfg.BeforeNodeCommand = []string{"/opt/lb.sh", "out"}
-		h.cfg.RollbackCommand = []string{"/opt/rollback.sh"}
-		h.r.exit["before_node/gw-1"] = CommandResult{ExitCode: 2}
-		rep, _, err := h.run(t.Context())
-		if se := stepError(t, err); se.Step != StepBeforeCommand || !strings.Contains(err.Error(), "not quiesced") {
-			t.Fatalf("error: %v", err)
-		}
-		if h.c.node("gw-1").quiesceCalls != 0 || slices.Contains(h.commandsFor("gw-1"), "rollback") {
-			t.Errorf("node touched after the before command failed: %v", h.c.log)
-		}
-		if outcomes(rep) != "gw-1:failed" || rep.Results[0].ToVersion != oldV {
-			t.Errorf("results %+v", rep.Results)
-		}
-	})
+// TestBeforeOrAfterCommandFailureIsNotRolledBack: a failed
+// before_node_command leaves the node as it was (not quiesced), a failed
+// after_node_command leaves it upgraded; neither is rolled back.
+func TestBeforeOrAfterCommandFailureIsNotRolledBack(t *testing.T) {
+	for _, tc := range []struct {
+		step     string
+		hint     string // what the error's hint says
+		commands []string
+		quiesced int
+		version  string
+	}{
+		{StepBeforeCommand, "not quiesced", []string{"before_node"}, 0, oldV},
+		{StepAfterCommand, "run it by hand", []string{"before_node", "upgrade", "after_node"}, 1, newV},
+	} {
+		t.Run(tc.step, func(t *testing.T) {
+			simulate(t, []string{oldV, oldV}, func(t *testing.T, h *harness) {
+				h.cfg.BeforeNodeCommand = []string{"/opt/lb.sh", "out"}
+				h.cfg.AfterNodeCommand = []string{"/opt/lb.sh", "in"}
+				h.cfg.RollbackCommand = []string{"/opt/rollback.sh"}
+				h.r.exit[tc.commands[len(tc.commands)-1]+"/gw-1"] = CommandResult{ExitCode: 2, Tail: "lb unreachable"}
+				rep, _, err := h.run(t.Context())
+				se := wantStepError(t, err, "gw-1", tc.step)
+				wantText(t, "hint", se.Hint, tc.hint)
+				h.wantCommands("gw-1", tc.commands...)
+				if n := h.c.node("gw-1").quiesceCalls; n != tc.quiesced {
+					t.Errorf("gw-1 quiesced %d times, want %d", n, tc.quiesced)
+				}
+				wantOutcomes(t, rep, "gw-1:failed")
+				if got := rep.Results[0].ToVersion; got != tc.version {
+					t.Errorf("gw-1 on %q, want %q", got, tc.version)
+				}
+			})
+		})
+	}
 }
 
 // TestQuiesceRequestsGoOutOneAtATime: with two nodes in flight, the second
@@ -252,21 +207,15 @@ func TestBeforeCommandFailureDoesNotQuiesce(t *testing.T) {
 // gateway takes 3s to answer, and fails a request that overlaps another),
 // but the two drains overlap: the rollout still takes two waves.
 func TestQuiesceRequestsGoOutOneAtATime(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		const latency = 3 * time.Second
-		h := newHarness(t, oldV, oldV, oldV, oldV)
+	const latency = 3 * time.Second
+	simulate(t, []string{oldV, oldV, oldV, oldV}, func(t *testing.T, h *harness) {
 		h.c.quiesceLatency = latency
 		h.cfg.MaxUnavailable = 2
 		rep, took, err := h.run(t.Context())
-		if err != nil {
-			t.Fatal(err)
+		if err != nil || h.c.overlaps != 0 {
+			t.Fatalf("error %v, %d quiesce requests overlapped another: %v", err, h.c.overlaps, h.c.log)
 		}
-		if h.c.overlaps != 0 {
-			t.Fatalf("%d quiesce requests overlapped another: %v", h.c.overlaps, h.c.log)
-		}
-		if got := outcomes(rep); got != "gw-1:upgraded gw-2:upgraded gw-3:upgraded gw-4:upgraded" {
-			t.Fatalf("outcomes: %s", got)
-		}
+		wantOutcomes(t, rep, "gw-1:upgraded gw-2:upgraded gw-3:upgraded gw-4:upgraded")
 		if h.c.maxOut != 2 {
 			t.Errorf("max nodes out at once = %d, want 2: the drains must overlap", h.c.maxOut)
 		}
@@ -283,8 +232,7 @@ func TestQuiesceRequestsGoOutOneAtATime(t *testing.T) {
 // waiting for its turn never got a request, and its error says nothing was
 // changed on it; the other's says it may be quiescing.
 func TestCancelledWhileWaitingForTheQuiesceTurn(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV, oldV, oldV)
+	simulate(t, []string{oldV, oldV, oldV, oldV}, func(t *testing.T, h *harness) {
 		h.c.quiesceLatency = time.Hour
 		h.cfg.MaxUnavailable = 2
 		// Stop the nodes in flight at the deadline ("finish_node" would let
