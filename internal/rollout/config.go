@@ -1,6 +1,9 @@
 package rollout
 
-import "time"
+import (
+	"cmp"
+	"time"
+)
 
 // Node is one gateway of the cluster, as the user lists it.
 type Node struct {
@@ -156,38 +159,18 @@ type Config struct {
 
 // withDefaults fills zero values with the contract's defaults.
 func (c Config) withDefaults() Config {
-	if c.Strategy == "" {
-		c.Strategy = StrategyQuiesceAll
-	}
 	if c.Flush == nil {
 		c.Flush = AllFlush()
 	}
-	if c.MaxUnavailable == 0 {
-		c.MaxUnavailable = DefaultMaxUnavailable
-	}
-	if c.DrainTimeout == 0 {
-		c.DrainTimeout = DefaultDrainTimeout
-	}
-	if c.CommandTimeout == 0 {
-		c.CommandTimeout = DefaultCommandTimeout
-	}
-	if c.ReadyTimeout == 0 {
-		c.ReadyTimeout = DefaultReadyTimeout
-	}
-	if c.PollInterval == 0 {
-		c.PollInterval = DefaultPollInterval
-	}
-	if c.ReadySuccesses == 0 {
-		c.ReadySuccesses = DefaultReadySuccesses
-	}
-	if c.PrepareParallelism == 0 {
-		c.PrepareParallelism = DefaultPrepareParallelism
-	}
-	if c.NotifyTimeout == 0 {
-		c.NotifyTimeout = DefaultNotifyTimeout
-	}
-	if c.OnInterrupt == "" {
-		c.OnInterrupt = InterruptFinishNode
-	}
+	c.Strategy = cmp.Or(c.Strategy, StrategyQuiesceAll)
+	c.MaxUnavailable = cmp.Or(c.MaxUnavailable, DefaultMaxUnavailable)
+	c.DrainTimeout = cmp.Or(c.DrainTimeout, DefaultDrainTimeout)
+	c.CommandTimeout = cmp.Or(c.CommandTimeout, DefaultCommandTimeout)
+	c.ReadyTimeout = cmp.Or(c.ReadyTimeout, DefaultReadyTimeout)
+	c.PollInterval = cmp.Or(c.PollInterval, DefaultPollInterval)
+	c.ReadySuccesses = cmp.Or(c.ReadySuccesses, DefaultReadySuccesses)
+	c.PrepareParallelism = cmp.Or(c.PrepareParallelism, DefaultPrepareParallelism)
+	c.NotifyTimeout = cmp.Or(c.NotifyTimeout, DefaultNotifyTimeout)
+	c.OnInterrupt = cmp.Or(c.OnInterrupt, InterruptFinishNode)
 	return c
 }

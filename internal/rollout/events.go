@@ -9,8 +9,12 @@ import (
 // EventKind names a milestone of a rollout, for logs and progress output.
 type EventKind string
 
-// The milestones, in the order a node goes through them.
+// A node's milestones up to the end of its drain, in the order it goes
+// through them.
 const (
+	// EventPrepared is one node's prepare_command done, before any node is
+	// taken out of service.
+	EventPrepared          EventKind = "prepared"
 	EventNodeStarted       EventKind = "node_started"
 	EventNodeSkipped       EventKind = "node_skipped"
 	EventResume            EventKind = "resume" // node left quiesced/down (or starting) by an earlier run
@@ -19,18 +23,23 @@ const (
 	EventQuiesceRequested  EventKind = "quiesce_requested"
 	EventDrainUnconfirmed  EventKind = "drain_unconfirmed" // the quiesce port answered "not 200", then 200 again
 	EventDrained           EventKind = "drained"
-	EventCommandDone       EventKind = "command_done"
-	EventReady             EventKind = "ready"
-	EventSoaked            EventKind = "soaked"
-	EventAfterCommandDone  EventKind = "after_command_done"
-	EventNodeUpgraded      EventKind = "node_upgraded"
-	EventNodeFailed        EventKind = "node_failed"
-	EventRollbackStarted   EventKind = "rollback_started"
-	EventRolledBack        EventKind = "rolled_back"
-	EventRollbackFailed    EventKind = "rollback_failed"
-	// EventPrepared is one node's prepare_command done, before any node is
-	// taken out of service.
-	EventPrepared EventKind = "prepared"
+)
+
+// A node's milestones from its upgrade command on, in order.
+const (
+	EventCommandDone      EventKind = "command_done"
+	EventReady            EventKind = "ready"
+	EventSoaked           EventKind = "soaked"
+	EventAfterCommandDone EventKind = "after_command_done"
+	EventNodeUpgraded     EventKind = "node_upgraded"
+)
+
+// A node's milestones when its upgrade fails or is cut short.
+const (
+	EventNodeFailed      EventKind = "node_failed"
+	EventRollbackStarted EventKind = "rollback_started"
+	EventRolledBack      EventKind = "rolled_back"
+	EventRollbackFailed  EventKind = "rollback_failed"
 	// EventInterrupted: the rollout was interrupted (or ran out of time)
 	// while this node was in flight; the message says what happens to it.
 	EventInterrupted EventKind = "interrupted"

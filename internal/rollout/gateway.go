@@ -37,23 +37,16 @@ var ErrAlreadyQuiesced = errors.New("quiesce mode for all is already in effect")
 // answer), so the engine neither rolls the node back nor tells the operator
 // it may be going down. Errors without the mark (no answer, a lost answer)
 // leave the node's state open.
-func Refused(err error) error {
-	if err == nil {
-		return nil
-	}
-	return &refusedError{err: err}
-}
+func Refused(err error) error { return withMark(refusal{}, err) }
 
 // IsRefused reports whether err carries the Refused mark.
 func IsRefused(err error) bool {
-	var r *refusedError
-	return errors.As(err, &r)
+	_, ok := markOf[refusal](err)
+	return ok
 }
 
-type refusedError struct{ err error }
-
-func (e *refusedError) Error() string { return e.err.Error() }
-func (e *refusedError) Unwrap() error { return e.err }
+// refusal is the mark of Refused.
+type refusal struct{}
 
 // QuiescePortReader is optionally implemented by a Gateway. Pre-flight then
 // checks, before a node is touched, that its quiesce_url points at the port
@@ -113,26 +106,10 @@ func (s Silence) String() string {
 // Silent marks err, a call that got no HTTP answer, with the reason s.
 // Gateway.Health wraps its errors with it; an unmarked error counts as
 // SilenceOther.
-func Silent(s Silence, err error) error {
-	if err == nil {
-		return nil
-	}
-	return &silentError{s: s, err: err}
-}
+func Silent(s Silence, err error) error { return withMark(s, err) }
 
 // SilenceOf returns the reason carried by err (SilenceOther when unmarked).
 func SilenceOf(err error) Silence {
-	var s *silentError
-	if errors.As(err, &s) {
-		return s.s
-	}
-	return SilenceOther
+	s, _ := markOf[Silence](err)
+	return s
 }
-
-type silentError struct {
-	s   Silence
-	err error
-}
-
-func (e *silentError) Error() string { return e.err.Error() }
-func (e *silentError) Unwrap() error { return e.err }

@@ -1,9 +1,6 @@
 package rollout
 
-import (
-	"errors"
-	"fmt"
-)
+import "fmt"
 
 // HealthCredentials marks err, returned by Gateway.Health along with the
 // status, as a probe the node refused (HTTP 401 or 403): it requires
@@ -11,23 +8,16 @@ import (
 // refuses the ones sent. That says nothing about the node's state, so the
 // engine never reads it as "not ready" nor as "drained": it stops where it
 // sees one, and a node it can no longer observe is not rolled back.
-func HealthCredentials(err error) error {
-	if err == nil {
-		return nil
-	}
-	return &credentialsError{err: err}
-}
+func HealthCredentials(err error) error { return withMark(credentialsRefused{}, err) }
 
 // IsHealthCredentials reports whether err carries the HealthCredentials mark.
 func IsHealthCredentials(err error) bool {
-	var c *credentialsError
-	return errors.As(err, &c)
+	_, ok := markOf[credentialsRefused](err)
+	return ok
 }
 
-type credentialsError struct{ err error }
-
-func (e *credentialsError) Error() string { return e.err.Error() }
-func (e *credentialsError) Unwrap() error { return e.err }
+// credentialsRefused is the mark of HealthCredentials.
+type credentialsRefused struct{}
 
 // credentialsRefusal is the plan-time refusal of a node whose health probe
 // was refused: no node is touched while health cannot be read.

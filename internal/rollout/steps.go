@@ -31,13 +31,8 @@ func (r *run) upgradeNode(ctx context.Context, j *job) error {
 // fullUpgrade is the vendor procedure for a node that is serving.
 func (r *run) fullUpgrade(ctx context.Context, j *job) error {
 	r.ev.emit(j.node.Name, EventNodeStarted, "upgrading from %s to %s (node %d of %d)", j.from, r.cfg.Target, j.index+1, len(r.cfg.Nodes))
-	if len(r.cfg.BeforeNodeCommand) > 0 {
-		j.state = stBeforeRan
-		start := r.clock.Now()
-		if err := r.runCommand(ctx, j, "before_node", r.cfg.BeforeNodeCommand); err != nil {
-			return fail(StepBeforeCommand, err)
-		}
-		r.ev.emit(j.node.Name, EventBeforeCommandDone, "before_node_command finished in %s", r.since(start))
+	if err := r.runHook(ctx, j, beforeNodeHook, r.cfg.BeforeNodeCommand); err != nil {
+		return err
 	}
 	if err := r.takeOut(ctx, j); err != nil {
 		return err
@@ -78,11 +73,7 @@ func (r *run) finishLeftBehind(ctx context.Context, j *job) error {
 func (r *run) finishStarting(ctx context.Context, j *job) error {
 	r.ev.emit(j.node.Name, EventNodeStarted, "finishing the upgrade to %s (node %d of %d)", r.cfg.Target, j.index+1, len(r.cfg.Nodes))
 	r.ev.emit(j.node.Name, EventResume, "on %s but not ready yet: restarted by an earlier run, waiting for it", j.from)
-	j.state = stCommandDone
-	if err := r.becomeReady(ctx, j); err != nil {
-		return err
-	}
-	return r.soakAndAfter(ctx, j)
+	return r.finishUpgrade(ctx, j)
 }
 
 // takeOut stops the node from taking traffic and waits until it has drained.
@@ -178,6 +169,13 @@ func (r *run) upgradeAndVerify(ctx context.Context, j *job) error {
 		return fail(StepUpgradeCommand, err)
 	}
 	r.ev.emit(j.node.Name, EventCommandDone, "upgrade_command finished in %s", j.res.Command)
+	return r.finishUpgrade(ctx, j)
+}
+
+// finishUpgrade is what follows the upgrade command, whether it ran in this
+// run or an earlier one restarted the node: wait until the node is ready on
+// target, then soak_duration and after_node_command.
+func (r *run) finishUpgrade(ctx context.Context, j *job) error {
 	j.state = stCommandDone
 	if err := r.becomeReady(ctx, j); err != nil {
 		return err
@@ -217,14 +215,35 @@ func (r *run) soakAndAfter(ctx context.Context, j *job) error {
 		}
 		r.ev.emit(j.node.Name, EventSoaked, "healthy for soak_duration %s", formatDuration(r.cfg.SoakDuration))
 	}
-	if len(r.cfg.AfterNodeCommand) > 0 {
-		j.state = stAfterCommand
-		start := r.clock.Now()
-		if err := r.runCommand(ctx, j, "after_node", r.cfg.AfterNodeCommand); err != nil {
-			return fail(StepAfterCommand, err)
-		}
-		r.ev.emit(j.node.Name, EventAfterCommandDone, "after_node_command finished in %s", r.since(start))
+	return r.runHook(ctx, j, afterNodeHook, r.cfg.AfterNodeCommand)
+}
+
+// nodeHook is one of the optional commands around a node's upgrade,
+// before_node_command and after_node_command, which run, fail and report
+// alike (runHook).
+type nodeHook struct {
+	step  string    // the command's name for runCommand
+	attr  string    // its attribute, also the step a failure names
+	state progress  // how far the node has got once it starts
+	done  EventKind // the milestone of its successful end
+}
+
+var (
+	beforeNodeHook = nodeHook{step: "before_node", attr: StepBeforeCommand, state: stBeforeRan, done: EventBeforeCommandDone}
+	afterNodeHook  = nodeHook{step: "after_node", attr: StepAfterCommand, state: stAfterCommand, done: EventAfterCommandDone}
+)
+
+// runHook runs h's command, argv, for j when it is set.
+func (r *run) runHook(ctx context.Context, j *job, h nodeHook, argv []string) error {
+	if len(argv) == 0 {
+		return nil
 	}
+	j.state = h.state
+	start := r.clock.Now()
+	if err := r.runCommand(ctx, j, h.step, argv); err != nil {
+		return fail(h.attr, err)
+	}
+	r.ev.emit(j.node.Name, h.done, "%s finished in %s", h.attr, r.since(start))
 	return nil
 }
 
