@@ -1,6 +1,7 @@
 package gwsim
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -164,33 +165,17 @@ func fillDefaults(o *Options) error {
 	case o.Nodes < 0 || o.Nodes > maxNodes:
 		return fmt.Errorf("gwsim: Nodes must be between 1 and %d, got %d", maxNodes, o.Nodes)
 	}
-	if o.Version == "" {
-		o.Version = DefaultVersion
-	}
-	if o.Username == "" {
-		o.Username = DefaultUsername
-	}
-	if o.Password == "" {
-		o.Password = DefaultPassword
-	}
-	if o.DrainTime == 0 {
-		o.DrainTime = DefaultDrainTime
-	}
-	if o.RestartTime == 0 {
-		o.RestartTime = DefaultRestartTime
-	}
-	if o.ShutdownMinute == 0 {
-		o.ShutdownMinute = time.Minute
-	}
+	o.Version = cmp.Or(o.Version, DefaultVersion)
+	o.Username = cmp.Or(o.Username, DefaultUsername)
+	o.Password = cmp.Or(o.Password, DefaultPassword)
+	o.DrainTime = cmp.Or(o.DrainTime, DefaultDrainTime)
+	o.RestartTime = cmp.Or(o.RestartTime, DefaultRestartTime)
+	o.ShutdownMinute = cmp.Or(o.ShutdownMinute, time.Minute)
 	if o.DrainTime < 0 || o.RestartTime < 0 || o.AdminLatency < 0 || o.ShutdownMinute < 0 {
 		return errors.New("gwsim: durations must not be negative")
 	}
-	if o.Host == "" {
-		o.Host = "127.0.0.1"
-	}
-	if o.Variants.QuiescedHealthStatus == 0 {
-		o.Variants.QuiescedHealthStatus = 503
-	}
+	o.Host = cmp.Or(o.Host, "127.0.0.1")
+	o.Variants.QuiescedHealthStatus = cmp.Or(o.Variants.QuiescedHealthStatus, 503)
 	if s := o.Variants.QuiescedHealthStatus; s < 100 || s > 599 || s == 200 {
 		return fmt.Errorf("gwsim: Variants.QuiescedHealthStatus must be an HTTP status other than 200, got %d", s)
 	}
