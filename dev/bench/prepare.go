@@ -5,33 +5,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/gwops/terraform-provider-apigw/dev/gwsim"
 	"github.com/gwops/terraform-provider-apigw/internal/apigwadapter"
 	"github.com/gwops/terraform-provider-apigw/internal/rollout"
 )
-
-// PrepareCase is one cluster size of the prepare table; every size is
-// rolled twice, with and without prepare_command.
-type PrepareCase struct {
-	Nodes, Parallelism int
-}
-
-// ParsePrepareCases reads rows written as N/parallelism pairs separated by
-// commas, e.g. "3/4,10/4".
-func ParsePrepareCases(s string) ([]PrepareCase, error) {
-	var out []PrepareCase
-	for _, f := range strings.Split(s, ",") {
-		var pc PrepareCase
-		if _, err := fmt.Sscanf(strings.TrimSpace(f), "%d/%d", &pc.Nodes, &pc.Parallelism); err != nil || pc.Nodes < 1 || pc.Parallelism < 1 {
-			return nil, fmt.Errorf("%q is not N/parallelism with both at least 1", f)
-		}
-		out = append(out, pc)
-	}
-	return out, nil
-}
 
 // StagedTiming is the simulated fix: its download takes Download (P) and
 // its install Install (I), on top of the cluster's drain and restart.

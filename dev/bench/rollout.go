@@ -3,33 +3,12 @@ package bench
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/gwops/terraform-provider-apigw/internal/apigwadapter"
 	"github.com/gwops/terraform-provider-apigw/internal/rollout"
 )
-
-// RolloutCase is one row of the rollout table.
-type RolloutCase struct {
-	Nodes, MaxUnavailable int
-}
-
-// ParseRolloutCases reads rows written as N/k pairs separated by commas,
-// e.g. "3/1,200/10", so one row can be re-measured without the others.
-func ParseRolloutCases(s string) ([]RolloutCase, error) {
-	var out []RolloutCase
-	for _, f := range strings.Split(s, ",") {
-		var rc RolloutCase
-		if _, err := fmt.Sscanf(strings.TrimSpace(f), "%d/%d", &rc.Nodes, &rc.MaxUnavailable); err != nil ||
-			rc.Nodes < 1 || rc.MaxUnavailable < 1 || (rc.Nodes > 1 && rc.MaxUnavailable >= rc.Nodes) {
-			return nil, fmt.Errorf("%q is not N/k with 1 <= k < N", f)
-		}
-		out = append(out, rc)
-	}
-	return out, nil
-}
 
 // Timing is the simulated cluster's timing and the engine's poll interval
 // shared by every rollout row.

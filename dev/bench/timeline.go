@@ -2,7 +2,9 @@ package bench
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -27,6 +29,26 @@ type nodeSteps struct {
 func (s nodeSteps) drainDetect() time.Duration { return s.drained.Sub(s.simQui) }
 func (s nodeSteps) readyDetect() time.Duration { return s.ready.Sub(s.simReady) }
 
+// engineSteps and simSteps say which step of nodeSteps each event of the
+// engine and of the simulator times: one table for each timeline, read both
+// to fill the steps in and to check that none is missing.
+var (
+	engineSteps = map[rollout.EventKind]func(*nodeSteps) *time.Time{
+		rollout.EventNodeStarted:      func(s *nodeSteps) *time.Time { return &s.started },
+		rollout.EventQuiesceRequested: func(s *nodeSteps) *time.Time { return &s.quiesceSent },
+		rollout.EventDrained:          func(s *nodeSteps) *time.Time { return &s.drained },
+		rollout.EventCommandDone:      func(s *nodeSteps) *time.Time { return &s.cmdDone },
+		rollout.EventReady:            func(s *nodeSteps) *time.Time { return &s.ready },
+		rollout.EventNodeUpgraded:     func(s *nodeSteps) *time.Time { return &s.upgraded },
+	}
+	simSteps = map[string]func(*nodeSteps) *time.Time{
+		gwsim.EventQuiesceRequested: func(s *nodeSteps) *time.Time { return &s.simQuiesceReq },
+		gwsim.EventQuiesceCompleted: func(s *nodeSteps) *time.Time { return &s.simQui },
+		gwsim.EventStarted:          func(s *nodeSteps) *time.Time { return &s.simStarted },
+		gwsim.EventReady:            func(s *nodeSteps) *time.Time { return &s.simReady },
+	}
+)
+
 // stepsOf joins the simulator's timeline with the engine's events. Events
 // before start (the cluster's first boot) are ignored.
 func stepsOf(start time.Time, simEvents []gwsim.Event, engEvents []engineEvent, nodes []rollout.Node) ([]nodeSteps, error) {
@@ -38,47 +60,30 @@ func stepsOf(start time.Time, simEvents []gwsim.Event, engEvents []engineEvent, 
 	}
 	lastFinish := start
 	for _, ev := range engEvents {
-		s := byName[ev.node]
-		if s == nil {
+		s, field := byName[ev.node], engineSteps[ev.kind]
+		if s == nil || field == nil {
 			continue
 		}
+		*field(s) = ev.at
 		switch ev.kind {
 		case rollout.EventNodeStarted:
-			s.started, s.slotFree = ev.at, lastFinish
-		case rollout.EventQuiesceRequested:
-			s.quiesceSent = ev.at
-		case rollout.EventDrained:
-			s.drained = ev.at
-		case rollout.EventCommandDone:
-			s.cmdDone = ev.at
-		case rollout.EventReady:
-			s.ready = ev.at
+			s.slotFree = lastFinish
 		case rollout.EventNodeUpgraded:
-			s.upgraded = ev.at
 			lastFinish = ev.at
 		}
 	}
 	for _, ev := range simEvents {
-		s := byName[ev.Node]
-		if s == nil || ev.At.Before(start) {
+		s, field := byName[ev.Node], simSteps[ev.Kind]
+		if s == nil || field == nil || ev.At.Before(start) {
 			continue
 		}
-		switch ev.Kind {
-		case gwsim.EventQuiesceRequested:
-			s.simQuiesceReq = ev.At
-		case gwsim.EventQuiesceCompleted:
-			s.simQui = ev.At
-		case gwsim.EventStarted:
-			s.simStarted = ev.At
-		case gwsim.EventReady:
-			s.simReady = ev.At
-		}
+		*field(s) = ev.At
 	}
-	for _, s := range out {
-		for _, t := range []time.Time{s.started, s.quiesceSent, s.drained, s.cmdDone, s.ready, s.upgraded,
-			s.simQuiesceReq, s.simQui, s.simStarted, s.simReady} {
-			if t.IsZero() {
-				return nil, fmt.Errorf("node %s: a step is missing from the engine events or the simulator timeline", s.name)
+	steps := slices.Concat(slices.Collect(maps.Values(engineSteps)), slices.Collect(maps.Values(simSteps)))
+	for i := range out {
+		for _, field := range steps {
+			if field(&out[i]).IsZero() {
+				return nil, fmt.Errorf("node %s: a step is missing from the engine events or the simulator timeline", out[i].name)
 			}
 		}
 	}

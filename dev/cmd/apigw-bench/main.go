@@ -21,8 +21,8 @@ import (
 
 func main() {
 	var (
-		o                                   bench.Options
-		sections, rollouts, plans, prepares string
+		o        bench.Options
+		sections string
 	)
 	flag.StringVar(&sections, "sections", strings.Join(bench.AllSections, ","), "comma-separated sections to run")
 	flag.BoolVar(&o.Quick, "quick", false, "smoke test: rollouts of 3 and 10 nodes, plans of 3 and 50, a 10-node footprint")
@@ -32,41 +32,33 @@ func main() {
 	flag.DurationVar(&o.Timing.Poll, "poll", 0, "poll_interval (default 100ms)")
 	flag.DurationVar(&o.Staged.Download, "download", 0, "simulated download time P of the fix, prepare section (default 2s)")
 	flag.DurationVar(&o.Staged.Install, "install", 0, "simulated install time I of the fix, prepare section (default 500ms)")
-	flag.StringVar(&prepares, "prepares", "", "prepare rows as N/prepare_parallelism pairs, e.g. 3/4,10/4 (default: those)")
+	flag.Func("prepares", "prepare rows as N/prepare_parallelism pairs, e.g. 3/4,10/4 (default: those)", func(s string) (err error) {
+		o.PrepareCases, err = bench.ParsePrepareCases(s)
+		return err
+	})
 	flag.DurationVar(&o.PlanLatency, "plan-latency", 0, "latency of every admin call in the plan section (default 50ms)")
 	flag.IntVar(&o.PlanRuns, "plan-runs", 0, "plans per size; the median is printed (default 3)")
-	flag.StringVar(&rollouts, "rollouts", "", "rollout rows as N/k pairs, e.g. 200/10,50/5 (default: the issue's rows)")
-	flag.StringVar(&plans, "plans", "", "plan sizes, e.g. 3,200 (default 3,50,200)")
+	flag.Func("rollouts", "rollout rows as N/k pairs, e.g. 200/10,50/5 (default: the issue's rows)", func(s string) (err error) {
+		o.RolloutCases, err = bench.ParseRolloutCases(s)
+		return err
+	})
+	flag.Func("plans", "plan sizes, e.g. 3,200 (default 3,50,200)", func(s string) error {
+		o.PlanSizes = nil
+		for _, f := range strings.Split(s, ",") {
+			if f == "" {
+				continue
+			}
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 {
+				return fmt.Errorf("%q is not a node count", f)
+			}
+			o.PlanSizes = append(o.PlanSizes, n)
+		}
+		return nil
+	})
 	flag.StringVar(&o.WorkDir, "work", "", "directory for binaries and Terraform working directories (default: a temporary one)")
 	flag.Parse()
 	o.Sections = strings.Split(sections, ",")
-	if rollouts != "" {
-		cases, err := bench.ParseRolloutCases(rollouts)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "apigw-bench: -rollouts:", err)
-			os.Exit(2)
-		}
-		o.RolloutCases = cases
-	}
-	if prepares != "" {
-		cases, err := bench.ParsePrepareCases(prepares)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "apigw-bench: -prepares:", err)
-			os.Exit(2)
-		}
-		o.PrepareCases = cases
-	}
-	for _, f := range strings.Split(plans, ",") {
-		if f == "" {
-			continue
-		}
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 {
-			fmt.Fprintf(os.Stderr, "apigw-bench: -plans: %q is not a node count\n", f)
-			os.Exit(2)
-		}
-		o.PlanSizes = append(o.PlanSizes, n)
-	}
 	o.Progress = os.Stderr
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
