@@ -49,9 +49,8 @@ func (n *Node) handleAccessMode(w http.ResponseWriter, r *http.Request, key stri
 }
 
 func (n *Node) setAccessMode(w http.ResponseWriter, r *http.Request, key string) {
-	m, err := readObject(r)
-	if err != nil {
-		writePortError(w, http.StatusInternalServerError, key, "", "%v", err)
+	m := readPortBody(w, r, http.StatusInternalServerError, key)
+	if m == nil {
 		return
 	}
 	mode := looseString(m["accessMode"])
@@ -73,47 +72,23 @@ func (n *Node) setAccessMode(w http.ResponseWriter, r *http.Request, key string)
 	writeJSON(w, http.StatusOK, map[string]string{"accessMode": mode})
 }
 
-// updatePort serves PUT /rest/apigateway/ports: the body is the port object
-// (as GET shows it) with changed settings. The simulator models one
+// updatePortLocked is PUT /rest/apigateway/ports: the body is the port
+// object (as GET shows it) with changed settings. The simulator models one
 // setting it can change this way, "suspended"; a body that would change
 // anything else it models is refused with the call that does it.
-func (n *Node) updatePort(w http.ResponseWriter, r *http.Request) {
-	m, err := readObject(r)
-	if err != nil {
-		writePortError(w, http.StatusBadRequest, "", "", "%v", err)
-		return
-	}
-	key := ""
-	for _, f := range []string{"key", "listenerKey", "uniqueID"} {
-		if key = looseString(m[f]); key != "" {
-			break
-		}
-	}
-	pkg := looseString(m["pkg"])
-	if key == "" {
-		writePortError(w, http.StatusBadRequest, "", pkg, "key is required")
-		return
-	}
-	var closeLater *server
-	defer n.c.closeAfter(&closeLater)
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	p := n.namedPortLocked(w, key, pkg)
-	if p == nil {
-		return
-	}
+func (n *Node) updatePortLocked(w http.ResponseWriter, p *port, m map[string]json.RawMessage) (closeLater *server) {
 	if msg := n.unchangeableLocked(p, m); msg != "" {
 		writePortError(w, http.StatusBadRequest, p.key, p.pkg, "%s", msg)
-		return
+		return nil
 	}
 	suspend, present, err := looseBool(m["suspended"])
 	switch {
 	case err != nil:
 		writePortError(w, http.StatusBadRequest, p.key, p.pkg, "suspended: %v", err)
-		return
+		return nil
 	case present && suspend && p.primary:
 		writePortError(w, http.StatusBadRequest, p.key, p.pkg, "The primary port cannot be suspended")
-		return
+		return nil
 	case present && suspend != p.suspended:
 		p.suspended = suspend
 		if suspend {
@@ -121,21 +96,22 @@ func (n *Node) updatePort(w http.ResponseWriter, r *http.Request) {
 			delete(n.listeners, p.key)
 			n.c.emit(n.name, EventPortSuspended, p.key)
 		} else {
-			if err := n.resumeLocked(p); err != nil {
+			if err := n.openLocked(p); err != nil {
 				p.suspended = true
 				writePortError(w, http.StatusInternalServerError, p.key, p.pkg, "Unable to resume listener %s: %v", p.key, err)
-				return
+				return nil
 			}
 			n.c.emit(n.name, EventPortResumed, p.key)
 		}
 	}
 	writeJSON(w, http.StatusOK, n.portObjectLocked(p))
+	return closeLater
 }
 
-// resumeLocked opens the listener of a resumed port again when the port is
-// enabled and the node is running.
-func (n *Node) resumeLocked(p *port) error {
-	if _, open := n.listeners[p.key]; open || !p.enabled || !n.runningLocked() {
+// openLocked opens p's listener when p should be listening (enabled, not
+// suspended, the node running) and is not yet.
+func (n *Node) openLocked(p *port) error {
+	if _, open := n.listeners[p.key]; open || !p.enabled || p.suspended || !n.runningLocked() {
 		return nil
 	}
 	ln, err := n.c.bind(p.number)

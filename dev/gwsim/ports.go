@@ -1,6 +1,7 @@
 package gwsim
 
 import (
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -176,16 +177,16 @@ func (n *Node) handlePorts(w http.ResponseWriter, r *http.Request) {
 	case rest == "" && r.Method == http.MethodDelete:
 		n.deletePort(w, r)
 	case rest == "enable" && r.Method == http.MethodPut:
-		n.setPortEnabled(w, r, true)
+		n.changeNamedPort(w, r, n.enablePortLocked, "listenerKey")
 	case rest == "disable" && r.Method == http.MethodPut:
-		n.setPortEnabled(w, r, false)
+		n.changeNamedPort(w, r, n.disablePortLocked, "listenerKey")
 	case rest == "primary" && r.Method == http.MethodGet:
 		n.mu.Lock()
 		p := n.ports[0]
 		n.mu.Unlock()
-		writeJSON(w, http.StatusOK, map[string]string{"listenerKey": p.key, "pkg": p.pkg})
+		writeJSON(w, http.StatusOK, portRef(p))
 	case rest == "" && r.Method == http.MethodPut:
-		n.updatePort(w, r)
+		n.changeNamedPort(w, r, n.updatePortLocked, "key", "listenerKey", "uniqueID")
 	case strings.HasSuffix(rest, "/accessMode") && !strings.Contains(strings.TrimSuffix(rest, "/accessMode"), "/"):
 		n.handleAccessMode(w, r, strings.TrimSuffix(rest, "/accessMode"))
 	case rest != "" && !strings.Contains(rest, "/") && r.Method == http.MethodGet:
@@ -237,9 +238,8 @@ func (n *Node) getPorts(w http.ResponseWriter, r *http.Request) {
 
 // createPort adds a disabled port; it listens once enabled.
 func (n *Node) createPort(w http.ResponseWriter, r *http.Request) {
-	m, err := readObject(r)
-	if err != nil {
-		writePortError(w, http.StatusBadRequest, "", "", "%v", err)
+	m := readPortBody(w, r, http.StatusBadRequest, "")
+	if m == nil {
 		return
 	}
 	factory := looseString(m["factoryKey"])
@@ -315,68 +315,86 @@ func (n *Node) createPort(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, status, obj)
 }
 
-// portRefBody reads the {listenerKey, pkg} body of enable and disable; the
-// tutorial's extra "requestServiceStatus" is accepted and ignored.
-func portRefBody(r *http.Request) (key, pkg string, err error) {
+// readPortBody reads the JSON object body of a ports call. When the body is
+// not one it answers the ports API's error with status and the listener key
+// the call names, and returns nil.
+func readPortBody(w http.ResponseWriter, r *http.Request, status int, key string) map[string]json.RawMessage {
 	m, err := readObject(r)
 	if err != nil {
-		return "", "", err
+		writePortError(w, status, key, "", "%v", err)
+		return nil
 	}
-	key = looseString(m["listenerKey"])
-	pkg = looseString(m["pkg"])
-	if key == "" {
-		return "", pkg, fmt.Errorf("listenerKey is required")
-	}
-	return key, pkg, nil
+	return m
 }
 
-func (n *Node) setPortEnabled(w http.ResponseWriter, r *http.Request, enable bool) {
-	key, pkg, err := portRefBody(r)
-	if err != nil {
-		writePortError(w, http.StatusBadRequest, key, pkg, "%v", err)
+// portChange changes one port p under the node's lock and answers the call.
+// The listener it returns, if any, is closed once the lock is released: a
+// call may take away the listener it is served on.
+type portChange func(w http.ResponseWriter, p *port, body map[string]json.RawMessage) (closeLater *server)
+
+// changeNamedPort serves a call whose JSON body names a port by listener key
+// and package (enable and disable send {listenerKey, pkg}, and the
+// tutorial's extra "requestServiceStatus" is accepted and ignored; PUT
+// /ports sends the port object). The key is the first of keyFields that is
+// set; a body without one is refused as keyFields[0] being required.
+func (n *Node) changeNamedPort(w http.ResponseWriter, r *http.Request, change portChange, keyFields ...string) {
+	m := readPortBody(w, r, http.StatusBadRequest, "")
+	if m == nil {
+		return
+	}
+	key := ""
+	for _, f := range keyFields {
+		if key = looseString(m[f]); key != "" {
+			break
+		}
+	}
+	pkg := looseString(m["pkg"])
+	if key == "" {
+		writePortError(w, http.StatusBadRequest, "", pkg, "%s is required", keyFields[0])
 		return
 	}
 	var closeLater *server
 	defer n.c.closeAfter(&closeLater)
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	p := n.namedPortLocked(w, key, pkg)
-	if p == nil {
-		return
+	if p := n.namedPortLocked(w, key, pkg); p != nil {
+		closeLater = change(w, p, m)
 	}
-	answer := map[string]string{"listenerKey": p.key, "pkg": p.pkg}
-	if enable {
-		if _, open := n.listeners[p.key]; !open && !p.suspended && n.runningLocked() {
-			ln, err := n.c.bind(p.number)
-			if err != nil {
-				writePortError(w, http.StatusInternalServerError, p.key, p.pkg, "Unable to start listener %s: %v", p.key, err)
-				return
-			}
-			n.listenLocked(p, ln)
-		}
-		if !p.enabled {
-			p.enabled = true
-			n.c.emit(n.name, EventPortEnabled, p.key)
-		}
-		writeJSON(w, http.StatusOK, answer)
-		return
+}
+
+// enablePortLocked is PUT /rest/apigateway/ports/enable.
+func (n *Node) enablePortLocked(w http.ResponseWriter, p *port, _ map[string]json.RawMessage) *server {
+	was := p.enabled
+	p.enabled = true
+	if err := n.openLocked(p); err != nil {
+		p.enabled = was
+		writePortError(w, http.StatusInternalServerError, p.key, p.pkg, "Unable to start listener %s: %v", p.key, err)
+		return nil
 	}
-	switch {
-	case p.primary:
-		writePortError(w, http.StatusBadRequest, p.key, p.pkg, "The primary port cannot be disabled")
-		return
-	case p == n.quiescePortLocked() && n.quiesceLocked():
-		writePortError(w, http.StatusInternalServerError, p.key, p.pkg, "The quiesce port cannot be disabled while the server is in quiesce mode")
-		return
+	if !was {
+		n.c.emit(n.name, EventPortEnabled, p.key)
 	}
-	closeLater = n.listeners[p.key]
+	writeJSON(w, http.StatusOK, portRef(p))
+	return nil
+}
+
+// disablePortLocked is PUT /rest/apigateway/ports/disable.
+func (n *Node) disablePortLocked(w http.ResponseWriter, p *port, _ map[string]json.RawMessage) *server {
+	if !n.mayTakeDownLocked(w, p, "disabled") {
+		return nil
+	}
+	closeLater := n.listeners[p.key]
 	delete(n.listeners, p.key)
 	if p.enabled {
 		p.enabled = false
 		n.c.emit(n.name, EventPortDisabled, p.key)
 	}
-	writeJSON(w, http.StatusOK, answer)
+	writeJSON(w, http.StatusOK, portRef(p))
+	return closeLater
 }
+
+// portRef is a port as the calls that name one answer it.
+func portRef(p *port) map[string]string { return map[string]string{"listenerKey": p.key, "pkg": p.pkg} }
 
 // namedPortLocked finds the port a request names by listener key and
 // package, or answers the vendor's 400 and returns nil.
@@ -389,6 +407,21 @@ func (n *Node) namedPortLocked(w http.ResponseWriter, key, pkg string) *port {
 	return p
 }
 
+// mayTakeDownLocked says whether p may be done (disabled, deleted), or
+// answers the vendor's error: never the primary port, and not the quiesce
+// port while the server is in quiesce mode.
+func (n *Node) mayTakeDownLocked(w http.ResponseWriter, p *port, done string) bool {
+	switch {
+	case p.primary:
+		writePortError(w, http.StatusBadRequest, p.key, p.pkg, "The primary port cannot be %s", done)
+		return false
+	case p == n.quiescePortLocked() && n.quiesceLocked():
+		writePortError(w, http.StatusInternalServerError, p.key, p.pkg, "The quiesce port cannot be %s while the server is in quiesce mode", done)
+		return false
+	}
+	return true
+}
+
 func (n *Node) deletePort(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	key, pkg := q.Get("listenerKey"), q.Get("pkg")
@@ -398,18 +431,11 @@ func (n *Node) deletePort(w http.ResponseWriter, r *http.Request) {
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	p := n.portByKeyLocked(key)
-	switch {
-	case p == nil || (pkg != "" && pkg != p.pkg):
-		writePortError(w, http.StatusBadRequest, key, pkg, "Listener %s does not exist in package %s", key, orDefault(pkg, "WmRoot"))
+	p := n.namedPortLocked(w, key, pkg)
+	if p == nil || !n.mayTakeDownLocked(w, p, "deleted") {
 		return
-	case p.primary:
-		writePortError(w, http.StatusBadRequest, p.key, p.pkg, "The primary port cannot be deleted")
-		return
-	case p == n.quiescePortLocked() && n.quiesceLocked():
-		writePortError(w, http.StatusInternalServerError, p.key, p.pkg, "The quiesce port cannot be deleted while the server is in quiesce mode")
-		return
-	case p.enabled:
+	}
+	if p.enabled {
 		writePortError(w, http.StatusBadRequest, p.key, p.pkg, "Listener %s is enabled; disable it before deleting it", p.key)
 		return
 	}
