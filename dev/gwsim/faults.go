@@ -152,11 +152,7 @@ func (n *Node) SetFaults(f Faults) {
 }
 
 // Faults returns the node's current faults.
-func (n *Node) Faults() Faults {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.faults
-}
+func (n *Node) Faults() Faults { return locked(&n.mu, func() Faults { return n.faults }) }
 
 // admin503 decides whether this admin call is one of the failing share.
 func (n *Node) admin503() bool {

@@ -24,11 +24,7 @@ type tracker struct {
 func (t *tracker) add()  { t.mu.Lock(); t.n++; t.mu.Unlock() }
 func (t *tracker) done() { t.mu.Lock(); t.n--; t.mu.Unlock() }
 
-func (t *tracker) count() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.n
-}
+func (t *tracker) count() int { return locked(&t.mu, func() int { return t.n }) }
 
 // Go runs f in a tracked goroutine.
 func (t *tracker) Go(f func()) {

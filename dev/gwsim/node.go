@@ -90,34 +90,26 @@ func (n *Node) URL() string { return n.c.baseURL(n.c.primaryProtocol(), n.primar
 // PrimaryPort is the primary port number.
 func (n *Node) PrimaryPort() int { return n.primaryPort }
 
-// Version is the version serverinfo reports (the last one when stopped).
-func (n *Node) Version() string {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.version
+// locked returns what get reads while mu is held: the one form of the
+// getters of state that changes while the node serves.
+func locked[T any](mu *sync.Mutex, get func() T) T {
+	mu.Lock()
+	defer mu.Unlock()
+	return get()
 }
 
+// Version is the version serverinfo reports (the last one when stopped).
+func (n *Node) Version() string { return locked(&n.mu, func() string { return n.version }) }
+
 // State is one of the State* constants.
-func (n *Node) State() string {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.state
-}
+func (n *Node) State() string { return locked(&n.mu, func() string { return n.state }) }
 
 // Served counts runtime requests this node answered since the cluster
 // started, across restarts.
-func (n *Node) Served() int64 {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.served
-}
+func (n *Node) Served() int64 { return locked(&n.mu, func() int64 { return n.served }) }
 
 // Unflushed counts served requests whose metrics are still only in memory.
-func (n *Node) Unflushed() int64 {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.unflushedLocked()
-}
+func (n *Node) Unflushed() int64 { return locked(&n.mu, n.unflushedLocked) }
 
 // unflushedLocked counts served requests whose metrics are only in memory:
 // each kind of metric is flushed on its own, so the most behind one counts.
@@ -125,33 +117,29 @@ func (n *Node) unflushedLocked() int64 { return max(n.mem[0], n.mem[1], n.mem[2]
 
 // Lost counts served requests whose metrics died with an incarnation of the
 // node (stop, crash, restart or shutdown without a flush).
-func (n *Node) Lost() int64 {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.lost
-}
+func (n *Node) Lost() int64 { return locked(&n.mu, func() int64 { return n.lost }) }
 
 // QuiescePort is the number of the port set as quiesce port, 0 if none is
 // set or it no longer exists.
 func (n *Node) QuiescePort() int {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if p := n.quiescePortLocked(); p != nil {
-		return p.number
-	}
-	return 0
+	return locked(&n.mu, func() int {
+		if p := n.quiescePortLocked(); p != nil {
+			return p.number
+		}
+		return 0
+	})
 }
 
 // QuiesceURL is the base URL of the quiesce port, "" if none is set:
 // http:// for the tutorial's webMethods/HTTP port whatever the primary
 // port speaks.
 func (n *Node) QuiesceURL() string {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if p := n.quiescePortLocked(); p != nil {
-		return p.url(n.c)
-	}
-	return ""
+	return locked(&n.mu, func() string {
+		if p := n.quiescePortLocked(); p != nil {
+			return p.url(n.c)
+		}
+		return ""
+	})
 }
 
 // ReservePort returns a port number on the cluster's host for a port that
