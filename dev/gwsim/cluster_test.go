@@ -48,21 +48,13 @@ func TestStartDefaults(t *testing.T) {
 }
 
 func TestStartOptions(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1, Version: "10.11.0.3.42", Username: "admin", Password: "secret"})
-	n := c.Nodes()[0]
+	_, n := startNode(t, Options{Version: "10.11.0.3.42", Username: "admin", Password: "secret"})
 	if n.Version() != "10.11.0.3.42" {
 		t.Fatalf("version %s", n.Version())
 	}
 	expectStatus(t, do("GET", n.URL()+"/rest/apigateway/is/serverinfo", nil, true), http.StatusUnauthorized)
-	req, _ := http.NewRequest("GET", n.URL()+"/rest/apigateway/is/serverinfo", nil)
-	req.SetBasicAuth("admin", "secret")
-	resp, err := testClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("custom credentials refused: %d", resp.StatusCode)
+	if a := getAs(n.URL()+"/rest/apigateway/is/serverinfo", "admin", "secret"); a.err != nil || a.status != 200 {
+		t.Fatalf("custom credentials refused: %d %v", a.status, a.err)
 	}
 }
 
@@ -81,23 +73,15 @@ func TestStartRejectsBadOptions(t *testing.T) {
 }
 
 func TestAuth(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1})
-	n := c.Nodes()[0]
+	_, n := startNode(t, Options{})
 	for _, path := range []string{"/rest/apigateway/ports", "/rest/apigateway/is/serverinfo", "/invoke/wm.server.quiesce/getQuiescePortDetails"} {
 		a := do("GET", n.URL()+path, nil, false)
 		expectStatus(t, a, http.StatusUnauthorized)
 		if d, _ := a.json(t)["errorDetails"].(string); !strings.HasPrefix(d, " ") {
 			t.Errorf("%s: errorDetails should start with a space: %q", path, d)
 		}
-		req, _ := http.NewRequest("GET", n.URL()+path, nil)
-		req.SetBasicAuth(DefaultUsername, "wrong")
-		resp, err := testClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusUnauthorized {
-			t.Errorf("%s with a wrong password: %d", path, resp.StatusCode)
+		if a := getAs(n.URL()+path, DefaultUsername, "wrong"); a.err != nil || a.status != http.StatusUnauthorized {
+			t.Errorf("%s with a wrong password: %d %v", path, a.status, a.err)
 		}
 	}
 	expectStatus(t, health(n.URL()), http.StatusOK)

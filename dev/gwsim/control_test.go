@@ -65,7 +65,7 @@ func TestControlAPI(t *testing.T) {
 	if one.State != StateStarting || one.Version != "10.15.0.7.1" || one.QuiescePort == 0 {
 		t.Fatalf("after restart %+v", one)
 	}
-	waitFor(t, "ready", func() bool { return n.State() == StateReady })
+	waitState(t, n, StateReady)
 	expectStatus(t, do("POST", base+"/nodes/gw-1/restart", `{"downtime":"soon"}`, false), http.StatusBadRequest)
 	expectStatus(t, do("POST", base+"/nodes/gw-1/restart", `{"version":"1","extra":1}`, false), http.StatusBadRequest)
 	controlJSON(t, do("POST", base+"/nodes/gw-1/restart", `{"fresh":true}`, false), &one)

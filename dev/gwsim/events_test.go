@@ -46,7 +46,7 @@ func TestEventsOrdered(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, "ready", func() bool { return c.Nodes()[1].State() == StateReady })
+	waitState(t, c.Nodes()[1], StateReady)
 	ev := c.Events()
 	for i := 1; i < len(ev); i++ {
 		if ev[i].At.Before(ev[i-1].At) {

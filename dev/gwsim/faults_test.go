@@ -14,8 +14,7 @@ import (
 )
 
 func TestFaultQuiesceRefused(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1})
-	n := c.Nodes()[0]
+	c, n := startNode(t, Options{})
 	setupQuiescePort(t, n)
 	n.SetFaults(Faults{QuiesceRefused: true})
 	a := quiesceAll(n)
@@ -33,8 +32,7 @@ func TestFaultQuiesceRefused(t *testing.T) {
 // TestFaultQuiesceFailure: the failure comes inside a 200, with status
 // failure and a failureReason, and the node keeps serving untouched.
 func TestFaultQuiesceFailure(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1})
-	n := c.Nodes()[0]
+	c, n := startNode(t, Options{})
 	qURL := c.urlFor(setupQuiescePort(t, n))
 	n.SetFaults(Faults{QuiesceFailure: true})
 	a := quiesceAll(n)
@@ -57,8 +55,7 @@ func TestFaultQuiesceFailure(t *testing.T) {
 }
 
 func TestFaultDrainNeverEnds(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1, DrainTime: 50 * time.Millisecond})
-	n := c.Nodes()[0]
+	c, n := startNode(t, Options{DrainTime: 50 * time.Millisecond})
 	qURL := c.urlFor(setupQuiescePort(t, n))
 	n.SetFaults(Faults{DrainNeverEnds: true})
 	expectStatus(t, quiesceAll(n), http.StatusOK)
@@ -69,12 +66,11 @@ func TestFaultDrainNeverEnds(t *testing.T) {
 	expectStatus(t, health(qURL), http.StatusOK)
 	// Clearing the fault lets the quiesce finish.
 	n.SetFaults(Faults{})
-	waitFor(t, "quiesced", func() bool { return n.State() == StateQuiesced })
+	waitState(t, n, StateQuiesced)
 }
 
 func TestFaultNeverReturns(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1})
-	n := c.Nodes()[0]
+	_, n := startNode(t, Options{})
 	n.SetFaults(Faults{NeverReturns: true})
 	if err := n.Restart(RestartOptions{Version: "10.15.0.7.1"}); err != nil {
 		t.Fatal(err)
@@ -88,17 +84,16 @@ func TestFaultNeverReturns(t *testing.T) {
 	if err := n.Restart(RestartOptions{Version: "10.15.0.7.1"}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "ready", func() bool { return n.State() == StateReady })
+	waitState(t, n, StateReady)
 }
 
 func TestFaultWrongVersion(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1})
-	n := c.Nodes()[0]
+	_, n := startNode(t, Options{})
 	n.SetFaults(Faults{WrongVersion: "10.15.0.5.120"})
 	if err := n.Restart(RestartOptions{Version: "10.15.0.7.1"}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "ready", func() bool { return n.State() == StateReady })
+	waitState(t, n, StateReady)
 	a := do("GET", n.URL()+"/rest/apigateway/is/serverinfo", nil, true)
 	if a.json(t)["version"] != "10.15.0.5.120" {
 		t.Fatalf("serverinfo %s", a.body)
@@ -106,18 +101,14 @@ func TestFaultWrongVersion(t *testing.T) {
 }
 
 func TestFaultAdmin503Rate(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1})
-	n := c.Nodes()[0]
+	_, n := startNode(t, Options{})
 	n.SetFaults(Faults{Admin503Rate: 0.5})
 	var got []int
 	for i := 0; i < 6; i++ {
 		got = append(got, do("GET", n.URL()+"/rest/apigateway/is/serverinfo", nil, true).status)
 	}
-	want := []int{200, 503, 200, 503, 200, 503}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("statuses %v, want %v", got, want)
-		}
+	if want := []int{200, 503, 200, 503, 200, 503}; !slices.Equal(got, want) {
+		t.Fatalf("statuses %v, want %v", got, want)
 	}
 	n.SetFaults(Faults{Admin503Rate: 1})
 	a := do("POST", n.URL()+"/rest/apigateway/ports", map[string]any{"port": n.ReservePort(), "portAlias": "Q"}, true)
@@ -139,8 +130,7 @@ func TestFaultAdmin503Rate(t *testing.T) {
 }
 
 func TestFaultAdminDelayAndLatency(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1, AdminLatency: 100 * time.Millisecond})
-	n := c.Nodes()[0]
+	_, n := startNode(t, Options{AdminLatency: 100 * time.Millisecond})
 	n.SetFaults(Faults{AdminDelay: 200 * time.Millisecond})
 	start := time.Now()
 	expectStatus(t, do("GET", n.URL()+"/rest/apigateway/is/serverinfo", nil, true), http.StatusOK)
@@ -162,14 +152,13 @@ func TestFaultAdminDelayAndLatency(t *testing.T) {
 }
 
 func TestFaultRefuseMidDrain(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1, DrainTime: 400 * time.Millisecond})
-	n := c.Nodes()[0]
+	c, n := startNode(t, Options{DrainTime: 400 * time.Millisecond})
 	qURL := c.urlFor(setupQuiescePort(t, n))
 	traffic(t, n, 3)
 	n.SetFaults(Faults{RefuseMidDrain: true})
 	expectStatus(t, quiesceAll(n), http.StatusOK)
 	expectStatus(t, health(qURL), http.StatusOK)
-	waitFor(t, "stopped", func() bool { return n.State() == StateStopped })
+	waitState(t, n, StateStopped)
 	for _, u := range []string{n.URL(), qURL} {
 		if a := health(u); !refused(a) {
 			t.Fatalf("%s answers: %v", u, a)
@@ -183,59 +172,42 @@ func TestFaultRefuseMidDrain(t *testing.T) {
 	}
 }
 
-func TestFaultHealthFlaps(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1})
-	n := c.Nodes()[0]
-	n.SetFaults(Faults{HealthFlaps: 4})
-	if err := n.Restart(RestartOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	expectStatus(t, health(n.URL()), http.StatusInternalServerError)
-	waitFor(t, "booted", func() bool { n.mu.Lock(); defer n.mu.Unlock(); return n.booted })
-	var got []int
-	for i := 0; i < 6; i++ {
-		got = append(got, health(n.URL()).status)
-		if i == 3 && n.State() != StateStarting {
-			t.Fatalf("ready while flapping")
-		}
-	}
-	want := []int{200, 500, 200, 500, 200, 200}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("health %v, want %v", got, want)
-		}
-	}
-	if n.State() != StateReady {
-		t.Fatalf("state %s", n.State())
-	}
-}
-
-// TestFaultSlowStartProbes: once booted, the node stays starting for the
-// given number of primary health probes, then flaps as HealthFlaps says,
+// TestFaultStartingHealth: a restarted node answers health 500 until it
+// has booted; then it stays starting for SlowStartProbes primary health
+// probes (500), then flaps for HealthFlaps probes (200 and 500 in turn),
 // then is ready; probes through other ports do not count.
-func TestFaultSlowStartProbes(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1})
-	n := c.Nodes()[0]
-	n.SetFaults(Faults{SlowStartProbes: 3, HealthFlaps: 2})
-	if err := n.Restart(RestartOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "booted", func() bool { n.mu.Lock(); defer n.mu.Unlock(); return n.booted })
-	var got []int
-	for i := 0; i < 6; i++ {
-		got = append(got, health(n.URL()).status)
-		if i < 4 && n.State() != StateStarting {
-			t.Fatalf("ready after %d probes, want starting until the slow start and the flaps are over (health %v)", i+1, got)
-		}
-	}
-	want := []int{500, 500, 500, 200, 500, 200}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("health %v, want %v", got, want)
-		}
-	}
-	if n.State() != StateReady {
-		t.Fatalf("state %s", n.State())
+func TestFaultStartingHealth(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		faults Faults
+		want   []int // the first six health answers once booted
+	}{
+		{"flaps", Faults{HealthFlaps: 4}, []int{200, 500, 200, 500, 200, 200}},
+		{"slow start, then flaps", Faults{SlowStartProbes: 3, HealthFlaps: 2}, []int{500, 500, 500, 200, 500, 200}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, n := startNode(t, Options{})
+			n.SetFaults(tc.faults)
+			if err := n.Restart(RestartOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			expectStatus(t, health(n.URL()), http.StatusInternalServerError)
+			waitBooted(t, n)
+			starting := tc.faults.SlowStartProbes + tc.faults.HealthFlaps
+			var got []int
+			for i := range tc.want {
+				got = append(got, health(n.URL()).status)
+				if i < starting && n.State() != StateStarting {
+					t.Fatalf("ready after %d probes, want starting until the slow start and the flaps are over (health %v)", i+1, got)
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("health %v, want %v", got, tc.want)
+			}
+			if n.State() != StateReady {
+				t.Fatalf("state %s", n.State())
+			}
+		})
 	}
 }
 
@@ -243,8 +215,7 @@ func TestFaultSlowStartProbes(t *testing.T) {
 // answers nothing, as behind a partition; clearing the fault lets the held
 // requests through.
 func TestFaultUnresponsive(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1})
-	n := c.Nodes()[0]
+	c, n := startNode(t, Options{})
 	qURL := c.urlFor(setupQuiescePort(t, n))
 	n.SetFaults(Faults{Unresponsive: true})
 	quick := &http.Client{Timeout: 300 * time.Millisecond, Transport: &http.Transport{DisableKeepAlives: true}}
@@ -286,8 +257,7 @@ func TestFaultUnresponsive(t *testing.T) {
 // port of a node that is up, which serverinfo, admin calls and traffic
 // show; once quiesced the quiesce port answers as for any quiesced node.
 func TestFaultHealthRed(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1})
-	n := c.Nodes()[0]
+	c, n := startNode(t, Options{})
 	qURL := c.urlFor(setupQuiescePort(t, n))
 	traffic(t, n, 2)
 	n.SetFaults(Faults{HealthRed: true})
@@ -307,13 +277,13 @@ func TestFaultHealthRed(t *testing.T) {
 	if err := n.Restart(RestartOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "booted", func() bool { n.mu.Lock(); defer n.mu.Unlock(); return n.booted })
+	waitBooted(t, n)
 	expectStatus(t, health(n.URL()), http.StatusInternalServerError)
 	n.SetFaults(Faults{})
 	expectStatus(t, health(n.URL()), http.StatusOK)
 	n.SetFaults(Faults{HealthRed: true})
 	expectStatus(t, quiesceAll(n), http.StatusOK)
-	waitFor(t, "quiesced", func() bool { return n.State() == StateQuiesced })
+	waitState(t, n, StateQuiesced)
 	expectStatus(t, health(qURL), c.opts.Variants.QuiescedHealthStatus)
 	if !refused(health(n.URL())) {
 		t.Fatal("the primary port of a quiesced node must refuse connections")
@@ -324,8 +294,7 @@ func TestFaultHealthRed(t *testing.T) {
 // once while the node is still quiescing (and still holds its metrics);
 // the next answer is 200 again and the quiesce completes with its flush.
 func TestFaultQuiescingHealth500(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1, DrainTime: 2 * time.Second})
-	n := c.Nodes()[0]
+	c, n := startNode(t, Options{DrainTime: 2 * time.Second})
 	qURL := c.urlFor(setupQuiescePort(t, n))
 	traffic(t, n, 3)
 	n.SetFaults(Faults{QuiescingHealth500: 1})
@@ -341,7 +310,7 @@ func TestFaultQuiescingHealth500(t *testing.T) {
 	if n.State() != StateQuiescing || n.Unflushed() != 3 {
 		t.Fatalf("after the 500: state %s, unflushed %d; want still quiescing with its metrics", n.State(), n.Unflushed())
 	}
-	waitFor(t, "quiesced", func() bool { return n.State() == StateQuiesced })
+	waitState(t, n, StateQuiesced)
 	if c.StoreTotals().PerNode[n.Name()] != 3 || n.Lost() != 0 {
 		t.Fatalf("store %+v lost %d", c.StoreTotals(), n.Lost())
 	}

@@ -2,6 +2,7 @@ package gwsim
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"io"
@@ -32,6 +33,16 @@ func startCluster(t *testing.T, opts Options) *Cluster {
 	}
 	t.Cleanup(c.Close)
 	return c
+}
+
+// startNode starts a cluster as startCluster does, of one node unless
+// opts.Nodes says more, and returns it with its first node: the opening of
+// most tests here.
+func startNode(t *testing.T, opts Options) (*Cluster, *Node) {
+	t.Helper()
+	opts.Nodes = cmp.Or(opts.Nodes, 1)
+	c := startCluster(t, opts)
+	return c, c.Nodes()[0]
 }
 
 // testClient never reuses connections, so a closed port shows up as a
@@ -88,6 +99,21 @@ func doWith(client *http.Client, method, url string, body any, auth bool) answer
 	if auth {
 		req.SetBasicAuth(DefaultUsername, DefaultPassword)
 	}
+	return send(client, req)
+}
+
+// getAs sends a GET with the given credentials, where do sends the
+// cluster's default ones or none.
+func getAs(url, username, password string) answer {
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		return answer{err: err}
+	}
+	req.SetBasicAuth(username, password)
+	return send(testClient, req)
+}
+
+func send(client *http.Client, req *http.Request) answer {
 	resp, err := client.Do(req)
 	if err != nil {
 		return answer{err: err}
@@ -118,6 +144,31 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// waitState waits until n is in state want (StateReady, StateQuiesced...).
+func waitState(t *testing.T, n *Node, want string) {
+	t.Helper()
+	waitFor(t, n.Name()+" "+want, func() bool { return n.State() == want })
+}
+
+// waitBooted waits until a restarted node has booted: from then on its
+// health probes count against SlowStartProbes and HealthFlaps faults,
+// though it is still starting.
+func waitBooted(t *testing.T, n *Node) {
+	t.Helper()
+	waitFor(t, "booted", func() bool { n.mu.Lock(); defer n.mu.Unlock(); return n.booted })
+}
+
+// slowRequest sends a runtime request that takes delay (a duration such as
+// "5s") to n and returns, once the node counts it in flight, the channel
+// its answer comes on.
+func slowRequest(t *testing.T, n *Node, delay string) <-chan answer {
+	t.Helper()
+	res := make(chan answer, 1)
+	go func() { res <- do("GET", n.URL()+"/gateway/x?delay="+delay, nil, false) }()
+	waitFor(t, "request in flight", func() bool { n.mu.Lock(); defer n.mu.Unlock(); return n.inflight == 1 })
+	return res
 }
 
 // setupQuiescePort follows the tutorial: create, enable, set as quiesce

@@ -9,8 +9,7 @@ import (
 )
 
 func TestPortLifecycle(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1})
-	n := c.Nodes()[0]
+	c, n := startNode(t, Options{})
 	api := n.URL() + "/rest/apigateway/ports"
 	p := n.ReservePort()
 	key := "HTTPListener@" + itoa(p)
@@ -94,8 +93,7 @@ func TestPortLifecycle(t *testing.T) {
 }
 
 func TestPortErrors(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1})
-	n := c.Nodes()[0]
+	_, n := startNode(t, Options{})
 	api := n.URL() + "/rest/apigateway/ports"
 	primary := "HTTPListener@" + itoa(n.PrimaryPort())
 	cases := []struct {
@@ -149,8 +147,7 @@ func TestPortErrors(t *testing.T) {
 }
 
 func TestPortEnableBindFailure(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 2})
-	n := c.Nodes()[0]
+	c, n := startNode(t, Options{Nodes: 2})
 	// gw-2's primary port is taken: the port can be configured but not opened.
 	busy := c.Nodes()[1].PrimaryPort()
 	expectStatus(t, do("POST", n.URL()+"/rest/apigateway/ports", map[string]any{"port": busy, "portAlias": "Busy"}, true), http.StatusCreated)
@@ -162,8 +159,7 @@ func TestPortEnableBindFailure(t *testing.T) {
 }
 
 func TestPortVariants(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1, Variants: Variants{PortCreatedOK: true, UnknownPortEmpty: true}})
-	n := c.Nodes()[0]
+	_, n := startNode(t, Options{Variants: Variants{PortCreatedOK: true, UnknownPortEmpty: true}})
 	expectStatus(t, do("POST", n.URL()+"/rest/apigateway/ports", map[string]any{"port": itoa(n.ReservePort()), "portAlias": "Q"}, true), http.StatusOK)
 	a := do("GET", n.URL()+"/rest/apigateway/ports?listenerKey=HTTPListener@1", nil, true)
 	expectStatus(t, a, http.StatusOK)
@@ -173,8 +169,7 @@ func TestPortVariants(t *testing.T) {
 }
 
 func TestPortWithBindAddress(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1})
-	n := c.Nodes()[0]
+	c, n := startNode(t, Options{})
 	p := n.ReservePort()
 	a := do("POST", n.URL()+"/rest/apigateway/ports", map[string]any{"port": itoa(p), "portAlias": "Q", "bindAddress": "127.0.0.1"}, true)
 	expectStatus(t, a, http.StatusCreated)
@@ -187,8 +182,7 @@ func TestPortWithBindAddress(t *testing.T) {
 }
 
 func TestQuiescePortSetting(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1})
-	n := c.Nodes()[0]
+	c, n := startNode(t, Options{})
 	details := func() map[string]any {
 		a := do("GET", n.URL()+"/invoke/wm.server.quiesce/getQuiescePortDetails", nil, true)
 		expectStatus(t, a, http.StatusOK)
@@ -227,8 +221,7 @@ func TestQuiescePortSetting(t *testing.T) {
 // port in access mode deny answers 403; a new port is in access mode allow;
 // both make quiesce for all fail with the vendor's 500 until repaired.
 func TestPortSuspendAndAccessMode(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1})
-	n := c.Nodes()[0]
+	c, n := startNode(t, Options{})
 	p := setupQuiescePort(t, n)
 	key := "HTTPListener@" + itoa(p)
 	api := n.URL() + "/rest/apigateway/ports"
@@ -259,7 +252,7 @@ func TestPortSuspendAndAccessMode(t *testing.T) {
 	if err := n.Restart(RestartOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "ready", func() bool { return n.State() == StateReady })
+	waitState(t, n, StateReady)
 	if m := port(); m["suspended"] != "true" || !refused(health(c.urlFor(p))) {
 		t.Fatalf("after restart %v", m)
 	}

@@ -4,14 +4,12 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
-	"sync"
 	"testing"
 	"time"
 )
 
 func TestQuiesceForAll(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 2, DrainTime: 300 * time.Millisecond})
-	n := c.Nodes()[0]
+	c, n := startNode(t, Options{Nodes: 2, DrainTime: 300 * time.Millisecond})
 	qp := setupQuiescePort(t, n)
 	qURL := c.urlFor(qp)
 	traffic(t, n, 5)
@@ -22,11 +20,7 @@ func TestQuiesceForAll(t *testing.T) {
 	expectStatus(t, health(qURL), http.StatusOK)
 
 	// A request in flight when the quiesce starts still completes.
-	var wg sync.WaitGroup
-	var slow answer
-	wg.Add(1)
-	go func() { defer wg.Done(); slow = do("GET", n.URL()+"/gateway/slow?delay=500ms", nil, false) }()
-	waitFor(t, "slow request in flight", func() bool { n.mu.Lock(); defer n.mu.Unlock(); return n.inflight == 1 })
+	slow := slowRequest(t, n, "500ms")
 
 	start := time.Now()
 	a := quiesceAll(n)
@@ -58,8 +52,7 @@ func TestQuiesceForAll(t *testing.T) {
 	if time.Since(start) < 300*time.Millisecond {
 		t.Fatalf("quiesce completed before DrainTime: %v", time.Since(start))
 	}
-	wg.Wait()
-	expectStatus(t, slow, http.StatusOK)
+	expectStatus(t, <-slow, http.StatusOK)
 	if n.State() != StateQuiesced {
 		t.Fatalf("state %s", n.State())
 	}
@@ -107,8 +100,7 @@ func indexOf(list []string, s string) int {
 }
 
 func TestQuiesceNeedsValidQuiescePort(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1})
-	n := c.Nodes()[0]
+	c, n := startNode(t, Options{})
 	a := quiesceAll(n)
 	expectStatus(t, a, http.StatusInternalServerError)
 	if a.json(t)["errorDetails"] == nil {
@@ -128,8 +120,7 @@ func TestQuiesceNeedsValidQuiescePort(t *testing.T) {
 }
 
 func TestQuiesceRequestValidation(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1})
-	n := c.Nodes()[0]
+	_, n := startNode(t, Options{})
 	setupQuiescePort(t, n)
 	u := n.URL() + "/rest/apigateway/quiescemode"
 	for name, body := range map[string]any{
@@ -158,13 +149,12 @@ func TestQuiesceRequestValidation(t *testing.T) {
 }
 
 func TestQuiescePartialFlush(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1})
-	n := c.Nodes()[0]
+	c, n := startNode(t, Options{})
 	qp := setupQuiescePort(t, n)
 	traffic(t, n, 4)
 	a := do("PUT", n.URL()+"/rest/apigateway/quiescemode", map[string]any{"block": "all", "enable": true, "flush": []string{"license_metrics"}}, true)
 	expectStatus(t, a, http.StatusOK)
-	waitFor(t, "quiesce", func() bool { return n.State() == StateQuiesced })
+	waitState(t, n, StateQuiesced)
 	st := c.StoreTotals()
 	if st.License[n.Name()] != 4 || st.Performance[n.Name()] != 0 || st.PerNode[n.Name()] != 0 || n.Unflushed() != 4 {
 		t.Fatalf("partial flush: %+v unflushed %d", st, n.Unflushed())
@@ -180,8 +170,7 @@ func TestQuiescePartialFlush(t *testing.T) {
 }
 
 func TestQuiesceDesigntime(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1})
-	n := c.Nodes()[0]
+	c, n := startNode(t, Options{})
 	u := n.URL() + "/rest/apigateway/quiescemode"
 	a := do("GET", u, nil, true)
 	expectStatus(t, a, http.StatusOK)
@@ -217,8 +206,7 @@ func TestQuiesceDesigntime(t *testing.T) {
 }
 
 func TestQuiescePortProtectedWhileQuiesced(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1})
-	n := c.Nodes()[0]
+	c, n := startNode(t, Options{})
 	p := setupQuiescePort(t, n)
 	key := "HTTPListener@" + itoa(p)
 	n.SetFaults(Faults{DrainNeverEnds: true})
@@ -229,16 +217,15 @@ func TestQuiescePortProtectedWhileQuiesced(t *testing.T) {
 }
 
 func TestQuiescedNodeShutdownThroughQuiescePort(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1})
-	n := c.Nodes()[0]
+	c, n := startNode(t, Options{})
 	qURL := c.urlFor(setupQuiescePort(t, n))
 	expectStatus(t, quiesceAll(n), http.StatusOK)
-	waitFor(t, "quiesced", func() bool { return n.State() == StateQuiesced })
+	waitState(t, n, StateQuiesced)
 	// The REST shutdown is unreachable (package disabled), the IS service works.
 	expectStatus(t, do("POST", qURL+"/rest/apigateway/shutdown", map[string]any{"option": "drain"}, true), http.StatusServiceUnavailable)
 	a := do("POST", qURL+"/invoke/wm.server.admin/shutdown", map[string]any{"bounce": "no", "option": "drain", "timeout": 10}, true)
 	expectStatus(t, a, http.StatusOK)
-	waitFor(t, "stopped", func() bool { return n.State() == StateStopped })
+	waitState(t, n, StateStopped)
 	waitFor(t, "quiesce port closed", func() bool { return refused(health(qURL)) })
 	if n.Lost() != 0 {
 		t.Fatalf("a quiesced node has nothing to lose, lost %d", n.Lost())
@@ -246,10 +233,9 @@ func TestQuiescedNodeShutdownThroughQuiescePort(t *testing.T) {
 }
 
 func TestQuiescedHealthVariant(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1, Variants: Variants{QuiescedHealthStatus: 404}})
-	n := c.Nodes()[0]
+	c, n := startNode(t, Options{Variants: Variants{QuiescedHealthStatus: 404}})
 	qURL := c.urlFor(setupQuiescePort(t, n))
 	expectStatus(t, quiesceAll(n), http.StatusOK)
-	waitFor(t, "quiesced", func() bool { return n.State() == StateQuiesced })
+	waitState(t, n, StateQuiesced)
 	expectStatus(t, health(qURL), http.StatusNotFound)
 }

@@ -2,13 +2,13 @@ package gwsim
 
 import (
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 )
 
 func TestRestartOnSamePortNewVersion(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 2, RestartTime: 300 * time.Millisecond})
-	n := c.Nodes()[0]
+	c, n := startNode(t, Options{Nodes: 2, RestartTime: 300 * time.Millisecond})
 	url := n.URL()
 	qp := setupQuiescePort(t, n)
 	traffic(t, n, 3)
@@ -44,7 +44,7 @@ func TestRestartOnSamePortNewVersion(t *testing.T) {
 	}
 	got := kinds(c.Events(), n.Name())
 	want := []string{EventRestartRequested, EventStopped, EventMetricsLost, EventStarted, EventReady}
-	if tail := got[len(got)-len(want):]; !equal(tail, want) {
+	if tail := got[len(got)-len(want):]; !slices.Equal(tail, want) {
 		t.Fatalf("events %v, want tail %v", got, want)
 	}
 	if c.MaxOutOfService() != 1 {
@@ -52,24 +52,11 @@ func TestRestartOnSamePortNewVersion(t *testing.T) {
 	}
 }
 
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 func TestRestartDowntime(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1})
-	n := c.Nodes()[0]
+	_, n := startNode(t, Options{})
 	done := make(chan error, 1)
 	go func() { done <- n.Restart(RestartOptions{Downtime: 300 * time.Millisecond}) }()
-	waitFor(t, "stopped", func() bool { return n.State() == StateStopped })
+	waitState(t, n, StateStopped)
 	if a := health(n.URL()); !refused(a) {
 		t.Fatalf("a stopped node answers: %v", a)
 	}
@@ -85,13 +72,12 @@ func TestRestartDowntime(t *testing.T) {
 }
 
 func TestFreshRestartLosesPorts(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1})
-	n := c.Nodes()[0]
+	c, n := startNode(t, Options{})
 	qp := setupQuiescePort(t, n)
 	if err := n.Restart(RestartOptions{Version: "10.15.0.8.1", Fresh: true}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "ready", func() bool { return n.State() == StateReady })
+	waitState(t, n, StateReady)
 	if n.QuiescePort() != 0 {
 		t.Fatalf("fresh container kept quiesce port %d", n.QuiescePort())
 	}
@@ -146,11 +132,8 @@ func TestStopLosesMetrics(t *testing.T) {
 }
 
 func TestStopCutsRequestsInFlight(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1})
-	n := c.Nodes()[0]
-	res := make(chan answer, 1)
-	go func() { res <- do("GET", n.URL()+"/gateway/x?delay=5s", nil, false) }()
-	waitFor(t, "in flight", func() bool { n.mu.Lock(); defer n.mu.Unlock(); return n.inflight == 1 })
+	_, n := startNode(t, Options{})
+	res := slowRequest(t, n, "5s")
 	start := time.Now()
 	if err := n.Stop(); err != nil {
 		t.Fatal(err)
@@ -200,15 +183,14 @@ func TestRollingUpgradeOutOfService(t *testing.T) {
 }
 
 func TestRestartEndsQuiesceMode(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1})
-	n := c.Nodes()[0]
+	_, n := startNode(t, Options{})
 	setupQuiescePort(t, n)
 	expectStatus(t, quiesceAll(n), http.StatusOK)
-	waitFor(t, "quiesced", func() bool { return n.State() == StateQuiesced })
+	waitState(t, n, StateQuiesced)
 	if err := n.Restart(RestartOptions{Version: "10.15.0.6.1"}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "ready", func() bool { return n.State() == StateReady })
+	waitState(t, n, StateReady)
 	a := do("GET", n.URL()+"/rest/apigateway/quiescemode", nil, true)
 	if m := a.json(t); m["block"] != "designtime" || m["enable"] != false {
 		t.Fatalf("after restart: %s", a.body)

@@ -28,8 +28,7 @@ func TestRuntimeTraffic(t *testing.T) {
 }
 
 func TestRuntimeConcurrentAccounting(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1, DrainTime: 100 * time.Millisecond})
-	n := c.Nodes()[0]
+	c, n := startNode(t, Options{DrainTime: 100 * time.Millisecond})
 	setupQuiescePort(t, n)
 	// Steady traffic from several clients while the node quiesces: every
 	// request that got a 200 is in the store, nothing else is.
@@ -58,7 +57,7 @@ func TestRuntimeConcurrentAccounting(t *testing.T) {
 	}
 	time.Sleep(100 * time.Millisecond)
 	expectStatus(t, quiesceAll(n), http.StatusOK)
-	waitFor(t, "quiesced", func() bool { return n.State() == StateQuiesced })
+	waitState(t, n, StateQuiesced)
 	close(stop)
 	wg.Wait()
 	client.CloseIdleConnections()

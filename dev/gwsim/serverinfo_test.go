@@ -8,8 +8,7 @@ import (
 )
 
 func TestServerInfo(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1, Version: "10.15.0.5.120"})
-	n := c.Nodes()[0]
+	_, n := startNode(t, Options{Version: "10.15.0.5.120"})
 	get := func() map[string]any {
 		a := do("GET", n.URL()+"/rest/apigateway/is/serverinfo", nil, true)
 		expectStatus(t, a, http.StatusOK)
@@ -40,7 +39,7 @@ func TestServerInfo(t *testing.T) {
 	if err := n.Restart(RestartOptions{Version: "10.15.0.7.1234"}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "ready", func() bool { return n.State() == StateReady })
+	waitState(t, n, StateReady)
 	m = get()
 	if m["version"] != "10.15.0.7.1234" || productVersion(m) != "10.15" {
 		t.Fatalf("after fix: version %v product version %v", m["version"], productVersion(m))
@@ -49,7 +48,7 @@ func TestServerInfo(t *testing.T) {
 	if err := n.Restart(RestartOptions{Version: "10.15"}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "ready", func() bool { return n.State() == StateReady })
+	waitState(t, n, StateReady)
 	if p, _ := get()["patch_nums"].(map[string]any); len(p) != 0 {
 		t.Fatalf("patch_nums %v", p)
 	}
@@ -93,15 +92,8 @@ func TestHealthEngine(t *testing.T) {
 		t.Fatalf("starting: %s", a.body)
 	}
 	// Credentials are optional, wrong ones are refused.
-	req, _ := http.NewRequest("GET", n.URL()+"/rest/apigateway/health/engine", nil)
-	req.SetBasicAuth("x", "y")
-	resp, err := testClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusUnauthorized {
-		t.Fatalf("wrong credentials: %d", resp.StatusCode)
+	if a := getAs(n.URL()+"/rest/apigateway/health/engine", "x", "y"); a.err != nil || a.status != http.StatusUnauthorized {
+		t.Fatalf("wrong credentials: %d %v", a.status, a.err)
 	}
 	expectStatus(t, do("GET", n.URL()+"/rest/apigateway/health/nothing", nil, false), http.StatusNotFound)
 	expectStatus(t, do("POST", n.URL()+"/rest/apigateway/health", nil, false), http.StatusMethodNotAllowed)
@@ -112,8 +104,7 @@ func TestHealthEngine(t *testing.T) {
 // across a fix, and only patch_nums shows the fix level; the installed
 // version, which the control API shows, carries it.
 func TestServerInfoVersionWithoutFix(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1, Version: "10.5.0.9.5015", Variants: Variants{VersionWithoutFix: true}})
-	n := c.Nodes()[0]
+	_, n := startNode(t, Options{Version: "10.5.0.9.5015", Variants: Variants{VersionWithoutFix: true}})
 	get := func() map[string]any {
 		a := do("GET", n.URL()+"/rest/apigateway/is/serverinfo", nil, true)
 		expectStatus(t, a, http.StatusOK)
@@ -138,7 +129,7 @@ func TestServerInfoVersionWithoutFix(t *testing.T) {
 	if err := n.Restart(RestartOptions{Version: "10.5.0.11.5015"}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "ready", func() bool { return n.State() == StateReady })
+	waitState(t, n, StateReady)
 	m = get()
 	if m["version"] != "10.5.0.0.5015" || m["build"] != "5015" {
 		t.Fatalf("after fix 11: version %v build %v, want unchanged", m["version"], m["build"])

@@ -11,12 +11,9 @@ func shutdownBody(option string) map[string]any {
 }
 
 func TestShutdownDrain(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 2})
-	n := c.Nodes()[0]
+	c, n := startNode(t, Options{Nodes: 2})
 	traffic(t, n, 3)
-	res := make(chan answer, 1)
-	go func() { res <- do("GET", n.URL()+"/gateway/x?delay=400ms", nil, false) }()
-	waitFor(t, "in flight", func() bool { n.mu.Lock(); defer n.mu.Unlock(); return n.inflight == 1 })
+	res := slowRequest(t, n, "400ms")
 
 	a := do("POST", n.URL()+"/rest/apigateway/shutdown", shutdownBody("drain"), true)
 	expectStatus(t, a, http.StatusOK)
@@ -31,7 +28,7 @@ func TestShutdownDrain(t *testing.T) {
 	}
 	expectStatus(t, health(n.URL()), http.StatusServiceUnavailable)
 	expectStatus(t, <-res, http.StatusOK)
-	waitFor(t, "stopped", func() bool { return n.State() == StateStopped })
+	waitState(t, n, StateStopped)
 	if a := health(n.URL()); !refused(a) {
 		t.Fatalf("health after the shutdown: %d %v, want a refused connection", a.status, a.err)
 	}
@@ -49,11 +46,8 @@ func TestShutdownDrain(t *testing.T) {
 }
 
 func TestShutdownForceCutsRequests(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1})
-	n := c.Nodes()[0]
-	res := make(chan answer, 1)
-	go func() { res <- do("GET", n.URL()+"/gateway/x?delay=5s", nil, false) }()
-	waitFor(t, "in flight", func() bool { n.mu.Lock(); defer n.mu.Unlock(); return n.inflight == 1 })
+	_, n := startNode(t, Options{})
+	res := slowRequest(t, n, "5s")
 	expectStatus(t, do("POST", n.URL()+"/rest/apigateway/shutdown", shutdownBody("force"), true), http.StatusOK)
 	start := time.Now()
 	if a := <-res; a.err == nil {
@@ -62,18 +56,15 @@ func TestShutdownForceCutsRequests(t *testing.T) {
 	if time.Since(start) > 2*time.Second {
 		t.Fatal("forced shutdown waited")
 	}
-	waitFor(t, "stopped", func() bool { return n.State() == StateStopped })
+	waitState(t, n, StateStopped)
 }
 
 // TestStopCutsADrain: Stop pulls the plug on a node that is draining for
 // a drain shutdown: it returns at once and the running request is cut
 // rather than finished.
 func TestStopCutsADrain(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1})
-	n := c.Nodes()[0]
-	res := make(chan answer, 1)
-	go func() { res <- do("GET", n.URL()+"/gateway/x?delay=5s", nil, false) }()
-	waitFor(t, "in flight", func() bool { n.mu.Lock(); defer n.mu.Unlock(); return n.inflight == 1 })
+	_, n := startNode(t, Options{})
+	res := slowRequest(t, n, "5s")
 	expectStatus(t, do("POST", n.URL()+"/rest/apigateway/shutdown", shutdownBody("drain"), true), http.StatusOK)
 	if n.State() != StateStopping {
 		t.Fatalf("state %s after the shutdown request, want stopping", n.State())
@@ -94,8 +85,7 @@ func TestStopCutsADrain(t *testing.T) {
 }
 
 func TestShutdownBounce(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1, Version: "10.15.0.4.1"})
-	n := c.Nodes()[0]
+	c, n := startNode(t, Options{Version: "10.15.0.4.1"})
 	// The vendor's Postman collection sends quiesce as a string.
 	a := do("POST", n.URL()+"/rest/apigateway/shutdown", `{"bounce": true, "option": "drain", "timeout": 10, "quiesce": "false"}`, true)
 	expectStatus(t, a, http.StatusOK)
@@ -109,13 +99,12 @@ func TestShutdownBounce(t *testing.T) {
 }
 
 func TestShutdownWithQuiesceFlag(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1})
-	n := c.Nodes()[0]
+	c, n := startNode(t, Options{})
 	qURL := c.urlFor(setupQuiescePort(t, n))
 	traffic(t, n, 2)
 	expectStatus(t, do("POST", n.URL()+"/rest/apigateway/shutdown", map[string]any{"bounce": true, "option": "drain", "quiesce": true}, true), http.StatusOK)
 	// Flushed before stopping, back in quiesce mode after the bounce.
-	waitFor(t, "back quiesced", func() bool { return n.State() == StateQuiesced })
+	waitState(t, n, StateQuiesced)
 	if c.StoreTotals().PerNode[n.Name()] != 2 || n.Lost() != 0 {
 		t.Fatalf("store %+v lost %d", c.StoreTotals(), n.Lost())
 	}
@@ -126,8 +115,7 @@ func TestShutdownWithQuiesceFlag(t *testing.T) {
 }
 
 func TestShutdownValidation(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1})
-	n := c.Nodes()[0]
+	_, n := startNode(t, Options{})
 	u := n.URL() + "/rest/apigateway/shutdown"
 	for name, body := range map[string]any{
 		"bad JSON":      "{",
@@ -149,10 +137,9 @@ func TestShutdownValidation(t *testing.T) {
 }
 
 func TestInvokeShutdownQueryForm(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1})
-	n := c.Nodes()[0]
+	_, n := startNode(t, Options{})
 	expectStatus(t, do("POST", n.URL()+"/invoke/wm.server.admin/shutdown?bounce=no&option=force", nil, true), http.StatusOK)
-	waitFor(t, "stopped", func() bool { return n.State() == StateStopped })
+	waitState(t, n, StateStopped)
 }
 
 // TestShutdownDrainWaitsForSessions: a client that keeps its connection
@@ -160,8 +147,7 @@ func TestInvokeShutdownQueryForm(t *testing.T) {
 // keeps waiting (its ports open, health 503) until the client closes the
 // connection, and then stops at once.
 func TestShutdownDrainWaitsForSessions(t *testing.T) {
-	c := startCluster(t, Options{Nodes: 1, ShutdownMinute: time.Hour})
-	n := c.Nodes()[0]
+	_, n := startNode(t, Options{ShutdownMinute: time.Hour})
 	keepAlive := &http.Client{Timeout: waitLimit, Transport: &http.Transport{}}
 	expectStatus(t, doWith(keepAlive, "POST", n.URL()+"/rest/apigateway/shutdown", shutdownBody("drain"), true), http.StatusOK)
 	time.Sleep(300 * time.Millisecond)
@@ -173,7 +159,7 @@ func TestShutdownDrainWaitsForSessions(t *testing.T) {
 	waitFor(t, "the keep-alive client's session alone", func() bool { return n.openSessions() == 1 })
 	closed := time.Now()
 	keepAlive.CloseIdleConnections()
-	waitFor(t, "stopped", func() bool { return n.State() == StateStopped })
+	waitState(t, n, StateStopped)
 	if took := time.Since(closed); took > 2*time.Second {
 		t.Errorf("the node stopped %s after the last session ended", took)
 	}
@@ -183,14 +169,13 @@ func TestShutdownDrainWaitsForSessions(t *testing.T) {
 // node up to the shutdown's timeout (1 minute of ShutdownMinute), no longer.
 func TestShutdownDrainTimeoutEndsSessions(t *testing.T) {
 	const minute = 400 * time.Millisecond
-	c := startCluster(t, Options{Nodes: 1, ShutdownMinute: minute})
-	n := c.Nodes()[0]
+	_, n := startNode(t, Options{ShutdownMinute: minute})
 	keepAlive := &http.Client{Timeout: waitLimit, Transport: &http.Transport{}}
 	t.Cleanup(keepAlive.CloseIdleConnections)
 	expectStatus(t, doWith(keepAlive, "GET", n.URL()+"/rest/apigateway/is/serverinfo", nil, true), http.StatusOK)
 	start := time.Now()
 	expectStatus(t, do("POST", n.URL()+"/rest/apigateway/shutdown", shutdownBody("drain"), true), http.StatusOK)
-	waitFor(t, "stopped", func() bool { return n.State() == StateStopped })
+	waitState(t, n, StateStopped)
 	if took := time.Since(start); took < minute {
 		t.Fatalf("the node stopped after %s with a session open, before its 1-minute timeout (%s)", took, minute)
 	}

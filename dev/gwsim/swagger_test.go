@@ -299,8 +299,7 @@ func TestSwaggerCheckerCatchesMistakes(t *testing.T) {
 func TestSwaggerPortConformance(t *testing.T) {
 	requireReference(t)
 	spec := loadSwagger(t, "APIGatewayPortManagement.json")
-	c := startCluster(t, Options{Nodes: 1})
-	n := c.Nodes()[0]
+	c, n := startNode(t, Options{})
 	p := n.ReservePort()
 	key := "HTTPListener@" + itoa(p)
 
@@ -369,8 +368,7 @@ func TestSwaggerPortConformance(t *testing.T) {
 func TestSwaggerQuiesceModeConformance(t *testing.T) {
 	requireReference(t)
 	spec := loadSwagger(t, "APIGatewayAdministration.json")
-	c := startCluster(t, Options{Nodes: 1})
-	n := c.Nodes()[0]
+	_, n := startNode(t, Options{})
 
 	// The vendor's example request is valid and accepted.
 	example := spec.bodyExample("/quiescemode", "PUT")
@@ -407,8 +405,7 @@ func TestSwaggerOtherConformance(t *testing.T) {
 	requireReference(t)
 	admin := loadSwagger(t, "APIGatewayAdministration.json")
 	avail := loadSwagger(t, "APIGatewayAvailability.json")
-	c := startCluster(t, Options{Nodes: 2})
-	n := c.Nodes()[0]
+	c, n := startNode(t, Options{Nodes: 2})
 	answerConforms(t, avail, n.URL(), "/engine", "", "GET", nil, http.StatusOK)
 	answerConforms(t, admin, n.URL(), "/is/cluster", "", "GET", nil, http.StatusOK)
 	answerConforms(t, admin, n.URL(), "/webhooks", "", "POST", map[string]any{

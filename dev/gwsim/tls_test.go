@@ -14,8 +14,7 @@ func TestTLSCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := startCluster(t, Options{Nodes: 1, TLS: cfg})
-	n := c.Nodes()[0]
+	c, n := startNode(t, Options{TLS: cfg})
 	if !strings.HasPrefix(n.URL(), "https://127.0.0.1:") || !strings.HasPrefix(c.ControlURL(), "http://") {
 		t.Fatalf("URLs %s %s", n.URL(), c.ControlURL())
 	}
@@ -32,15 +31,23 @@ func TestTLSCluster(t *testing.T) {
 	if key, _ := a.json(t)["listenerKey"].(string); !strings.HasPrefix(key, "HTTPSListener@") {
 		t.Fatalf("primary %s", a.body)
 	}
+	// addPort creates and enables a port of the factory webMethods/<protocol>
+	// through the TLS client; its listener key follows the factory.
+	addPort := func(protocol, alias string) int {
+		t.Helper()
+		p := n.ReservePort()
+		key := protocol + "Listener@" + itoa(p)
+		a := doWith(client, "POST", n.URL()+"/rest/apigateway/ports", map[string]any{"factoryKey": "webMethods/" + protocol, "port": itoa(p), "portAlias": alias}, true)
+		expectStatus(t, a, http.StatusCreated)
+		if a.json(t)["listenerKey"] != key || a.json(t)["protocol"] != protocol {
+			t.Fatalf("create %s", a.body)
+		}
+		expectStatus(t, doWith(client, "PUT", n.URL()+"/rest/apigateway/ports/enable", map[string]string{"listenerKey": key, "pkg": "WmRoot"}, true), http.StatusOK)
+		return p
+	}
 	// The tutorial's webMethods/HTTP port is a plain-HTTP listener even on
 	// a node whose primary port speaks TLS, and so is its quiesce URL.
-	p := n.ReservePort()
-	a = doWith(client, "POST", n.URL()+"/rest/apigateway/ports", map[string]any{"factoryKey": "webMethods/HTTP", "port": itoa(p), "portAlias": "QuiescePort"}, true)
-	expectStatus(t, a, http.StatusCreated)
-	if a.json(t)["listenerKey"] != "HTTPListener@"+itoa(p) || a.json(t)["protocol"] != "HTTP" {
-		t.Fatalf("create %s", a.body)
-	}
-	expectStatus(t, doWith(client, "PUT", n.URL()+"/rest/apigateway/ports/enable", map[string]string{"listenerKey": "HTTPListener@" + itoa(p), "pkg": "WmRoot"}, true), http.StatusOK)
+	p := addPort("HTTP", "QuiescePort")
 	expectStatus(t, doWith(client, "PUT", n.URL()+"/invoke/wm.server.quiesce/setQuiescePort", map[string]string{"portAlias": "QuiescePort"}, true), http.StatusOK)
 	if want := "http://127.0.0.1:" + itoa(p); n.QuiesceURL() != want || n.Status().QuiesceURL != want {
 		t.Fatalf("quiesce URL %s (status %s), want %s", n.QuiesceURL(), n.Status().QuiesceURL, want)
@@ -49,14 +56,8 @@ func TestTLSCluster(t *testing.T) {
 	if a := doWith(client, "GET", "https://127.0.0.1:"+itoa(p)+"/rest/apigateway/health", nil, false); a.err == nil {
 		t.Fatalf("TLS answered on a webMethods/HTTP port: %d", a.status)
 	}
-	// Only webMethods/HTTPS ports speak TLS; their key follows the factory.
-	s := n.ReservePort()
-	a = doWith(client, "POST", n.URL()+"/rest/apigateway/ports", map[string]any{"factoryKey": "webMethods/HTTPS", "port": itoa(s), "portAlias": "Secure"}, true)
-	expectStatus(t, a, http.StatusCreated)
-	if a.json(t)["listenerKey"] != "HTTPSListener@"+itoa(s) || a.json(t)["protocol"] != "HTTPS" {
-		t.Fatalf("create %s", a.body)
-	}
-	expectStatus(t, doWith(client, "PUT", n.URL()+"/rest/apigateway/ports/enable", map[string]string{"listenerKey": "HTTPSListener@" + itoa(s), "pkg": "WmRoot"}, true), http.StatusOK)
+	// Only webMethods/HTTPS ports speak TLS.
+	s := addPort("HTTPS", "Secure")
 	expectStatus(t, doWith(client, "GET", "https://127.0.0.1:"+itoa(s)+"/rest/apigateway/health", nil, false), http.StatusOK)
 	if a := do("GET", "http://127.0.0.1:"+itoa(s)+"/rest/apigateway/health", nil, false); a.err == nil && a.status == 200 {
 		t.Fatal("plain HTTP answered on a webMethods/HTTPS port")
