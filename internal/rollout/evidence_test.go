@@ -3,9 +3,7 @@ package rollout
 import (
 	"errors"
 	"slices"
-	"strings"
 	"testing"
-	"testing/synctest"
 )
 
 // TestRefusesNodeNotProvablyOutOfService: gw-2 is not ready and not on
@@ -27,21 +25,16 @@ func TestRefusesNodeNotProvablyOutOfService(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				h := newHarness(t, oldV, oldV, oldV)
+			simulate(t, []string{oldV, oldV, oldV}, func(t *testing.T, h *harness) {
 				h.cfg.BeforeNodeCommand = []string{"/opt/lb.sh", "drain"}
 				h.cfg.RollbackCommand = []string{"/opt/rollback.sh"}
 				tc.setup(h.c.node("gw-2"))
 				rep, _, err := h.run(t.Context())
 				var se *StepError
-				if err == nil || errors.As(err, &se) {
+				if errors.As(err, &se) {
 					t.Fatalf("want a refusal before any node is touched, got %v", err)
 				}
-				for _, want := range append([]string{`node "gw-2"`, "nothing shows that it is out of service", "re-run terraform apply"}, tc.want...) {
-					if !strings.Contains(err.Error(), want) {
-						t.Errorf("error does not say %q:\n%v", want, err)
-					}
-				}
+				wantError(t, err, append([]string{`node "gw-2"`, "nothing shows that it is out of service", "re-run terraform apply"}, tc.want...)...)
 				if cmds := h.r.commands(); len(cmds) != 0 || len(h.c.log) != 0 || len(rep.Results) != 0 {
 					t.Errorf("nodes were touched: commands %d, calls %v, results %v", len(cmds), h.c.log, rep.Results)
 				}
@@ -77,30 +70,15 @@ func TestFinishesNodeProvablyOutOfService(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				h := newHarness(t, oldV, oldV, oldV)
+			simulate(t, []string{oldV, oldV, oldV}, func(t *testing.T, h *harness) {
 				h.cfg.BeforeNodeCommand = []string{"/opt/lb.sh", "drain"}
 				tc.setup(h, h.c.node("gw-2"))
-				rep, _, err := h.run(t.Context())
-				if err != nil {
-					t.Fatal(err)
-				}
-				if got := outcomes(rep); got != "gw-2:upgraded gw-1:upgraded gw-3:upgraded" {
-					t.Fatalf("outcomes: %s", got)
-				}
-				if got := h.commandsFor("gw-2"); !slices.Equal(got, []string{"upgrade"}) {
-					t.Errorf("commands for gw-2: %v, want the upgrade command only", got)
-				}
+				rep, _ := h.runOK("gw-2:upgraded gw-1:upgraded gw-3:upgraded")
+				h.wantCommands("gw-2", "upgrade")
 				if n := h.c.node("gw-2").quiesceCalls; n != 0 {
 					t.Errorf("gw-2 quiesced %d times", n)
 				}
-				resumed := false
-				for _, e := range h.ev.all() {
-					resumed = resumed || (e.Node == "gw-2" && e.Kind == EventResume && strings.Contains(e.Message, tc.evidence))
-				}
-				if !resumed {
-					t.Errorf("no resume event for gw-2 naming %q: %v", tc.evidence, h.ev.all())
-				}
+				wantText(t, "gw-2's resume event", h.ev.last("gw-2", EventResume).Message, tc.evidence)
 				if len(rep.TakenDown) != 0 {
 					t.Errorf("taken down after a complete rollout: %v", rep.TakenDown)
 				}
@@ -113,13 +91,10 @@ func TestFinishesNodeProvablyOutOfService(t *testing.T) {
 // service, and the next run, given that record, finishes such a node even
 // when it then answers 500, which without the record stops the run.
 func TestReportsNodesTakenDown(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV, oldV)
+	simulate(t, []string{oldV, oldV, oldV}, func(t *testing.T, h *harness) {
 		h.r.exit["upgrade/gw-2"] = CommandResult{ExitCode: 3}
 		rep, _, err := h.run(t.Context())
-		if se := stepError(t, err); se.Node != "gw-2" || se.Step != StepUpgradeCommand {
-			t.Fatalf("want gw-2's upgrade command to fail, got %v", err)
-		}
+		wantStepError(t, err, "gw-2", StepUpgradeCommand)
 		if !slices.Equal(rep.TakenDown, []string{"gw-2"}) {
 			t.Fatalf("taken down %v, want [gw-2]", rep.TakenDown)
 		}
@@ -128,13 +103,14 @@ func TestReportsNodesTakenDown(t *testing.T) {
 		n := h.c.node("gw-2")
 		n.ph, n.red = phRunning, true
 		h.r.cmds = nil
-		if _, _, err := h.run(t.Context()); err == nil || !strings.Contains(err.Error(), "answers health 500") || len(h.r.commands()) != 0 {
-			t.Fatalf("without the record: want a refusal touching nothing, got %v after %d commands", err, len(h.r.commands()))
+		_, _, err = h.run(t.Context())
+		wantError(t, err, "answers health 500")
+		if len(h.r.commands()) != 0 {
+			t.Fatalf("without the record: want a refusal touching nothing, got %d commands", len(h.r.commands()))
 		}
 		h.cfg.TakenDown = rep.TakenDown
-		rep, _, err = h.run(t.Context())
-		if err != nil || outcomes(rep) != "gw-1:skipped gw-2:upgraded gw-3:upgraded" || len(rep.TakenDown) != 0 {
-			t.Fatalf("with the record: err %v, outcomes %s, taken down %v", err, outcomes(rep), rep.TakenDown)
+		if rep, _ = h.runOK("gw-1:skipped gw-2:upgraded gw-3:upgraded"); len(rep.TakenDown) != 0 {
+			t.Fatalf("with the record: taken down %v", rep.TakenDown)
 		}
 		if n.quiesceCalls != 1 {
 			t.Errorf("gw-2 quiesced %d times, want once (by the first run)", n.quiesceCalls)
@@ -147,8 +123,7 @@ func TestReportsNodesTakenDown(t *testing.T) {
 // rollback that brings the node back clears it; a node never taken out of
 // service is never recorded.
 func TestTakenDownRecordFollowsTheNodes(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV, oldV)
+	simulate(t, []string{oldV, oldV, oldV}, func(t *testing.T, h *harness) {
 		h.c.node("gw-1").red = true
 		h.c.node("gw-3").ph = phDown
 		h.cfg.TakenDown = []string{"gw-2", "gw-3"}

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"testing/synctest"
 	"time"
 )
 
@@ -26,13 +25,10 @@ func (h *harness) notified() []string {
 // progress line) and the node's usual variables; the end of the rollout is
 // notified with the rollout's variables only.
 func TestNotifyEveryMilestone(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV)
+	simulate(t, []string{oldV, oldV}, func(t *testing.T, h *harness) {
 		h.cfg.NotifyCommand = []string{"/opt/notify.sh", "#upgrades"}
 		h.cfg.CommandEnv = map[string]string{"CHAT_TOKEN": "tok-123"}
-		if _, _, err := h.run(t.Context()); err != nil {
-			t.Fatal(err)
-		}
+		h.runOK("gw-1:upgraded gw-2:upgraded")
 		want := []string{"node_started gw-1", "drained gw-1", "node_upgraded gw-1", "node_started gw-2", "drained gw-2", "node_upgraded gw-2", "rollout_finished"}
 		if got := h.notified(); !slices.Equal(got, want) {
 			t.Fatalf("notified %v, want %v", got, want)
@@ -68,8 +64,7 @@ func TestNotifyEveryMilestone(t *testing.T) {
 // TestNotifyFailureAndRollback: the failure and the rollback are notified,
 // then the stop of the rollout, whose message says what happened.
 func TestNotifyFailureAndRollback(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV)
+	simulate(t, []string{oldV, oldV}, func(t *testing.T, h *harness) {
 		h.cfg.NotifyCommand = []string{"/opt/notify.sh"}
 		h.cfg.RollbackCommand = []string{"/opt/rollback.sh"}
 		h.r.exit["upgrade/gw-1"] = CommandResult{ExitCode: 3, Tail: "disk full"}
@@ -104,9 +99,8 @@ func TestNotifyFailureAndRollback(t *testing.T) {
 func TestNotifyFailuresOnlyWarn(t *testing.T) {
 	baseline := func(t *testing.T) time.Duration {
 		var took time.Duration
-		synctest.Test(t, func(t *testing.T) {
-			h := newHarness(t, oldV, oldV, oldV)
-			_, took, _ = h.run(t.Context())
+		simulate(t, []string{oldV, oldV, oldV}, func(t *testing.T, h *harness) {
+			_, took = h.runOK("gw-1:upgraded gw-2:upgraded gw-3:upgraded")
 		})
 		return took
 	}(t)
@@ -132,15 +126,11 @@ func TestNotifyFailuresOnlyWarn(t *testing.T) {
 		}, 7, "node_started, drained, node_upgraded, rollout_finished: not sent, notify_command was still busy 1m40s after the rollout ended"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				h := newHarness(t, oldV, oldV, oldV)
+			simulate(t, []string{oldV, oldV, oldV}, func(t *testing.T, h *harness) {
 				h.cfg.NotifyCommand = []string{"/opt/notify.sh"}
 				tc.setup(h)
 				start := time.Now()
-				rep, took, err := h.run(t.Context())
-				if err != nil {
-					t.Fatalf("a failing notify_command failed the rollout: %v", err)
-				}
+				rep, took := h.runOK("gw-1:upgraded gw-2:upgraded gw-3:upgraded") // a failing notify_command fails nothing
 				var lastUpgraded time.Time
 				warned := 0
 				for _, e := range h.ev.all() {
@@ -174,8 +164,7 @@ func TestNotifyFailuresOnlyWarn(t *testing.T) {
 // TestNotifyKeepsGoingAfterInterrupt: an interrupted rollout still
 // notifies its end, although the apply's context is cancelled.
 func TestNotifyKeepsGoingAfterInterrupt(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV)
+	simulate(t, []string{oldV, oldV}, func(t *testing.T, h *harness) {
 		h.cfg.NotifyCommand = []string{"/opt/notify.sh"}
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
@@ -202,8 +191,7 @@ func TestNotifyKeepsGoingAfterInterrupt(t *testing.T) {
 // TestNotifyRefusedRollout: a rollout refused before any node is touched
 // (here: a node below the target's release) still notifies its end.
 func TestNotifyRefusedRollout(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, "10.11.0.3.100")
+	simulate(t, []string{oldV, "10.11.0.3.100"}, func(t *testing.T, h *harness) {
 		h.cfg.NotifyCommand = []string{"/opt/notify.sh"}
 		if _, _, err := h.run(t.Context()); err == nil {
 			t.Fatal("want a refusal")

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"testing/synctest"
 	"time"
 )
 
@@ -47,21 +46,14 @@ func TestPrepareRunsBeforeAnyNodeIsTouched(t *testing.T) {
 		want        int
 	}{{"default 4", 0, 4}, {"2", 2, 2}, {"1", 1, 1}} {
 		t.Run(tc.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				h := newHarness(t, oldV, newV, oldV, oldV, oldV, oldV, oldV)
+			simulate(t, []string{oldV, newV, oldV, oldV, oldV, oldV, oldV}, func(t *testing.T, h *harness) {
 				h.cfg.MaxUnavailable = 2
 				h.cfg.PrepareCommand = []string{"/opt/fetch-fix.sh", "--only-download"}
 				h.cfg.PrepareParallelism = tc.parallelism
 				h.r.out["prepare/gw-3"] = "fetching fix 7\n100%\nstaged /var/tmp/fix7.zip\n"
 				cc := &concurrency{Runner: h.r, step: "prepare"}
 				h.eng.Runner = cc
-				rep, _, err := h.run(t.Context())
-				if err != nil {
-					t.Fatal(err)
-				}
-				if got := outcomes(rep); strings.Count(got, ":upgraded") != 6 {
-					t.Fatalf("outcomes %s", got)
-				}
+				h.runOK("gw-2:skipped gw-1:upgraded gw-3:upgraded gw-4:upgraded gw-5:upgraded gw-6:upgraded gw-7:upgraded")
 				// The fake records every command and gateway write in order.
 				firstQuiesce := slices.IndexFunc(h.c.log, func(s string) bool { return strings.HasPrefix(s, "quiesce ") })
 				var prepared []string
@@ -89,15 +81,9 @@ func TestPrepareRunsBeforeAnyNodeIsTouched(t *testing.T) {
 						t.Errorf("prepare command %v with env %v", c.Argv, c.Env)
 					}
 				}
-				var prepEvent *Event
-				for _, e := range h.ev.all() {
-					if e.Node == "gw-3" && e.Kind == EventPrepared {
-						prepEvent = &e
-					}
-				}
-				if prepEvent == nil || prepEvent.Output != "fetching fix 7\n100%\nstaged /var/tmp/fix7.zip" ||
-					prepEvent.String() != "gw-3: prepare_command finished in 1s" {
-					t.Errorf("gw-3's prepared event: %+v", prepEvent)
+				if e := h.ev.last("gw-3", EventPrepared); e.Output != "fetching fix 7\n100%\nstaged /var/tmp/fix7.zip" ||
+					e.String() != "gw-3: prepare_command finished in 1s" {
+					t.Errorf("gw-3's prepared event: %+v", e)
 				}
 			})
 		})
@@ -109,8 +95,7 @@ func TestPrepareRunsBeforeAnyNodeIsTouched(t *testing.T) {
 // node is quiesced and no upgrade, before_node or rollback command runs;
 // the error names the node, the attribute and the command's output.
 func TestPrepareFailureTouchesNoNode(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV, oldV, oldV, oldV, oldV)
+	simulate(t, []string{oldV, oldV, oldV, oldV, oldV, oldV}, func(t *testing.T, h *harness) {
 		h.cfg.PrepareCommand = []string{"/opt/fetch-fix.sh"}
 		h.cfg.PrepareParallelism = 3
 		h.cfg.BeforeNodeCommand = []string{"/opt/lb.sh", "drain"}
@@ -118,16 +103,9 @@ func TestPrepareFailureTouchesNoNode(t *testing.T) {
 		h.r.exit["prepare/gw-2"] = CommandResult{ExitCode: 7, Tail: "GET fix-7.zip: 404 Not Found\n"}
 		h.r.hang["prepare/gw-1"], h.r.hang["prepare/gw-3"] = true, true
 		rep, took, err := h.run(t.Context())
-		se := stepError(t, err)
-		if se.Node != "gw-2" || se.Step != StepPrepareCommand {
-			t.Errorf("StepError node %q step %q, want gw-2 prepare_command", se.Node, se.Step)
-		}
-		for _, want := range []string{`node "gw-2": prepare_command failed`, "exited with status 7", "404 Not Found",
-			"prepare_command failed for gw-2, was stopped for gw-1, gw-3 and did not start for gw-4, gw-5, gw-6.", "No node was taken out of service"} {
-			if !strings.Contains(err.Error(), want) {
-				t.Errorf("error lacks %q:\n%v", want, err)
-			}
-		}
+		wantStepError(t, err, "gw-2", StepPrepareCommand)
+		wantError(t, err, `node "gw-2": prepare_command failed`, "exited with status 7", "404 Not Found",
+			"prepare_command failed for gw-2, was stopped for gw-1, gw-3 and did not start for gw-4, gw-5, gw-6.", "No node was taken out of service")
 		for _, s := range h.c.log {
 			if step, _, _ := strings.Cut(s, " "); step != "prepare" {
 				t.Errorf("%q ran after a failed prepare: %v", s, h.c.log)
@@ -143,17 +121,14 @@ func TestPrepareFailureTouchesNoNode(t *testing.T) {
 		if took > 2*time.Second {
 			t.Errorf("the run took %s: the hanging prepare of gw-3 was not stopped", took)
 		}
-		if got := h.ev.kinds("gw-2"); !slices.Equal(got, []EventKind{EventNodeFailed}) {
-			t.Errorf("events for gw-2: %v", got)
-		}
+		h.wantEvents("gw-2", EventNodeFailed)
 	})
 }
 
 // TestPrepareFailuresOfSeveralNodes: two prepares fail at once; both are
 // named, the hint once, and gw-2's (still running) is stopped.
 func TestPrepareFailuresOfSeveralNodes(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV, oldV)
+	simulate(t, []string{oldV, oldV, oldV}, func(t *testing.T, h *harness) {
 		h.cfg.PrepareCommand = []string{"/opt/fetch-fix.sh"}
 		// Both fail once both have started, whatever the order.
 		var arrived sync.WaitGroup
@@ -189,8 +164,7 @@ func TestPrepareFailuresOfSeveralNodes(t *testing.T) {
 // TestPrepareInterrupted: the apply is cancelled while prepare_command
 // runs: the command is stopped and no node is touched.
 func TestPrepareInterrupted(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV)
+	simulate(t, []string{oldV, oldV}, func(t *testing.T, h *harness) {
 		h.cfg.PrepareCommand = []string{"/opt/fetch-fix.sh"}
 		h.r.hang["prepare/gw-1"] = true
 		ctx, cancel := context.WithCancel(t.Context())
@@ -214,22 +188,15 @@ func TestPrepareInterrupted(t *testing.T) {
 // restarting on target gets no upgrade_command, so no prepare either; a
 // node left quiesced does.
 func TestPrepareSkipsNodesWithoutUpgradeCommand(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV, oldV, oldV)
+	simulate(t, []string{oldV, oldV, oldV, oldV}, func(t *testing.T, h *harness) {
 		h.cfg.MaxUnavailable = 2
 		h.cfg.PrepareCommand = []string{"/opt/fetch-fix.sh"}
 		h.c.node("gw-1").ph = phQuiesced
 		h.c.node("gw-2").ph, h.c.node("gw-2").version = phStarting, newV
 		h.c.node("gw-2").until = time.Now().Add(30 * time.Second)
-		if _, _, err := h.run(t.Context()); err != nil {
-			t.Fatal(err)
-		}
-		if got := h.commandsFor("gw-2"); slices.Contains(got, "prepare") {
-			t.Errorf("gw-2 (restarting on target) got %v", got)
-		}
-		if got := h.commandsFor("gw-1"); !slices.Equal(got, []string{"prepare", "upgrade"}) {
-			t.Errorf("gw-1 (left quiesced) got %v, want prepare then upgrade", got)
-		}
+		h.runOK("gw-1:upgraded gw-2:upgraded gw-3:upgraded gw-4:upgraded")
+		h.wantCommands("gw-2")                       // restarting on target: no prepare
+		h.wantCommands("gw-1", "prepare", "upgrade") // left quiesced
 	})
 }
 

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"testing/synctest"
 	"time"
 )
 
@@ -13,8 +12,7 @@ import (
 // what happened, how long it took and what comes next, and a command's
 // milestone carries the end of its output.
 func TestProgressLines(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV)
+	simulate(t, []string{oldV, oldV}, func(t *testing.T, h *harness) {
 		h.cfg.BeforeNodeCommand = []string{"/opt/lb.sh", "drain"}
 		h.cfg.AfterNodeCommand = []string{"/opt/lb.sh", "ready"}
 		h.cfg.SoakDuration = 30 * time.Second
@@ -23,19 +21,13 @@ func TestProgressLines(t *testing.T) {
 			out = append(out, "unpacking part "+string(rune('a'+i)))
 		}
 		h.r.out["upgrade/gw-1"] = strings.Join(out, "\n") + "\n"
-		if _, _, err := h.run(t.Context()); err != nil {
-			t.Fatal(err)
-		}
+		h.runOK("gw-1:upgraded gw-2:upgraded")
 		// Step times depend on the poll schedule: "after 1m1s" reads "after D".
 		elapsed := regexp.MustCompile(`\b(after|in) [0-9.hms]+\b`)
 		var lines []string
-		var upgradeOutput, upgradeCommand string
 		for _, e := range h.ev.all() {
 			if e.Node == "gw-1" || e.Node == "" {
 				lines = append(lines, elapsed.ReplaceAllString(e.String(), "$1 D"))
-			}
-			if e.Node == "gw-1" && e.Kind == EventCommandDone {
-				upgradeOutput, upgradeCommand = e.Output, e.Command
 			}
 		}
 		want := []string{
@@ -54,8 +46,8 @@ func TestProgressLines(t *testing.T) {
 		if !slices.Equal(lines, want) {
 			t.Errorf("progress lines:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
 		}
-		if want := strings.Join(out[5:], "\n"); upgradeOutput != want || upgradeCommand != "upgrade_command" {
-			t.Errorf("command_done output %q, want the last %d lines %q", upgradeOutput, OutputLines, want)
+		if done, want := h.ev.last("gw-1", EventCommandDone), strings.Join(out[5:], "\n"); done.Output != want || done.Command != "upgrade_command" {
+			t.Errorf("command_done of %s, output %q, want the last %d lines %q", done.Command, done.Output, OutputLines, want)
 		}
 	})
 }
@@ -63,12 +55,9 @@ func TestProgressLines(t *testing.T) {
 // TestProgressOfAStagedApply: with max_nodes_per_apply the first and last
 // lines say how much of the work this apply does.
 func TestProgressOfAStagedApply(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV, oldV)
+	simulate(t, []string{oldV, oldV, oldV}, func(t *testing.T, h *harness) {
 		h.cfg.MaxNodesPerApply = 1
-		if _, _, err := h.run(t.Context()); err != nil {
-			t.Fatal(err)
-		}
+		h.runOK("gw-1:upgraded")
 		var lines []string
 		for _, e := range h.ev.all() {
 			if e.Node == "" {

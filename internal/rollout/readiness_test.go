@@ -2,49 +2,37 @@ package rollout
 
 import (
 	"slices"
-	"strings"
 	"testing"
-	"testing/synctest"
 	"time"
 )
 
 func TestNeverReadyTimesOut(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV)
+	simulate(t, []string{oldV, oldV}, func(t *testing.T, h *harness) {
 		h.c.node("gw-1").startTime = time.Hour
 		h.cfg.ReadyTimeout = 3 * time.Minute
 		_, took, err := h.run(t.Context())
-		if se := stepError(t, err); se.Step != StepReady || !strings.Contains(err.Error(), "not ready on target_version 10.15.0.7 within ready_timeout 3m") {
-			t.Fatalf("error: %v", err)
-		}
+		wantStepError(t, err, "gw-1", StepReady)
+		wantError(t, err, "not ready on target_version 10.15.0.7 within ready_timeout 3m")
 		within(t, "run", took, 60*time.Second+10*time.Second+3*time.Minute, 60*time.Second+10*time.Second+3*time.Minute+pollInt)
 	})
 }
 
 func TestSoakWithFailingHealthFailsTheNode(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV)
+	simulate(t, []string{oldV, oldV}, func(t *testing.T, h *harness) {
 		h.c.node("gw-1").unhealthyAfter = 30 * time.Second
 		h.cfg.SoakDuration = 2 * time.Minute
 		rep, _, err := h.run(t.Context())
-		se := stepError(t, err)
-		if se.Node != "gw-1" || se.Step != StepSoak || !strings.Contains(err.Error(), "health 500") {
-			t.Fatalf("error: %v", err)
-		}
-		if outcomes(rep) != "gw-1:failed" || len(h.commandsFor("gw-2")) != 0 {
-			t.Errorf("outcomes %s, gw-2 commands %v", outcomes(rep), h.commandsFor("gw-2"))
-		}
+		wantStepError(t, err, "gw-1", StepSoak)
+		wantError(t, err, "health 500")
+		wantOutcomes(t, rep, "gw-1:failed")
+		h.wantUntouched("gw-2")
 	})
 }
 
 func TestSoakPassesAndDelaysNextNode(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV)
+	simulate(t, []string{oldV, oldV}, func(t *testing.T, h *harness) {
 		h.cfg.SoakDuration = time.Minute
-		rep, _, err := h.run(t.Context())
-		if err != nil {
-			t.Fatal(err)
-		}
+		rep, _ := h.runOK("gw-1:upgraded gw-2:upgraded")
 		if gap := rep.Results[1].StartedAt.Sub(rep.Results[0].FinishedAt); gap != 0 {
 			t.Errorf("gap between nodes %s", gap)
 		}
@@ -57,52 +45,43 @@ func TestSoakPassesAndDelaysNextNode(t *testing.T) {
 	})
 }
 
-func TestPreflightRefusesNodeWithoutQuiescePort(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV)
-		h.c.node("gw-2").noQuiescePort = true
-		rep, _, err := h.run(t.Context())
-		se := stepError(t, err)
-		if se.Node != "gw-2" || se.Step != StepPreflight || !strings.Contains(se.Hint, "apigw_quiesce_port") {
-			t.Fatalf("error: %v", err)
-		}
-		if outcomes(rep) != "gw-1:upgraded" || h.c.node("gw-2").quiesceCalls != 0 {
-			t.Errorf("outcomes %s, gw-2 quiesce calls %d", outcomes(rep), h.c.node("gw-2").quiesceCalls)
-		}
-	})
-}
-
-// TestPreflightRefusesUnfitQuiescePort: a quiesce port that is suspended
-// (it refuses connections) or in access mode deny (it answers 403) is
-// refused before the node is touched, and the error says which, when the
-// gateway can read the node's quiesce-port setting.
-func TestPreflightRefusesUnfitQuiescePort(t *testing.T) {
-	for unfit, want := range map[string]string{
-		"suspended": `its quiesce port 4444 is suspended (quiesce_url http://gw-2:4444: no answer: connection refused)`,
-		"deny":      `its quiesce port 4444 is in access mode "deny" (quiesce_url http://gw-2:4444: health 403)`,
+// TestPreflightRefusesQuiescePort: a node without a quiesce port, or with
+// one that is suspended (it refuses connections) or in access mode deny (it
+// answers 403), is refused before it is touched, and the error says which
+// when the gateway can read the node's quiesce-port setting.
+func TestPreflightRefusesQuiescePort(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		setup func(n *fakeNode)
+		want  []string // what the failure says
+	}{
+		{"none", func(n *fakeNode) { n.noQuiescePort = true }, nil},
+		{"suspended", func(n *fakeNode) { n.quiescePortUnfit = "suspended" }, []string{
+			`its quiesce port 4444 is suspended (quiesce_url http://gw-2:4444: no answer: connection refused)`,
+			"not suspended and in access mode allow"}},
+		{"deny", func(n *fakeNode) { n.quiescePortUnfit = "deny" }, []string{
+			`its quiesce port 4444 is in access mode "deny" (quiesce_url http://gw-2:4444: health 403)`,
+			"not suspended and in access mode allow"}},
 	} {
-		t.Run(unfit, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				h := newHarness(t, oldV, oldV)
-				h.eng.Gateway = settingsCluster{h.c}
-				h.c.node("gw-2").quiescePortUnfit = unfit
+		t.Run(tc.name, func(t *testing.T) {
+			simulate(t, []string{oldV, oldV}, func(t *testing.T, h *harness) {
+				if tc.want != nil {
+					h.eng.Gateway = settingsCluster{h.c}
+				}
+				tc.setup(h.c.node("gw-2"))
 				rep, _, err := h.run(t.Context())
-				se := stepError(t, err)
-				if se.Node != "gw-2" || se.Step != StepPreflight || !strings.Contains(se.Err.Error(), want) ||
-					!strings.Contains(se.Err.Error(), "not suspended and in access mode allow") || !strings.Contains(se.Hint, "apigw_quiesce_port") {
-					t.Fatalf("error: %v\nwant it to contain %q", err, want)
-				}
-				if outcomes(rep) != "gw-1:upgraded" || h.c.node("gw-2").quiesceCalls != 0 {
-					t.Errorf("outcomes %s, gw-2 quiesce calls %d", outcomes(rep), h.c.node("gw-2").quiesceCalls)
-				}
+				se := wantStepError(t, err, "gw-2", StepPreflight)
+				wantText(t, "failure", se.Err.Error(), tc.want...)
+				wantText(t, "hint", se.Hint, "apigw_quiesce_port")
+				wantOutcomes(t, rep, "gw-1:upgraded")
+				h.wantUntouched("gw-2")
 			})
 		})
 	}
 }
 
 func TestPreflightWaitsForPeerToComeBack(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV, oldV)
+	simulate(t, []string{oldV, oldV, oldV}, func(t *testing.T, h *harness) {
 		// gw-3 restarts on its own while gw-1 is being upgraded.
 		h.ev.hook = func(e Event) {
 			if e.Node == "gw-1" && e.Kind == EventCommandDone {
@@ -112,29 +91,19 @@ func TestPreflightWaitsForPeerToComeBack(t *testing.T) {
 				h.c.mu.Unlock()
 			}
 		}
-		rep, _, err := h.run(t.Context())
-		if err != nil {
-			t.Fatal(err)
-		}
+		h.runOK("gw-1:upgraded gw-2:upgraded gw-3:upgraded")
 		if !slices.Contains(h.ev.kinds("gw-2"), EventPreflightWait) {
 			t.Error("no preflight_wait event for gw-2")
 		}
 		if h.c.maxOut != 1 {
 			t.Errorf("max out %d: gw-2 was taken out while gw-3 was down", h.c.maxOut)
 		}
-		if outcomes(rep) != "gw-1:upgraded gw-2:upgraded gw-3:upgraded" {
-			t.Errorf("outcomes %s", outcomes(rep))
-		}
 	})
 }
 
 func TestReadyStreakIsConfirmedQuickly(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV)
-		h.cfg.Nodes = h.cfg.Nodes[:1]
-		if _, _, err := h.run(t.Context()); err != nil {
-			t.Fatal(err)
-		}
+	simulate(t, []string{oldV}, func(t *testing.T, h *harness) {
+		h.runOK("gw-1:upgraded")
 		times := h.c.health["http://gw-1:5555"]
 		n := len(times)
 		if gap := times[n-1].Sub(times[n-2]); gap != pollInt/10 {
@@ -144,8 +113,7 @@ func TestReadyStreakIsConfirmedQuickly(t *testing.T) {
 }
 
 func TestPreflightGivesUpOnPeerThatStaysDown(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV, oldV)
+	simulate(t, []string{oldV, oldV, oldV}, func(t *testing.T, h *harness) {
 		h.cfg.ReadyTimeout = 3 * time.Minute
 		h.ev.hook = func(e Event) {
 			if e.Node == "gw-1" && e.Kind == EventCommandDone {
@@ -155,12 +123,10 @@ func TestPreflightGivesUpOnPeerThatStaysDown(t *testing.T) {
 			}
 		}
 		rep, _, err := h.run(t.Context())
-		se := stepError(t, err)
-		if se.Node != "gw-2" || se.Step != StepPreflight || !strings.Contains(err.Error(), `"gw-3" (no answer`) || !strings.Contains(se.Hint, "Nothing was changed") {
-			t.Fatalf("error: %v", err)
-		}
-		if outcomes(rep) != "gw-1:upgraded" || h.c.node("gw-2").quiesceCalls != 0 {
-			t.Errorf("outcomes %s, gw-2 quiesce calls %d", outcomes(rep), h.c.node("gw-2").quiesceCalls)
-		}
+		se := wantStepError(t, err, "gw-2", StepPreflight)
+		wantError(t, err, `"gw-3" (no answer`)
+		wantText(t, "hint", se.Hint, "Nothing was changed")
+		wantOutcomes(t, rep, "gw-1:upgraded")
+		h.wantUntouched("gw-2")
 	})
 }

@@ -22,18 +22,11 @@ func (f runnerFunc) Run(ctx context.Context, c Command) (CommandResult, error) {
 // node's variables and command_env, bounded, stdout alone; the rollout
 // reaches the target and reports the command's versions.
 func TestVersionCommandRollsHiddenFixCluster(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV, oldV)
+	simulate(t, []string{oldV, oldV, oldV}, func(t *testing.T, h *harness) {
 		h.c.hideFix = true
 		h.cfg.VersionCommand = []string{"/opt/version.sh", "--installed"}
 		h.cfg.CommandEnv = map[string]string{"SSH_USER": "sag"}
-		rep, _, err := h.run(t.Context())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := outcomes(rep); got != "gw-1:upgraded gw-2:upgraded gw-3:upgraded" {
-			t.Fatalf("outcomes %s", got)
-		}
+		rep, _ := h.runOK("gw-1:upgraded gw-2:upgraded gw-3:upgraded")
 		for _, r := range rep.Results {
 			if r.FromVersion != oldV || r.ToVersion != newV || rep.Versions[r.Node] != newV {
 				t.Errorf("%+v, versions %v", r, rep.Versions)
@@ -83,15 +76,10 @@ func TestVersionCommandFailures(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			gw := WithVersionCommand(newCluster(oldV), runnerFunc(func(context.Context, Command) (CommandResult, error) { return tc.res, tc.err }), cfg)
 			v, err := gw.Version(t.Context(), nodes[0].URL)
-			var vc *VersionCommandError
-			if v != "" || !errors.As(err, &vc) || vc.Node != "gw-1" {
-				t.Fatalf("version %q, error %v (%T)", v, err, err)
+			if vc := errorAs[*VersionCommandError](t, err); v != "" || vc.Node != "gw-1" {
+				t.Fatalf("version %q, error %v", v, err)
 			}
-			for _, want := range append(tc.want, `version_command for node "gw-1"`) {
-				if !strings.Contains(err.Error(), want) {
-					t.Errorf("error %q lacks %q", err, want)
-				}
-			}
+			wantError(t, err, append(tc.want, `version_command for node "gw-1"`)...)
 			if strings.Contains(err.Error(), "s3cret") {
 				t.Errorf("secret in %q", err)
 			}
@@ -104,15 +92,11 @@ func TestVersionCommandFailures(t *testing.T) {
 		t.Error("without version_command the gateway is wrapped")
 	}
 
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV)
+	simulate(t, []string{oldV, oldV}, func(t *testing.T, h *harness) {
 		h.cfg.VersionCommand = []string{"/opt/version.sh"}
 		h.r.exit["version/gw-2"] = CommandResult{ExitCode: 255, Tail: "ssh: Could not resolve hostname gw-2"}
 		_, _, err := h.run(t.Context())
-		if err == nil || !strings.Contains(err.Error(), `node "gw-2" answers health 200 but its version could not be read: version_command for node "gw-2"`) ||
-			!strings.Contains(err.Error(), "fix version_command") {
-			t.Fatalf("error %v", err)
-		}
+		wantError(t, err, `node "gw-2" answers health 200 but its version could not be read: version_command for node "gw-2"`, "fix version_command")
 		for _, c := range h.r.commands() {
 			if c.Step != "version" {
 				t.Errorf("%s ran for %s", c.Step, envOf(c, "APIGW_NODE_NAME"))

@@ -1,7 +1,6 @@
 package rollout
 
 import (
-	"errors"
 	"strings"
 	"testing"
 )
@@ -103,11 +102,7 @@ func TestCheckVersions(t *testing.T) {
 	errs := CheckVersions(nodes, versions, "10.15.0.7", false, false)
 	got := map[string]string{}
 	for _, err := range errs {
-		var ve *VersionError
-		if !errors.As(err, &ve) {
-			t.Fatalf("%v is not a *VersionError", err)
-		}
-		got[ve.Node] = err.Error()
+		got[errorAs[*VersionError](t, err).Node] = err.Error()
 	}
 	want := map[string]string{
 		"b": "below 10.5.0.9",
@@ -147,20 +142,12 @@ func TestBelowMinimumNamesVersionCommand(t *testing.T) {
 	}
 	got := map[string]string{}
 	for _, err := range CheckVersions(nodes, versions, "10.5.0.11", false, false) {
-		var ve *VersionError
-		if !errors.As(err, &ve) {
-			t.Fatalf("CheckVersions error %v is not a *VersionError", err)
-		}
-		got[ve.Node] = err.Error()
+		got[errorAs[*VersionError](t, err).Node] = err.Error()
 	}
 	if len(got) != 3 {
 		t.Fatalf("refusals %v, want all three", got)
 	}
-	for _, want := range []string{"below 10.5.0.9", "version_command", "X.Y.0.0.<build>", "apigw_node"} {
-		if !strings.Contains(got["a"], want) {
-			t.Errorf("a: %q lacks %q", got["a"], want)
-		}
-	}
+	wantText(t, "a", got["a"], "below 10.5.0.9", "version_command", "X.Y.0.0.<build>", "apigw_node")
 	for _, n := range []string{"b", "c"} {
 		if !strings.Contains(got[n], "below 10.5.0.9") || strings.Contains(got[n], "version_command") {
 			t.Errorf("%s: %q", n, got[n])

@@ -4,7 +4,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"testing/synctest"
 	"time"
 )
 
@@ -17,17 +16,10 @@ import (
 func TestDrainEndingInSilenceWarns(t *testing.T) {
 	for _, strategy := range []Strategy{StrategyQuiesceAll, StrategyDrainShutdown} {
 		t.Run(string(strategy), func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				h := newHarness(t, oldV, oldV, oldV)
+			simulate(t, []string{oldV, oldV, oldV}, func(t *testing.T, h *harness) {
 				h.cfg.Strategy = strategy
 				h.c.node("gw-2").crashed = true
-				rep, _, err := h.run(t.Context())
-				if err != nil {
-					t.Fatal(err)
-				}
-				if got := outcomes(rep); got != "gw-1:upgraded gw-2:upgraded gw-3:upgraded" {
-					t.Fatalf("outcomes: %s", got)
-				}
+				rep, _ := h.runOK("gw-1:upgraded gw-2:upgraded gw-3:upgraded")
 				warns := strategy == StrategyQuiesceAll
 				for _, r := range rep.Results {
 					switch {
@@ -40,12 +32,7 @@ func TestDrainEndingInSilenceWarns(t *testing.T) {
 						t.Errorf("%s: unexpected warning %q", r.Node, r.Warning)
 					}
 				}
-				var drained string
-				for _, e := range h.ev.all() {
-					if e.Node == "gw-2" && e.Kind == EventDrained {
-						drained = e.Message
-					}
-				}
+				drained := h.ev.last("gw-2", EventDrained).Message
 				if got := strings.Contains(drained, "may not have been flushed"); got != warns {
 					t.Errorf("gw-2 drained event %q: warning shown %v, want %v", drained, got, warns)
 				}
@@ -55,27 +42,14 @@ func TestDrainEndingInSilenceWarns(t *testing.T) {
 }
 
 func TestDrainTimeoutOnSecondNode(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV, oldV)
+	simulate(t, []string{oldV, oldV, oldV}, func(t *testing.T, h *harness) {
 		h.c.node("gw-2").neverDrains = true
 		h.cfg.DrainTimeout = 5 * time.Minute
 		rep, _, err := h.run(t.Context())
-		se := stepError(t, err)
-		if se.Node != "gw-2" || se.Step != StepDrain {
-			t.Fatalf("failed %s/%s, want gw-2/drain: %v", se.Node, se.Step, err)
-		}
-		msg := err.Error()
-		for _, want := range []string{`node "gw-2": drain failed`, "drain_timeout 5m", "re-run terraform apply, which finishes this node first"} {
-			if !strings.Contains(msg, want) {
-				t.Errorf("error %q lacks %q", msg, want)
-			}
-		}
-		if got := outcomes(rep); got != "gw-1:upgraded gw-2:failed" {
-			t.Fatalf("outcomes: %s", got)
-		}
-		if n := h.c.node("gw-3"); n.quiesceCalls != 0 || len(h.commandsFor("gw-3")) != 0 {
-			t.Error("gw-3 was touched")
-		}
+		wantStepError(t, err, "gw-2", StepDrain)
+		wantError(t, err, `node "gw-2": drain failed`, "drain_timeout 5m", "re-run terraform apply, which finishes this node first")
+		wantOutcomes(t, rep, "gw-1:upgraded gw-2:failed")
+		h.wantUntouched("gw-3")
 		if rep.Versions["gw-1"] != newV || rep.Versions["gw-3"] != oldV {
 			t.Errorf("versions: %v", rep.Versions)
 		}
@@ -96,25 +70,20 @@ func TestDrainShutdownWaitsAsLongAsTheGateway(t *testing.T) {
 		{"never stops", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				h := newHarness(t, oldV, oldV)
+			simulate(t, []string{oldV, oldV}, func(t *testing.T, h *harness) {
 				h.cfg.Strategy = StrategyDrainShutdown
 				h.cfg.DrainTimeout = 90 * time.Second
 				n := h.c.node("gw-1")
 				n.drainTime, n.neverDrains = tc.drain, tc.drain == 0
-				rep, _, err := h.run(t.Context())
 				if tc.drain > 0 {
-					if err != nil {
-						t.Fatal(err)
-					}
+					rep, _ := h.runOK("gw-1:upgraded gw-2:upgraded")
 					within(t, "gw-1 drain", rep.Results[0].Drain, tc.drain, tc.drain+pollInt)
 					return
 				}
-				se := stepError(t, err)
-				const want = "after 4m: the 2m the gateway was given to end client sessions (drain_timeout 1m30s in whole minutes) plus 2m for it to stop"
-				if se.Step != StepDrain || !strings.Contains(se.Err.Error(), want) {
-					t.Fatalf("error %v; want a drain failure saying %q", err, want)
-				}
+				rep, _, err := h.run(t.Context())
+				se := wantStepError(t, err, "gw-1", StepDrain)
+				wantText(t, "drain failure", se.Err.Error(),
+					"after 4m: the 2m the gateway was given to end client sessions (drain_timeout 1m30s in whole minutes) plus 2m for it to stop")
 				within(t, "gw-1 drain", rep.Results[0].Drain, 4*time.Minute, 4*time.Minute+pollInt)
 			})
 		})
@@ -122,14 +91,11 @@ func TestDrainShutdownWaitsAsLongAsTheGateway(t *testing.T) {
 }
 
 func TestPollBackoffNeverFasterThanPollIntervalAtSteadyState(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV)
+	simulate(t, []string{oldV, oldV}, func(t *testing.T, h *harness) {
 		h.c.node("gw-1").neverDrains = true
 		h.cfg.DrainTimeout = time.Minute
 		_, _, err := h.run(t.Context())
-		if se := stepError(t, err); se.Step != StepDrain {
-			t.Fatalf("error: %v", err)
-		}
+		wantStepError(t, err, "gw-1", StepDrain)
 		times := h.c.health["http://gw-1:4444"][1:] // [0] is the pre-flight check
 		var gaps []time.Duration
 		for i := 1; i < len(times); i++ {
@@ -155,15 +121,11 @@ func TestPollBackoffNeverFasterThanPollIntervalAtSteadyState(t *testing.T) {
 }
 
 func TestLaterNodesArePolledAroundTheExpectedTime(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV, oldV)
+	simulate(t, []string{oldV, oldV, oldV}, func(t *testing.T, h *harness) {
 		h.c.node("gw-1").drainTime = 61300 * time.Millisecond // lands between two 2s polls
 		h.c.node("gw-2").drainTime = 62 * time.Second         // a bit slower than gw-1
 		h.c.node("gw-3").drainTime = 61500 * time.Millisecond // a bit faster than gw-2
-		rep, _, err := h.run(t.Context())
-		if err != nil {
-			t.Fatal(err)
-		}
+		rep, _ := h.runOK("gw-1:upgraded gw-2:upgraded gw-3:upgraded")
 		floor := pollInt / 10
 		r1, r2, r3 := rep.Results[0], rep.Results[1], rep.Results[2]
 		within(t, "gw-1 drain (nothing to go by)", r1.Drain, 61300*time.Millisecond, 61300*time.Millisecond+pollInt)
@@ -184,23 +146,14 @@ func TestLaterNodesArePolledAroundTheExpectedTime(t *testing.T) {
 // node is still flushing, so upgrade_command must wait for the real end of
 // the quiesce.
 func TestSingle500MidDrainDoesNotEndIt(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, oldV, oldV)
+	simulate(t, []string{oldV, oldV}, func(t *testing.T, h *harness) {
 		h.c.node("gw-1").quiescingBlips = 1
-		rep, _, err := h.run(t.Context())
-		if err != nil {
-			t.Fatal(err)
-		}
+		rep, _ := h.runOK("gw-1:upgraded gw-2:upgraded")
 		if h.c.node("gw-1").quiescingBlips != 0 {
 			t.Fatal("the 500 was never given")
 		}
 		within(t, "gw-1 drain", rep.Results[0].Drain, 60*time.Second, 60*time.Second+pollInt)
-		var unconfirmed Event
-		for _, e := range h.ev.all() {
-			if e.Node == "gw-1" && e.Kind == EventDrainUnconfirmed {
-				unconfirmed = e
-			}
-		}
+		unconfirmed := h.ev.last("gw-1", EventDrainUnconfirmed)
 		if !strings.Contains(unconfirmed.Message, "answered health 500, then health 200 again") || unconfirmed.Next != "waiting until it has drained" {
 			t.Errorf("gw-1's %s event: %q, next %q", EventDrainUnconfirmed, unconfirmed.Message, unconfirmed.Next)
 		}
@@ -214,13 +167,9 @@ func TestSingle500MidDrainDoesNotEndIt(t *testing.T) {
 func TestDrainConfirmation(t *testing.T) {
 	for _, proxied := range []bool{false, true} {
 		t.Run(map[bool]string{false: "primary refuses", true: "primary behind a proxy"}[proxied], func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				h := newHarness(t, oldV, oldV)
+			simulate(t, []string{oldV, oldV}, func(t *testing.T, h *harness) {
 				h.c.node("gw-1").closesPrimary = proxied
-				rep, _, err := h.run(t.Context())
-				if err != nil {
-					t.Fatal(err)
-				}
+				rep, _ := h.runOK("gw-1:upgraded gw-2:upgraded")
 				lo := 60 * time.Second
 				if proxied {
 					lo += pollInt
