@@ -142,18 +142,6 @@ func TestUnknownSection(t *testing.T) {
 	}
 }
 
-func TestParseRolloutCases(t *testing.T) {
-	got, err := ParseRolloutCases("3/1, 200/10")
-	if err != nil || len(got) != 2 || got[1] != (RolloutCase{200, 10}) {
-		t.Fatalf("ParseRolloutCases = %v, %v", got, err)
-	}
-	for _, bad := range []string{"3", "3/3", "0/1", "x/1"} {
-		if _, err := ParseRolloutCases(bad); err == nil {
-			t.Errorf("ParseRolloutCases(%q) accepted", bad)
-		}
-	}
-}
-
 // TestRunPrepareFigures rolls the same cluster with and without
 // prepare_command and checks the figures: the physical limits follow from
 // the timings, nothing beats them, and staging the download takes it out of
@@ -205,18 +193,6 @@ func TestRunPrepareFigures(t *testing.T) {
 	for _, want := range []string{"2.10 s", "1.70 s", "0.70 s", "0.30 s", "2 at a time"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the table lacks %q:\n%s", want, out.String())
-		}
-	}
-}
-
-func TestParsePrepareCases(t *testing.T) {
-	got, err := ParsePrepareCases("3/4, 10/1")
-	if err != nil || len(got) != 2 || got[1] != (PrepareCase{10, 1}) {
-		t.Fatalf("ParsePrepareCases = %v, %v", got, err)
-	}
-	for _, bad := range []string{"3", "0/1", "3/0", "x/1"} {
-		if _, err := ParsePrepareCases(bad); err == nil {
-			t.Errorf("ParsePrepareCases(%q) accepted", bad)
 		}
 	}
 }
