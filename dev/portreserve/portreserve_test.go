@@ -13,15 +13,23 @@ import (
 	"time"
 )
 
-// TestReservationRefusesThenListens: a reserved port refuses connections
-// and cannot be bound by anyone else; Listen serves on it; a reservation is
-// used once.
-func TestReservationRefusesThenListens(t *testing.T) {
+// reserve reserves a loopback port for the test and gives it up when the
+// test ends (nothing to give up once Listen or File used it).
+func reserve(t *testing.T) *Port {
+	t.Helper()
 	p, err := Reserve("127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer p.Close()
+	t.Cleanup(func() { _ = p.Close() })
+	return p
+}
+
+// TestReservationRefusesThenListens: a reserved port refuses connections
+// and cannot be bound by anyone else; Listen serves on it; a reservation is
+// used once.
+func TestReservationRefusesThenListens(t *testing.T) {
+	p := reserve(t)
 	if p.Number() <= 0 || p.Addr() != "127.0.0.1:"+strconv.Itoa(p.Number()) {
 		t.Fatalf("number %d addr %s", p.Number(), p.Addr())
 	}
@@ -62,11 +70,7 @@ func TestReservationRefusesThenListens(t *testing.T) {
 func TestReservationsNeverCollide(t *testing.T) {
 	seen := map[int]bool{}
 	for range 200 {
-		p, err := Reserve("127.0.0.1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = p.Close() })
+		p := reserve(t)
 		if seen[p.Number()] {
 			t.Fatalf("port %d reserved twice", p.Number())
 		}
@@ -89,10 +93,7 @@ func TestReservationsNeverCollide(t *testing.T) {
 // TestFileHandsOverTheBoundSocket: File gives the bound socket away (for a
 // child process to listen on); the reservation is then used.
 func TestFileHandsOverTheBoundSocket(t *testing.T) {
-	p, err := Reserve("127.0.0.1")
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := reserve(t)
 	f, err := p.File()
 	if err != nil {
 		t.Fatal(err)
@@ -129,10 +130,7 @@ func TestReserveResolvesNames(t *testing.T) {
 // at once (as a simulated node does when it restarts), although the
 // server side of the connection is in TIME_WAIT.
 func TestPortBindsAgainAfterConnections(t *testing.T) {
-	p, err := Reserve("127.0.0.1")
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := reserve(t)
 	ln, err := p.Listen()
 	if err != nil {
 		t.Fatal(err)
