@@ -10,10 +10,10 @@ import (
 	"time"
 )
 
-// TestProcessScanner starts a child and finds it as the harnesses do: as a
-// child of this process by name, and by its executable; once it is gone,
-// neither finds it.
-func TestProcessScanner(t *testing.T) {
+// sleepCommand is the path of sleep, the child the tests here find in
+// /proc; it skips the test where there is no /proc or no sleep.
+func sleepCommand(t *testing.T) string {
+	t.Helper()
 	if runtime.GOOS != "linux" {
 		t.Skip("reads /proc")
 	}
@@ -21,12 +21,28 @@ func TestProcessScanner(t *testing.T) {
 	if err != nil {
 		t.Skip("no sleep command")
 	}
-	cmd := exec.Command(sleep, "30")
+	return sleep
+}
+
+// startSleep starts the sleep binary at path for 30 seconds as a child of
+// the test, killed and reaped when the test ends.
+func startSleep(t *testing.T, path string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(path, "30")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	pid := cmd.Process.Pid
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	return cmd
+}
+
+// TestProcessScanner starts a child and finds it as the harnesses do: as a
+// child of this process by name, and by its executable; once it is gone,
+// neither finds it.
+func TestProcessScanner(t *testing.T) {
+	sleep := sleepCommand(t)
+	cmd := startSleep(t, sleep)
+	pid := cmd.Process.Pid
 
 	kids := Children(os.Getpid(), "sleep")
 	if !slices.ContainsFunc(kids, func(p Process) bool { return p.PID == pid && p.PPID == os.Getpid() && p.PeakRSS > 0 }) {
@@ -61,13 +77,7 @@ func TestProcessScanner(t *testing.T) {
 // longer name (the provider's binary is terraform-provider-apigw) still
 // finds its process.
 func TestChildrenPrefixBeyondCommLen(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("reads /proc")
-	}
-	sleep, err := exec.LookPath("sleep")
-	if err != nil {
-		t.Skip("no sleep command")
-	}
+	sleep := sleepCommand(t)
 	b, err := os.ReadFile(sleep)
 	if err != nil {
 		t.Fatal(err)
@@ -76,11 +86,7 @@ func TestChildrenPrefixBeyondCommLen(t *testing.T) {
 	if err := os.WriteFile(long, b, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(long, "30")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	cmd := startSleep(t, long)
 	kids := Children(os.Getpid(), filepath.Base(long))
 	if len(kids) != 1 || kids[0].PID != cmd.Process.Pid || kids[0].Comm != filepath.Base(long)[:commLen] {
 		t.Errorf("Children(self, %q) = %+v, want pid %d named %q", filepath.Base(long), kids, cmd.Process.Pid, filepath.Base(long)[:commLen])
