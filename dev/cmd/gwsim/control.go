@@ -34,6 +34,40 @@ func (c controlFlags) parse(args []string) (string, error) {
 	return controlURL(*c.control)
 }
 
+// nodeFlags is the flag set of a command that acts on one node: the
+// control flags and -node, which is required. With fromEnv, -node defaults
+// to $APIGW_NODE_NAME, which the provider sets for upgrade_command and
+// version_command.
+type nodeFlags struct {
+	controlFlags
+	node    *string
+	fromEnv bool
+}
+
+func newNodeFlags(name, nodeUsage string, fromEnv bool, stderr io.Writer) nodeFlags {
+	fs := newControlFlags(name, stderr)
+	def := ""
+	if fromEnv {
+		def = os.Getenv("APIGW_NODE_NAME")
+		nodeUsage += " (default $APIGW_NODE_NAME)"
+	}
+	return nodeFlags{controlFlags: fs, node: fs.String("node", def, nodeUsage), fromEnv: fromEnv}
+}
+
+// parse reads args and returns the node's URL in the control API.
+func (c nodeFlags) parse(args []string) (string, error) {
+	base, err := c.controlFlags.parse(args)
+	switch {
+	case err != nil:
+		return "", err
+	case *c.node != "":
+		return nodeURL(base, *c.node), nil
+	case c.fromEnv:
+		return "", exitUsage{"-node is required (or set APIGW_NODE_NAME)"}
+	}
+	return "", exitUsage{"-node is required"}
+}
+
 func controlURL(flagValue string) (string, error) {
 	u := flagValue
 	if u == "" {
@@ -97,41 +131,31 @@ func askControl(method, url string, body any, timeout time.Duration) ([]byte, er
 	return b, nil
 }
 
-func nodePath(base, node, suffix string) string {
-	return base + "/nodes/" + url.PathEscape(node) + suffix
-}
+// nodeURL is a node's URL in the control API at base.
+func nodeURL(base, node string) string { return base + "/nodes/" + url.PathEscape(node) }
 
 func restart(args []string, stdout, stderr io.Writer) error {
-	fs := newControlFlags("restart", stderr)
-	node := fs.String("node", os.Getenv("APIGW_NODE_NAME"), "node to restart (default $APIGW_NODE_NAME)")
+	fs := newNodeFlags("restart", "node to restart", true, stderr)
 	version := fs.String("version", os.Getenv("APIGW_TARGET_VERSION"), "version to start on (default $APIGW_TARGET_VERSION; empty keeps the current one)")
 	downtime := fs.Duration("downtime", 0, "time between shutdown and start (applying the fix)")
 	fresh := fs.Bool("fresh", false, "start a new container: ports other than the primary and the quiesce-port setting are lost")
-	base, err := fs.parse(args)
+	u, err := fs.parse(args)
 	if err != nil {
 		return err
-	}
-	if *node == "" {
-		return exitUsage{"-node is required (or set APIGW_NODE_NAME)"}
 	}
 	if *downtime < 0 {
 		return exitUsage{"-downtime must not be negative"}
 	}
 	body := map[string]any{"version": *version, "downtime": downtime.String(), "fresh": *fresh}
-	return callControl("POST", nodePath(base, *node, "/restart"), body, *downtime+time.Minute, stdout)
+	return callControl("POST", u+"/restart", body, *downtime+time.Minute, stdout)
 }
 
 func stop(args []string, stdout, stderr io.Writer) error {
-	fs := newControlFlags("stop", stderr)
-	node := fs.String("node", "", "node to stop (crash: unflushed metrics are lost)")
-	base, err := fs.parse(args)
+	u, err := newNodeFlags("stop", "node to stop (crash: unflushed metrics are lost)", false, stderr).parse(args)
 	if err != nil {
 		return err
 	}
-	if *node == "" {
-		return exitUsage{"-node is required"}
-	}
-	return callControl("POST", nodePath(base, *node, "/stop"), nil, time.Minute, stdout)
+	return callControl("POST", u+"/stop", nil, time.Minute, stdout)
 }
 
 func status(args []string, stdout, stderr io.Writer) error {
@@ -143,7 +167,7 @@ func status(args []string, stdout, stderr io.Writer) error {
 	}
 	u := base + "/nodes"
 	if *node != "" {
-		u = nodePath(base, *node, "")
+		u = nodeURL(base, *node)
 	}
 	return callControl("GET", u, nil, 30*time.Second, stdout)
 }
@@ -153,16 +177,11 @@ func status(args []string, stdout, stderr io.Writer) error {
 // simulator's record, so it answers while the node is down too, as a
 // script that reads the installation on disk would.
 func version(args []string, stdout, stderr io.Writer) error {
-	fs := newControlFlags("version", stderr)
-	node := fs.String("node", os.Getenv("APIGW_NODE_NAME"), "node to read (default $APIGW_NODE_NAME)")
-	base, err := fs.parse(args)
+	u, err := newNodeFlags("version", "node to read", true, stderr).parse(args)
 	if err != nil {
 		return err
 	}
-	if *node == "" {
-		return exitUsage{"-node is required (or set APIGW_NODE_NAME)"}
-	}
-	b, err := askControl("GET", nodePath(base, *node, ""), nil, 30*time.Second)
+	b, err := askControl("GET", u, nil, 30*time.Second)
 	if err != nil {
 		return err
 	}
@@ -177,18 +196,14 @@ func version(args []string, stdout, stderr io.Writer) error {
 }
 
 func fault(args []string, stdout, stderr io.Writer) error {
-	fs := newControlFlags("fault", stderr)
-	node := fs.String("node", "", "node to misbehave")
+	fs := newNodeFlags("fault", "node to misbehave", false, stderr)
 	spec := fs.String("json", "", `faults as JSON, e.g. '{"quiesceRefused":true,"adminDelay":"2s"}'`)
 	clearAll := fs.Bool("clear", false, "remove every fault")
-	base, err := fs.parse(args)
+	u, err := fs.parse(args)
 	if err != nil {
 		return err
 	}
-	switch {
-	case *node == "":
-		return exitUsage{"-node is required"}
-	case (*spec == "") == !*clearAll:
+	if (*spec == "") == !*clearAll {
 		return exitUsage{"give exactly one of -json and -clear"}
 	}
 	body := json.RawMessage("{}")
@@ -198,14 +213,17 @@ func fault(args []string, stdout, stderr io.Writer) error {
 		}
 		body = json.RawMessage(*spec)
 	}
-	return callControl("PUT", nodePath(base, *node, "/faults"), body, 30*time.Second, stdout)
+	return callControl("PUT", u+"/faults", body, 30*time.Second, stdout)
 }
 
-func simpleGet(name, path string, args []string, stdout, stderr io.Writer) error {
-	fs := newControlFlags(name, stderr)
-	base, err := fs.parse(args)
-	if err != nil {
-		return err
+// getCommand is a command that prints what GET path answers in the control
+// API.
+func getCommand(name, path string) func(args []string, stdout, stderr io.Writer) error {
+	return func(args []string, stdout, stderr io.Writer) error {
+		base, err := newControlFlags(name, stderr).parse(args)
+		if err != nil {
+			return err
+		}
+		return callControl("GET", base+path, nil, 30*time.Second, stdout)
 	}
-	return callControl("GET", base+path, nil, 30*time.Second, stdout)
 }

@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 )
 
 const usage = `gwsim: simulated webMethods API Gateway cluster
@@ -63,6 +64,19 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// commands are gwsim's commands by name; each parses its own flags.
+var commands = map[string]func(args []string, stdout, stderr io.Writer) error{
+	"serve":   serve,
+	"restart": restart,
+	"stop":    stop,
+	"status":  status,
+	"version": version,
+	"fault":   fault,
+	"events":  getCommand("events", "/events"),
+	"store":   getCommand("store", "/store"),
+	"traffic": traffic,
+}
+
 // run executes one command and returns the exit code: 0 success, 1
 // failure, 2 usage error.
 func run(args []string, stdout, stderr io.Writer) int {
@@ -70,43 +84,27 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
-	var err error
-	switch cmd, rest := args[0], args[1:]; cmd {
-	case "serve":
-		err = serve(rest, stdout, stderr)
-	case "restart":
-		err = restart(rest, stdout, stderr)
-	case "stop":
-		err = stop(rest, stdout, stderr)
-	case "status":
-		err = status(rest, stdout, stderr)
-	case "version":
-		err = version(rest, stdout, stderr)
-	case "fault":
-		err = fault(rest, stdout, stderr)
-	case "events":
-		err = simpleGet("events", "/events", rest, stdout, stderr)
-	case "store":
-		err = simpleGet("store", "/store", rest, stdout, stderr)
-	case "traffic":
-		err = traffic(rest, stdout, stderr)
-	case "help", "-h", "-help", "--help":
+	cmd := args[0]
+	if slices.Contains([]string{"help", "-h", "-help", "--help"}, cmd) {
 		fmt.Fprint(stdout, usage)
 		return 0
-	default:
+	}
+	command, ok := commands[cmd]
+	if !ok {
 		fmt.Fprintf(stderr, "gwsim: unknown command %q\n\n%s", cmd, usage)
 		return 2
 	}
+	err := command(args[1:], stdout, stderr)
 	if err == nil || errors.Is(err, errHelp) {
 		return 0
 	}
 	var u exitUsage
 	if errors.As(err, &u) {
 		if u.msg != "" {
-			fmt.Fprintf(stderr, "gwsim %s: %s\n", args[0], u.msg)
+			fmt.Fprintf(stderr, "gwsim %s: %s\n", cmd, u.msg)
 		}
 		return 2
 	}
-	fmt.Fprintf(stderr, "gwsim %s: %v\n", args[0], err)
+	fmt.Fprintf(stderr, "gwsim %s: %v\n", cmd, err)
 	return 1
 }
