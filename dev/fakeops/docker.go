@@ -102,19 +102,12 @@ func (d *daemon) pull(args []string) error {
 }
 
 func (d *daemon) imageInspect(args []string) error {
-	names, format, err := inspectArgs(args)
-	if err != nil {
-		return err
-	}
-	for _, img := range names {
+	return d.inspectEach(args, func(img string) (any, error) {
 		if !slices.Contains(d.h.Images, img) {
-			return fail(1, "Error: No such image: %s", img)
+			return nil, fail(1, "Error: No such image: %s", img)
 		}
-		if err := printInspect(d.s, format, map[string]any{"RepoTags": []string{img}}); err != nil {
-			return err
-		}
-	}
-	return nil
+		return map[string]any{"RepoTags": []string{img}}, nil
+	})
 }
 
 // inspectView is the part of `docker container inspect` a script reads.
@@ -131,14 +124,10 @@ type inspectView struct {
 }
 
 func (d *daemon) inspect(args []string) error {
-	names, format, err := inspectArgs(args)
-	if err != nil {
-		return err
-	}
-	for _, name := range names {
+	return d.inspectEach(args, func(name string) (any, error) {
 		c, ok := d.h.Containers[name]
 		if !ok {
-			return fail(1, "Error: No such container: %s", name)
+			return nil, fail(1, "Error: No such container: %s", name)
 		}
 		var v inspectView
 		v.Name = "/" + name
@@ -146,6 +135,22 @@ func (d *daemon) inspect(args []string) error {
 		v.State.Running, v.State.Status = c.Running, "exited"
 		if c.Running {
 			v.State.Status = "running"
+		}
+		return v, nil
+	})
+}
+
+// inspectEach is docker image inspect and docker container inspect: it
+// prints, for every name the arguments give, what view shows of it.
+func (d *daemon) inspectEach(args []string, view func(name string) (any, error)) error {
+	names, format, err := inspectArgs(args)
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		v, err := view(name)
+		if err != nil {
+			return err
 		}
 		if err := printInspect(d.s, format, v); err != nil {
 			return err
