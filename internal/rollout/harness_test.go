@@ -136,7 +136,10 @@ func errorAs[E error](t *testing.T, err error) E {
 }
 
 // stepError stops the test unless err is a *StepError, and returns it.
-func stepError(t *testing.T, err error) *StepError { t.Helper(); return errorAs[*StepError](t, err) }
+func stepError(t *testing.T, err error) *StepError {
+	t.Helper()
+	return errorAs[*StepError](t, err)
+}
 
 // wantStepError stops the test unless err is node's failure in step, and
 // returns it.

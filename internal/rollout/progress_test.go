@@ -86,14 +86,20 @@ func TestReadable(t *testing.T) {
 }
 
 func TestLastLines(t *testing.T) {
-	for _, c := range []struct{ in, want string }{
-		{"", ""},
-		{"\n \n", ""},
-		{"a\nb\nc\n", "b\nc"},
-		{"only\n", "only"},
+	for _, c := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"", 2, ""},
+		{"\n \n", 2, ""},
+		{"a\nb\nc\n", 2, "b\nc"},
+		{"a\nb\nc\n", 1, "c"},
+		{"a\nb\nc\n", 3, "a\nb\nc"},
+		{"only\n", 2, "only"},
 	} {
-		if got := lastLines(c.in, 2); got != c.want {
-			t.Errorf("lastLines(%q, 2) = %q, want %q", c.in, got, c.want)
+		if got := lastLines(c.in, c.n); got != c.want {
+			t.Errorf("lastLines(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
 		}
 	}
 }

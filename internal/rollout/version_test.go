@@ -18,25 +18,37 @@ func TestValidateVersion(t *testing.T) {
 	}
 }
 
-func TestOnTarget(t *testing.T) {
+// TestOnTargetAndSameRelease: what OnTarget and SameRelease say of the
+// same pairs of versions (a reported one and a target): a node on target is
+// in the target's release, and a node in it may still be off target.
+func TestOnTargetAndSameRelease(t *testing.T) {
 	for _, tc := range []struct {
-		reported, target string
-		want             bool
+		reported, target      string
+		onTarget, sameRelease bool
 	}{
-		{"10.15.0.7.1234", "10.15.0.7", true},
-		{"10.15.0.7", "10.15.0.7", true},
-		{"10.15.0.07", "10.15.0.7", true},
-		{"10.15.0.7.1234", "10.15", true},
-		{"10.15.0.70", "10.15.0.7", false},
-		{"10.15.0.6.9999", "10.15.0.7", false},
-		{"10.15", "10.15.0.7", false},
-		{"10.150.0.7", "10.15.0.7", false},
-		{"garbage", "10.15.0.7", false},
-		{"10.15.0.7", "garbage", false},
-		{"", "10.15.0.7", false},
+		{"10.15.0.7.1234", "10.15.0.7", true, true},
+		{"10.15.0.7", "10.15.0.7", true, true},
+		{"10.15.0.07", "10.15.0.7", true, true},
+		{"10.15.0.7.1234", "10.15", true, true},
+		{"10.15.0.70", "10.15.0.7", false, true},
+		{"10.15.0.6.9999", "10.15.0.7", false, true},
+		{"10.15", "10.15.0.7", false, true},
+		{"10.15.0.7", "10.15.0.9.1", false, true},
+		{"10.15", "10.15.0.1", false, true},
+		{"10.150.0.7", "10.15.0.7", false, false},
+		{"10.11.0.7", "10.15.0.7", false, false},
+		{"11.15.0.7", "10.15.0.7", false, false},
+		{"10", "10.15", false, false},
+		{"garbage", "10.15.0.7", false, false},
+		{"x", "10.15", false, false},
+		{"10.15.0.7", "garbage", false, false},
+		{"", "10.15.0.7", false, false},
 	} {
-		if got := OnTarget(tc.reported, tc.target); got != tc.want {
-			t.Errorf("OnTarget(%q, %q) = %v, want %v", tc.reported, tc.target, got, tc.want)
+		if got := OnTarget(tc.reported, tc.target); got != tc.onTarget {
+			t.Errorf("OnTarget(%q, %q) = %v, want %v", tc.reported, tc.target, got, tc.onTarget)
+		}
+		if got := SameRelease(tc.reported, tc.target); got != tc.sameRelease {
+			t.Errorf("SameRelease(%q, %q) = %v, want %v", tc.reported, tc.target, got, tc.sameRelease)
 		}
 	}
 }
@@ -67,24 +79,6 @@ func TestCompareToTarget(t *testing.T) {
 	}
 	if _, err := CompareToTarget("10.15", "10.x"); err == nil || !strings.Contains(err.Error(), "target version") {
 		t.Errorf("bad target: %v", err)
-	}
-}
-
-func TestSameRelease(t *testing.T) {
-	for _, tc := range []struct {
-		a, b string
-		want bool
-	}{
-		{"10.15.0.7", "10.15.0.9.1", true},
-		{"10.15", "10.15.0.1", true},
-		{"10.11.0.7", "10.15.0.7", false},
-		{"11.15.0.7", "10.15.0.7", false},
-		{"10", "10.15", false},
-		{"x", "10.15", false},
-	} {
-		if got := SameRelease(tc.a, tc.b); got != tc.want {
-			t.Errorf("SameRelease(%q, %q) = %v", tc.a, tc.b, got)
-		}
 	}
 }
 
