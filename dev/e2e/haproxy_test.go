@@ -101,6 +101,24 @@ func renderHAProxyConfig(example, bind, socket string, servers map[string]string
 	return out.String(), nil
 }
 
+// startBehindHAProxy starts a simulated cluster with opts and, in front of
+// it, count HAProxies with the example configuration
+// (examples/haproxy/haproxy.cfg); all of it stops when the test ends.
+func startBehindHAProxy(t *testing.T, opts gwsim.Options, count int) (*gwsim.Cluster, []*haproxy) {
+	t.Helper()
+	cluster, err := gwsim.Start(opts)
+	if err != nil {
+		t.Fatalf("start simulated cluster: %v", err)
+	}
+	t.Cleanup(cluster.Close)
+	cfg := repoFile(t, "examples/haproxy/haproxy.cfg")
+	haps := make([]*haproxy, count)
+	for i := range haps {
+		haps[i] = startHAProxy(t, cfg, cluster.Nodes())
+	}
+	return cluster, haps
+}
+
 // startHAProxy runs HAProxy with the example configuration in front of the
 // cluster's primary listeners and waits until every server is UP. The
 // process is stopped when the test ends.

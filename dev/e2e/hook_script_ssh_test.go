@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
@@ -20,15 +19,8 @@ import (
 // runs the remote command (socat on the admin socket) locally.
 func TestE2E_HookScriptOverSSHDrainsBothBalancers(t *testing.T) {
 	requireHAProxy(t)
-	cluster, err := gwsim.Start(gwsim.Options{Nodes: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cluster.Close)
-	lbs := map[string]*haproxy{
-		"lb-1": startHAProxy(t, repoFile(t, "examples/haproxy/haproxy.cfg"), cluster.Nodes()),
-		"lb-2": startHAProxy(t, repoFile(t, "examples/haproxy/haproxy.cfg"), cluster.Nodes()),
-	}
+	_, haps := startBehindHAProxy(t, gwsim.Options{Nodes: 3}, 2)
+	lbs := map[string]*haproxy{"lb-1": haps[0], "lb-2": haps[1]}
 	fake := t.TempDir()
 	bin, err := fakeops.Setup(fake, &fakeops.World{SSHHosts: map[string]*fakeops.SSHHost{"lb-1": {}, "lb-2": {}}})
 	if err != nil {
@@ -37,17 +29,10 @@ func TestE2E_HookScriptOverSSHDrainsBothBalancers(t *testing.T) {
 	sockets := "ssh://haproxy@lb-1" + lbs["lb-1"].Socket + " ssh://haproxy@lb-2" + lbs["lb-2"].Socket
 	run := func(action string) {
 		t.Helper()
-		cmd := exec.CommandContext(t.Context(), repoFile(t, "examples/haproxy/haproxy-node-state.sh"), action)
-		cmd.Env = append(os.Environ(),
+		out, err := runHookScript(t, sockets, action, "gw-2",
 			"PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"),
-			fakeops.EnvDir+"="+fake,
-			"APIGW_NODE_NAME=gw-2",
-			"HAPROXY_SOCKET="+sockets,
-			"HAPROXY_BACKEND="+backendName,
-			"HAPROXY_TIMEOUT=20",
-			"HAPROXY_POLL=0.05",
-		)
-		if out, err := cmd.CombinedOutput(); err != nil {
+			fakeops.EnvDir+"="+fake)
+		if err != nil {
 			t.Fatalf("%s failed: %v\n%s", action, err, out)
 		}
 	}

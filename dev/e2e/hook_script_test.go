@@ -29,13 +29,14 @@ func requireHAProxy(t *testing.T) {
 }
 
 // runHookScript runs examples/haproxy/haproxy-node-state.sh as the provider
-// would, with the node's name in APIGW_NODE_NAME.
-func runHookScript(t *testing.T, hap *haproxy, action, node string) (string, error) {
+// would, with the node's name in APIGW_NODE_NAME, on the HAProxy admin
+// sockets (HAPROXY_SOCKET) and with env added to the environment.
+func runHookScript(t *testing.T, sockets, action, node string, env ...string) (string, error) {
 	t.Helper()
 	cmd := exec.CommandContext(t.Context(), repoFile(t, "examples/haproxy/haproxy-node-state.sh"), action)
-	cmd.Env = append(os.Environ(),
+	cmd.Env = append(append(os.Environ(), env...),
 		"APIGW_NODE_NAME="+node,
-		"HAPROXY_SOCKET="+hap.Socket,
+		"HAPROXY_SOCKET="+sockets,
 		"HAPROXY_BACKEND="+backendName,
 		"HAPROXY_TIMEOUT=20",
 		"HAPROXY_POLL=0.05",
@@ -51,12 +52,8 @@ func runHookScript(t *testing.T, hap *haproxy, action, node string) (string, err
 // fails with HAProxy's reason.
 func TestE2E_HookScriptDrainsAndRestores(t *testing.T) {
 	requireHAProxy(t)
-	cluster, err := gwsim.Start(gwsim.Options{Nodes: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cluster.Close)
-	hap := startHAProxy(t, repoFile(t, "examples/haproxy/haproxy.cfg"), cluster.Nodes())
+	_, haps := startBehindHAProxy(t, gwsim.Options{Nodes: 3}, 1)
+	hap := haps[0]
 	client := &http.Client{Timeout: 10 * time.Second}
 	t.Cleanup(client.CloseIdleConnections)
 
@@ -94,7 +91,7 @@ func TestE2E_HookScriptDrainsAndRestores(t *testing.T) {
 		t.Fatalf("no request in flight on gw-1: %v", err)
 	}
 
-	out, err := runHookScript(t, hap, "drain", "gw-1")
+	out, err := runHookScript(t, hap.Socket, "drain", "gw-1")
 	drained := time.Now()
 	if err != nil {
 		t.Fatalf("drain failed: %v\n%s", err, out)
@@ -126,14 +123,14 @@ func TestE2E_HookScriptDrainsAndRestores(t *testing.T) {
 		t.Error("no slow request ran on gw-1, so the drain waited for nothing")
 	}
 
-	if out, err := runHookScript(t, hap, "ready", "gw-1"); err != nil {
+	if out, err := runHookScript(t, hap.Socket, "ready", "gw-1"); err != nil {
 		t.Fatalf("ready failed: %v\n%s", err, out)
 	}
 	if st, err := hap.serverStatuses(); err != nil || st["gw-1"] != "UP" {
 		t.Errorf("after ready gw-1 is %q (%v), want UP", st["gw-1"], err)
 	}
 
-	out, err = runHookScript(t, hap, "drain", "gw-9")
+	out, err = runHookScript(t, hap.Socket, "drain", "gw-9")
 	if err == nil || !strings.Contains(out, "No such server") {
 		t.Errorf("drain of an unknown server: error %v, output %q; want a failure quoting HAProxy", err, out)
 	}

@@ -33,7 +33,6 @@ const (
 type e2eEnv struct {
 	gwsimBin     string
 	hookScript   string
-	haproxyCfg   string
 	haproxyLabel string
 }
 
@@ -52,7 +51,6 @@ func TestE2E_ZeroDowntimeBehindHAProxy(t *testing.T) {
 	env := e2eEnv{
 		gwsimBin:     tfharness.MustGwsim(t),
 		hookScript:   repoFile(t, "examples/haproxy/haproxy-node-state.sh"),
-		haproxyCfg:   repoFile(t, "examples/haproxy/haproxy.cfg"),
 		haproxyLabel: haproxyVersion(),
 	}
 	started := time.Now()
@@ -112,12 +110,8 @@ type runState struct {
 // fills rep. It asserts only that the apply completed and every node is on
 // target; it returns nil when the run could not get that far.
 func runUpgrade(t *testing.T, env e2eEnv, hooks bool, rep *runReport) *runState {
-	cluster, err := gwsim.Start(gwsim.Options{Nodes: 3, Version: fromVersion, DrainTime: drainTime, RestartTime: restartTime})
-	if err != nil {
-		t.Fatalf("start simulated cluster: %v", err)
-	}
-	t.Cleanup(cluster.Close)
-	hap := startHAProxy(t, env.haproxyCfg, cluster.Nodes())
+	cluster, haps := startBehindHAProxy(t, gwsim.Options{Nodes: 3, Version: fromVersion, DrainTime: drainTime, RestartTime: restartTime}, 1)
+	hap := haps[0]
 
 	cfg := upgradeConfig{Cluster: cluster, QuiescePort: map[string]int{}, GwsimBin: env.gwsimBin}
 	for _, n := range cluster.Nodes() {
