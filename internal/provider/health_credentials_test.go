@@ -22,32 +22,21 @@ import (
 func TestAccHealthProbeCredentials(t *testing.T) {
 	u := newUpgradeTest(t, gwsim.Options{Nodes: 3, Variants: gwsim.Variants{HealthNeedsCredentials: true}})
 	with := `health_probe_credentials = true`
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Providers,
-		Steps: []resource.TestStep{
-			{
-				Config:      u.config(target, ""),
-				ExpectError: wrapped(`Health probe refused.*HTTP 401 Unauthorized.*set health_probe_credentials = true`),
-			},
-			{
-				PreConfig: func() {
-					for _, kind := range []string{gwsim.EventPortCreated, gwsim.EventQuiesceRequested, gwsim.EventRestartRequested, gwsim.EventShutdownRequested} {
-						if n := countEvents(u.cluster, kind); len(n) != 0 {
-							t.Fatalf("%s %v after the refused plan, want nothing touched", kind, n)
-						}
+	accTest(t, []resource.TestStep{
+		{
+			Config:      u.config(target, ""),
+			ExpectError: wrapped(`Health probe refused.*HTTP 401 Unauthorized.*set health_probe_credentials = true`),
+		},
+		{
+			PreConfig: func() {
+				for _, kind := range []string{gwsim.EventPortCreated, gwsim.EventQuiesceRequested, gwsim.EventRestartRequested, gwsim.EventShutdownRequested} {
+					if n := countEvents(u.cluster, kind); len(n) != 0 {
+						t.Fatalf("%s %v after the refused plan, want nothing touched", kind, n)
 					}
-				},
-				Config: u.proxiedConfig(target, with, nil),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					allOnTarget(u.cluster),
-					checkSim(func() error {
-						if err := oncePerNode(u.cluster, gwsim.EventQuiesceRequested, "quiesce requests"); err != nil {
-							return err
-						}
-						return nil
-					}),
-				),
+				}
 			},
+			Config: u.proxiedConfig(target, with, nil),
+			Check:  allOnTarget(u.cluster, quiescedOnce(u.cluster)),
 		},
 	})
 }
@@ -56,20 +45,15 @@ func TestAccHealthProbeCredentials(t *testing.T) {
 // "false" when the node refuses the probe: it is an error naming
 // health_probe_credentials, and with that set the node reads as ready.
 func TestAccNodeDataSource_healthProbeCredentials(t *testing.T) {
-	testAccPreCheck(t)
-	cluster := startCluster(t, gwsim.Options{Nodes: 1, Variants: gwsim.Variants{HealthNeedsCredentials: true}})
-	url := cluster.Nodes()[0].URL()
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Providers,
-		Steps: []resource.TestStep{
-			{
-				Config:      nodeDataConfig("", url),
-				ExpectError: wrapped(`Health probe refused.*HTTP 401.*set health_probe_credentials = true`),
-			},
-			{
-				Config: nodeDataConfig(`health_probe_credentials = true`, url),
-				Check:  resource.TestCheckResourceAttr("data.apigw_node.n", "ready", "true"),
-			},
+	url := startNode(t, gwsim.Options{Variants: gwsim.Variants{HealthNeedsCredentials: true}}).URL()
+	accTest(t, []resource.TestStep{
+		{
+			Config:      nodeDataConfig("", url),
+			ExpectError: wrapped(`Health probe refused.*HTTP 401.*set health_probe_credentials = true`),
+		},
+		{
+			Config: nodeDataConfig(`health_probe_credentials = true`, url),
+			Check:  resource.TestCheckResourceAttr("data.apigw_node.n", "ready", "true"),
 		},
 	})
 }

@@ -59,6 +59,23 @@ func testAccPreCheck(t *testing.T) {
 	}
 }
 
+// accTest runs steps against the in-process provider: the test case of
+// every acceptance test here that needs no more than its steps.
+func accTest(t *testing.T, steps []resource.TestStep) {
+	t.Helper()
+	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: protoV6Providers, Steps: steps})
+}
+
+// startNode is the opening of the acceptance tests of one gateway: it skips
+// without TF_ACC and starts a one-node simulated cluster (whatever
+// opts.Nodes says) that the test closes.
+func startNode(t *testing.T, opts gwsim.Options) *gwsim.Node {
+	t.Helper()
+	testAccPreCheck(t)
+	opts.Nodes = 1
+	return startCluster(t, opts).Nodes()[0]
+}
+
 // startCluster starts a simulated cluster that the test closes.
 func startCluster(t *testing.T, opts gwsim.Options) *gwsim.Cluster {
 	t.Helper()
@@ -230,6 +247,12 @@ func oncePerNode(c *gwsim.Cluster, kind, what string) error {
 	return nil
 }
 
+// quiescedOnce is the simulator's side of a rollout that went through
+// without repeating itself: every node was asked to quiesce exactly once.
+func quiescedOnce(c *gwsim.Cluster) func() error {
+	return func() error { return oncePerNode(c, gwsim.EventQuiesceRequested, "quiesce requests") }
+}
+
 // noMetricsLost checks the simulator's books once traffic has stopped: every
 // request a node served reached the shared data store or is still in the
 // memory of a node that did not restart since, none was lost, and some were
@@ -339,16 +362,22 @@ func checkSim(f func() error) resource.TestCheckFunc {
 	return func(*terraform.State) error { return f() }
 }
 
-// allOnTarget asserts every simulated node reports the upgraded version.
-func allOnTarget(c *gwsim.Cluster) resource.TestCheckFunc {
-	return checkSim(func() error {
+// allOnTarget asserts every simulated node reports the upgraded version,
+// and then the test's own assertions on the simulator (sims), which most
+// checks of a finished rollout add.
+func allOnTarget(c *gwsim.Cluster, sims ...func() error) resource.TestCheckFunc {
+	checks := []resource.TestCheckFunc{checkSim(func() error {
 		for name, v := range nodeVersions(c) {
 			if v != toVersion {
 				return errorf("node %s reports %s, want %s", name, v, toVersion)
 			}
 		}
 		return nil
-	})
+	})}
+	for _, f := range sims {
+		checks = append(checks, checkSim(f))
+	}
+	return resource.ComposeAggregateTestCheckFunc(checks...)
 }
 
 func pendingIs(names ...string) plancheck.PlanCheck {
@@ -493,10 +522,7 @@ func readLines(t *testing.T, path string) []string {
 // refusedAtPlan runs one plan-only step that must fail with want.
 func refusedAtPlan(t *testing.T, config string, want *regexp.Regexp) {
 	t.Helper()
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Providers,
-		Steps:                    []resource.TestStep{{Config: config, PlanOnly: true, ExpectError: want}},
-	})
+	accTest(t, []resource.TestStep{{Config: config, PlanOnly: true, ExpectError: want}})
 }
 
 func nodeDataConfig(providerExtra, url string) string {

@@ -13,9 +13,7 @@ import (
 // TestAccNodeDataSource reads version, readiness and the quiesce-port alias
 // of a simulated node.
 func TestAccNodeDataSource(t *testing.T) {
-	testAccPreCheck(t)
-	cluster := startCluster(t, gwsim.Options{Nodes: 1, Version: "10.15.0.6.321"})
-	node := cluster.Nodes()[0]
+	node := startNode(t, gwsim.Options{Version: "10.15.0.6.321"})
 	ctx := context.Background()
 	client := testClient(t)
 	port := node.ReservePort()
@@ -28,16 +26,13 @@ func TestAccNodeDataSource(t *testing.T) {
 	if err := client.SetQuiescePort(ctx, node.URL(), "QP"); err != nil {
 		t.Fatal(err)
 	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Providers,
-		Steps: []resource.TestStep{{
-			Config: nodeDataConfig("", node.URL()),
-			Check: resource.ComposeAggregateTestCheckFunc(
-				resource.TestCheckResourceAttr("data.apigw_node.n", "version", "10.15.0.6.321"),
-				resource.TestCheckResourceAttr("data.apigw_node.n", "ready", "true"),
-				resource.TestCheckResourceAttr("data.apigw_node.n", "quiesce_port_alias", "QP"),
-				resource.TestCheckResourceAttrSet("data.apigw_node.n", "build"),
-			),
-		}},
-	})
+	accTest(t, []resource.TestStep{{
+		Config: nodeDataConfig("", node.URL()),
+		Check: resource.ComposeAggregateTestCheckFunc(
+			resource.TestCheckResourceAttr("data.apigw_node.n", "version", "10.15.0.6.321"),
+			resource.TestCheckResourceAttr("data.apigw_node.n", "ready", "true"),
+			resource.TestCheckResourceAttr("data.apigw_node.n", "quiesce_port_alias", "QP"),
+			resource.TestCheckResourceAttrSet("data.apigw_node.n", "build"),
+		),
+	}})
 }

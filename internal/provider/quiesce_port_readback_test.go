@@ -21,9 +21,7 @@ import (
 // is only inferred from the vendor's material) gets an error that names the
 // node, the alias and what to report, not Terraform's "inconsistent result".
 func TestAccQuiescePort_unconfirmedReadBack(t *testing.T) {
-	testAccPreCheck(t)
-	cluster := startCluster(t, gwsim.Options{Nodes: 1})
-	node := cluster.Nodes()[0]
+	node := startNode(t, gwsim.Options{})
 	target, _ := url.Parse(node.URL())
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	proxy.ModifyResponse = func(resp *http.Response) error {
@@ -37,11 +35,8 @@ func TestAccQuiescePort_unconfirmedReadBack(t *testing.T) {
 	}
 	srv := httptest.NewServer(proxy)
 	t.Cleanup(srv.Close)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Providers,
-		Steps: []resource.TestStep{{
-			Config:      quiescePortConfig(srv.URL, node.ReservePort()),
-			ExpectError: regexp.MustCompile(`(?s)Quiesce port not confirmed.*"QuiescePort".*getQuiescePortDetails`),
-		}},
-	})
+	accTest(t, []resource.TestStep{{
+		Config:      quiescePortConfig(srv.URL, node.ReservePort()),
+		ExpectError: regexp.MustCompile(`(?s)Quiesce port not confirmed.*"QuiescePort".*getQuiescePortDetails`),
+	}})
 }

@@ -21,121 +21,131 @@ import (
 	"github.com/gwops/terraform-provider-apigw/internal/rollout"
 )
 
+const portAddr = "apigw_quiesce_port.q"
+
+// portTest is the opening of the apigw_quiesce_port tests: one simulated
+// node, a port number reserved on it, the configuration of
+// apigw_quiesce_port.q for that port, and a client that changes the node
+// behind Terraform's back.
+type portTest struct {
+	t          *testing.T
+	node       *gwsim.Node
+	port       int
+	ref        apigw.PortRef // the port, in package WmRoot
+	quiesceURL string        // what quiesce_url must be
+	config     string
+	client     *apigw.Client
+}
+
+func newPortTest(t *testing.T, opts gwsim.Options) *portTest {
+	t.Helper()
+	node := startNode(t, opts)
+	port := node.ReservePort()
+	return &portTest{
+		t: t, node: node, port: port,
+		ref:        apigw.PortRef{ListenerKey: apigw.ListenerKey("HTTP", port), Pkg: "WmRoot"},
+		quiesceURL: "http://127.0.0.1:" + strconv.Itoa(port),
+		config:     quiescePortConfig(node.URL(), port),
+		client:     testClient(t),
+	}
+}
+
+// behind fails the test when a change made behind Terraform's back (what)
+// failed.
+func (p *portTest) behind(what string, err error) {
+	p.t.Helper()
+	if err != nil {
+		p.t.Fatalf("%s behind Terraform's back: %v", what, err)
+	}
+}
+
+// create puts the port on the node with alias before Terraform does.
+func (p *portTest) create(alias string) {
+	p.t.Helper()
+	_, err := p.client.CreatePort(p.t.Context(), p.node.URL(), apigw.NewPort{Port: p.port, Alias: alias, Pkg: "WmRoot"})
+	p.behind("create the port", err)
+}
+
+// repairStep changes the node behind Terraform's back (change); the plan
+// must show action on apigw_quiesce_port.q with quiesce_url known, and the
+// apply must leave the quiesce port live and pass checks.
+func (p *portTest) repairStep(change func(), action plancheck.ResourceActionType, checks ...resource.TestCheckFunc) resource.TestStep {
+	return resource.TestStep{
+		PreConfig: change,
+		Config:    p.config,
+		ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+			plancheck.ExpectResourceAction(portAddr, action),
+			plancheck.ExpectKnownValue(portAddr, tfjsonpath.New("quiesce_url"), knownvalue.StringExact(p.quiesceURL)),
+		}},
+		Check: resource.ComposeAggregateTestCheckFunc(append(checks, p.live())...),
+	}
+}
+
 // TestAccQuiescePort_lifecycle: create → empty plan → import → drift
 // (disabled, deleted, quiesce port pointed elsewhere) each planned and
 // repaired → destroy removes the port from the node.
 func TestAccQuiescePort_lifecycle(t *testing.T) {
-	testAccPreCheck(t)
-	cluster := startCluster(t, gwsim.Options{Nodes: 1})
-	node := cluster.Nodes()[0]
-	port := node.ReservePort()
-	key := apigw.ListenerKey("HTTP", port)
-	ref := apigw.PortRef{ListenerKey: key, Pkg: "WmRoot"}
-	client := testClient(t)
-	ctx := context.Background()
-	config := quiescePortConfig(node.URL(), port)
-	wantQuiesceURL := "http://127.0.0.1:" + strconv.Itoa(port)
-
+	p := newPortTest(t, gwsim.Options{})
+	ctx, url, id := t.Context(), p.node.URL(), p.node.URL()+","+strconv.Itoa(p.port)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Providers,
-		CheckDestroy:             checkPortGone(client, node.URL(), key),
+		CheckDestroy:             p.gone(),
 		Steps: []resource.TestStep{
 			{
-				Config: config,
+				Config: p.config,
 				Check: resource.ComposeAggregateTestCheckFunc(
-					resource.TestCheckResourceAttr("apigw_quiesce_port.q", "listener_key", key),
-					resource.TestCheckResourceAttr("apigw_quiesce_port.q", "quiesce_url", wantQuiesceURL),
-					resource.TestCheckResourceAttr("apigw_quiesce_port.q", "alias", "QuiescePort"),
-					resource.TestCheckResourceAttr("apigw_quiesce_port.q", "package", "WmRoot"),
-					resource.TestCheckResourceAttr("apigw_quiesce_port.q", "enabled", "true"),
-					resource.TestCheckResourceAttr("apigw_quiesce_port.q", "id", node.URL()+","+strconv.Itoa(port)),
-					checkQuiescePortLive(client, node.URL(), wantQuiesceURL),
+					resource.TestCheckResourceAttr(portAddr, "listener_key", p.ref.ListenerKey),
+					resource.TestCheckResourceAttr(portAddr, "quiesce_url", p.quiesceURL),
+					resource.TestCheckResourceAttr(portAddr, "alias", "QuiescePort"),
+					resource.TestCheckResourceAttr(portAddr, "package", "WmRoot"),
+					resource.TestCheckResourceAttr(portAddr, "enabled", "true"),
+					resource.TestCheckResourceAttr(portAddr, "id", id),
+					p.live(),
 				),
 			},
-			{
-				ResourceName:      "apigw_quiesce_port.q",
-				ImportState:       true,
-				ImportStateId:     node.URL() + "," + strconv.Itoa(port),
-				ImportStateVerify: true,
-			},
-			{
-				PreConfig: func() {
-					if err := client.DisablePort(ctx, node.URL(), ref); err != nil {
-						t.Fatalf("disable behind Terraform's back: %v", err)
-					}
-				},
-				Config: config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction("apigw_quiesce_port.q", plancheck.ResourceActionUpdate),
-				}},
-				Check: checkQuiescePortLive(client, node.URL(), wantQuiesceURL),
-			},
-			{
-				PreConfig: func() {
-					_ = client.DisablePort(ctx, node.URL(), ref)
-					if err := client.DeletePort(ctx, node.URL(), ref); err != nil {
-						t.Fatalf("delete behind Terraform's back: %v", err)
-					}
-				},
-				Config: config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction("apigw_quiesce_port.q", plancheck.ResourceActionCreate),
-				}},
-				Check: checkQuiescePortLive(client, node.URL(), wantQuiesceURL),
-			},
-			{
-				PreConfig: func() {
-					other := node.ReservePort()
-					otherRef := apigw.PortRef{ListenerKey: apigw.ListenerKey("HTTP", other), Pkg: "WmRoot"}
-					if _, err := client.CreatePort(ctx, node.URL(), apigw.NewPort{Port: other, Alias: "Elsewhere", Pkg: "WmRoot"}); err != nil {
-						t.Fatalf("create other port: %v", err)
-					}
-					if err := client.EnablePort(ctx, node.URL(), otherRef); err != nil {
-						t.Fatalf("enable other port: %v", err)
-					}
-					if err := client.SetQuiescePort(ctx, node.URL(), "Elsewhere"); err != nil {
-						t.Fatalf("point quiesce port elsewhere: %v", err)
-					}
-				},
-				Config: config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction("apigw_quiesce_port.q", plancheck.ResourceActionUpdate),
-				}},
-				Check: checkQuiescePortLive(client, node.URL(), wantQuiesceURL),
-			},
-			{
-				Config:   config,
-				PlanOnly: true, // repaired: nothing left to do
-			},
+			{ResourceName: portAddr, ImportState: true, ImportStateId: id, ImportStateVerify: true},
+			p.repairStep(func() { p.behind("disable", p.client.DisablePort(ctx, url, p.ref)) }, plancheck.ResourceActionUpdate),
+			p.repairStep(func() {
+				_ = p.client.DisablePort(ctx, url, p.ref)
+				p.behind("delete", p.client.DeletePort(ctx, url, p.ref))
+			}, plancheck.ResourceActionCreate),
+			p.repairStep(func() {
+				other := p.node.ReservePort()
+				_, err := p.client.CreatePort(ctx, url, apigw.NewPort{Port: other, Alias: "Elsewhere", Pkg: "WmRoot"})
+				p.behind("create other port", err)
+				p.behind("enable other port", p.client.EnablePort(ctx, url, apigw.PortRef{ListenerKey: apigw.ListenerKey("HTTP", other), Pkg: "WmRoot"}))
+				p.behind("point quiesce port elsewhere", p.client.SetQuiescePort(ctx, url, "Elsewhere"))
+			}, plancheck.ResourceActionUpdate),
+			{Config: p.config, PlanOnly: true}, // repaired: nothing left to do
 		},
 	})
 }
 
-// checkPortGone asserts on the node itself that the port was deleted.
-func checkPortGone(client *apigw.Client, nodeURL, key string) resource.TestCheckFunc {
+// gone asserts on the node itself that the port was deleted.
+func (p *portTest) gone() resource.TestCheckFunc {
 	return func(*terraform.State) error {
-		if _, err := client.GetPort(context.Background(), nodeURL, key); !apigw.IsNotFound(err) {
-			return fmt.Errorf("port %s still on the node after destroy (err=%v)", key, err)
+		if _, err := p.client.GetPort(context.Background(), p.node.URL(), p.ref.ListenerKey); !apigw.IsNotFound(err) {
+			return fmt.Errorf("port %s still on the node after destroy (err=%v)", p.ref.ListenerKey, err)
 		}
 		return nil
 	}
 }
 
-// checkQuiescePortLive asserts on the node itself, not on state: the alias
-// is the node's quiesce port and the port answers health.
-func checkQuiescePortLive(client *apigw.Client, nodeURL, quiesceURL string) resource.TestCheckFunc {
+// live asserts on the node itself, not on state: the alias is the node's
+// quiesce port and the port answers health.
+func (p *portTest) live() resource.TestCheckFunc {
 	return func(*terraform.State) error {
 		ctx := context.Background()
-		qp, err := client.GetQuiescePort(ctx, nodeURL)
+		qp, err := p.client.GetQuiescePort(ctx, p.node.URL())
 		if err != nil {
 			return err
 		}
 		if qp.PortAlias != defaultPortAlias {
 			return fmt.Errorf("node's quiesce port alias = %q, want %q", qp.PortAlias, defaultPortAlias)
 		}
-		status, err := client.Health(ctx, quiesceURL)
+		status, err := p.client.Health(ctx, p.quiesceURL)
 		if err != nil || status != 200 {
-			return fmt.Errorf("quiesce port %s health = %d, %v; want 200", quiesceURL, status, err)
+			return fmt.Errorf("quiesce port %s health = %d, %v; want 200", p.quiesceURL, status, err)
 		}
 		return nil
 	}
@@ -144,76 +154,49 @@ func checkQuiescePortLive(client *apigw.Client, nodeURL, quiesceURL string) reso
 // TestAccQuiescePort_adoptsExisting: a port with the same number, alias and
 // package is adopted, not refused.
 func TestAccQuiescePort_adoptsExisting(t *testing.T) {
-	testAccPreCheck(t)
-	cluster := startCluster(t, gwsim.Options{Nodes: 1})
-	node := cluster.Nodes()[0]
-	port := node.ReservePort()
-	client := testClient(t)
-	if _, err := client.CreatePort(context.Background(), node.URL(), apigw.NewPort{Port: port, Alias: "QuiescePort", Pkg: "WmRoot"}); err != nil {
-		t.Fatal(err)
-	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Providers,
-		Steps: []resource.TestStep{{
-			Config: quiescePortConfig(node.URL(), port),
-			Check: resource.ComposeAggregateTestCheckFunc(
-				resource.TestCheckResourceAttr("apigw_quiesce_port.q", "enabled", "true"),
-				checkQuiescePortLive(client, node.URL(), "http://127.0.0.1:"+strconv.Itoa(port)),
-			),
-		}},
-	})
+	p := newPortTest(t, gwsim.Options{})
+	p.create("QuiescePort")
+	accTest(t, []resource.TestStep{{
+		Config: p.config,
+		Check: resource.ComposeAggregateTestCheckFunc(
+			resource.TestCheckResourceAttr(portAddr, "enabled", "true"),
+			p.live(),
+		),
+	}})
 }
 
 // TestAccQuiescePort_clash: the same port number with another alias is an
 // error that says how to import.
 func TestAccQuiescePort_clash(t *testing.T) {
-	testAccPreCheck(t)
-	cluster := startCluster(t, gwsim.Options{Nodes: 1})
-	node := cluster.Nodes()[0]
-	port := node.ReservePort()
-	if _, err := testClient(t).CreatePort(context.Background(), node.URL(), apigw.NewPort{Port: port, Alias: "SomeoneElses", Pkg: "WmRoot"}); err != nil {
-		t.Fatal(err)
-	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Providers,
-		Steps: []resource.TestStep{{
-			Config:      quiescePortConfig(node.URL(), port),
-			ExpectError: regexp.MustCompile(`(?s)already exists.*"SomeoneElses".*terraform import`),
-		}},
-	})
+	p := newPortTest(t, gwsim.Options{})
+	p.create("SomeoneElses")
+	accTest(t, []resource.TestStep{{
+		Config:      p.config,
+		ExpectError: regexp.MustCompile(`(?s)already exists.*"SomeoneElses".*terraform import`),
+	}})
 }
 
 // TestAccQuiescePort_wrongCredentials: a 401 says which settings to check.
 func TestAccQuiescePort_wrongCredentials(t *testing.T) {
-	testAccPreCheck(t)
-	cluster := startCluster(t, gwsim.Options{Nodes: 1, Username: "Administrator", Password: "another"})
-	node := cluster.Nodes()[0]
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Providers,
-		Steps: []resource.TestStep{{
-			Config:      quiescePortConfig(node.URL(), node.ReservePort()),
-			ExpectError: regexp.MustCompile(`(?s)401.*(username|password)`),
-		}},
-	})
+	p := newPortTest(t, gwsim.Options{Username: "Administrator", Password: "another"})
+	accTest(t, []resource.TestStep{{
+		Config:      p.config,
+		ExpectError: regexp.MustCompile(`(?s)401.*(username|password)`),
+	}})
 }
 
 // TestAccQuiescePort_unreachable: a node that refuses connections is a clear
 // error naming the URL.
 func TestAccQuiescePort_unreachable(t *testing.T) {
-	testAccPreCheck(t)
-	cluster := startCluster(t, gwsim.Options{Nodes: 1})
-	node := cluster.Nodes()[0]
+	node := startNode(t, gwsim.Options{})
 	url := node.URL()
 	if err := node.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Providers,
-		Steps: []resource.TestStep{{
-			Config:      quiescePortConfig(url, 4444),
-			ExpectError: regexp.MustCompile(`(?s)` + regexp.QuoteMeta(url) + `.*refused`),
-		}},
-	})
+	accTest(t, []resource.TestStep{{
+		Config:      quiescePortConfig(url, 4444),
+		ExpectError: regexp.MustCompile(`(?s)` + regexp.QuoteMeta(url) + `.*refused`),
+	}})
 }
 
 // TestQuiesceURLOf: the quiesce URL is plain HTTP on node_url's host,
@@ -242,25 +225,17 @@ func TestQuiesceURLOf(t *testing.T) {
 // and what to do, not "check that the node is running". After a restart
 // the destroy succeeds.
 func TestAccQuiescePort_destroyOnQuiescedNode(t *testing.T) {
-	testAccPreCheck(t)
-	cluster := startCluster(t, gwsim.Options{Nodes: 1})
-	node := cluster.Nodes()[0]
-	port := node.ReservePort()
-	key := apigw.ListenerKey("HTTP", port)
-	client := testClient(t)
-	ctx := context.Background()
-	config := quiescePortConfig(node.URL(), port)
-	quiesceURL := "http://127.0.0.1:" + strconv.Itoa(port)
+	p := newPortTest(t, gwsim.Options{})
+	ctx, node := t.Context(), p.node
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Providers,
-		CheckDestroy:             checkPortGone(client, node.URL(), key),
+		CheckDestroy:             p.gone(),
 		Steps: []resource.TestStep{
-			{Config: config},
+			{Config: p.config},
 			{
 				PreConfig: func() {
-					if _, err := client.SetQuiesceMode(ctx, node.URL(), apigw.QuiesceMode{Block: "all", Enable: true}); err != nil {
-						t.Fatalf("quiesce: %v", err)
-					}
+					_, err := p.client.SetQuiesceMode(ctx, node.URL(), apigw.QuiesceMode{Block: "all", Enable: true})
+					p.behind("quiesce", err)
 					deadline := time.Now().Add(10 * time.Second)
 					for node.State() != gwsim.StateQuiesced {
 						if time.Now().After(deadline) {
@@ -269,21 +244,21 @@ func TestAccQuiescePort_destroyOnQuiescedNode(t *testing.T) {
 						time.Sleep(20 * time.Millisecond)
 					}
 				},
-				Config:  config,
+				Config:  p.config,
 				Destroy: true,
 				ExpectError: wrapped(`quiesced node.*` + regexp.QuoteMeta(node.URL()) + ` is in quiesce mode: its primary port refuses connections while its quiesce port ` +
-					regexp.QuoteMeta(quiesceURL) + ` still answers .*restart the node, then run terraform destroy again`),
+					regexp.QuoteMeta(p.quiesceURL) + ` still answers .*restart the node, then run terraform destroy again`),
 			},
 			{
 				PreConfig: func() {
-					if _, err := client.GetPort(ctx, node.URL(), key); !apigw.IsConnectionRefused(err) {
+					if _, err := p.client.GetPort(ctx, node.URL(), p.ref.ListenerKey); !apigw.IsConnectionRefused(err) {
 						t.Fatalf("the quiesced node's primary port answered: %v", err)
 					}
 					if err := node.Restart(gwsim.RestartOptions{}); err != nil {
 						t.Fatal(err)
 					}
 				},
-				Config: config,
+				Config: p.config,
 			},
 		},
 	})
@@ -295,55 +270,30 @@ func TestAccQuiescePort_destroyOnQuiescedNode(t *testing.T) {
 // repairs both; a port suspended, or put in access mode deny, behind
 // Terraform's back shows as an update, which repairs it.
 func TestAccQuiescePort_repairsPrerequisites(t *testing.T) {
-	testAccPreCheck(t)
-	cluster := startCluster(t, gwsim.Options{Nodes: 1})
-	node := cluster.Nodes()[0]
-	port := node.ReservePort()
-	ref := apigw.PortRef{ListenerKey: apigw.ListenerKey("HTTP", port), Pkg: "WmRoot"}
-	client := testClient(t)
-	ctx := context.Background()
-	suspend := func() {
-		if err := client.SetPortSuspended(ctx, node.URL(), ref, true); err != nil {
-			t.Fatalf("suspend behind Terraform's back: %v", err)
-		}
-	}
-	deny := func() {
-		if err := client.SetPortAccessMode(ctx, node.URL(), ref.ListenerKey, "deny"); err != nil {
-			t.Fatalf("access mode deny behind Terraform's back: %v", err)
-		}
-	}
-	if _, err := client.CreatePort(ctx, node.URL(), apigw.NewPort{Port: port, Alias: "QuiescePort", Pkg: "WmRoot"}); err != nil {
-		t.Fatal(err)
-	}
+	p := newPortTest(t, gwsim.Options{})
+	ctx, url := t.Context(), p.node.URL()
+	suspend := func() { p.behind("suspend", p.client.SetPortSuspended(ctx, url, p.ref, true)) }
+	deny := func() { p.behind("access mode deny", p.client.SetPortAccessMode(ctx, url, p.ref.ListenerKey, "deny")) }
+	p.create("QuiescePort")
 	suspend()
 	deny()
-	config := quiescePortConfig(node.URL(), port)
-	quiesceURL := "http://127.0.0.1:" + strconv.Itoa(port)
 	fit := resource.ComposeAggregateTestCheckFunc(
-		resource.TestCheckResourceAttr("apigw_quiesce_port.q", "quiesce_url", quiesceURL),
-		checkQuiescePortLive(client, node.URL(), quiesceURL),
+		resource.TestCheckResourceAttr(portAddr, "quiesce_url", p.quiesceURL),
 		func(*terraform.State) error {
-			p, err := client.GetPort(ctx, node.URL(), ref.ListenerKey)
+			port, err := p.client.GetPort(ctx, url, p.ref.ListenerKey)
 			if err != nil {
 				return err
 			}
-			if p.Suspended || p.AccessMode != "allow" {
-				return fmt.Errorf("port suspended=%v access mode %q; want not suspended, allow", p.Suspended, p.AccessMode)
+			if port.Suspended || port.AccessMode != "allow" {
+				return fmt.Errorf("port suspended=%v access mode %q; want not suspended, allow", port.Suspended, port.AccessMode)
 			}
 			return nil
 		})
-	repaired := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-		plancheck.ExpectResourceAction("apigw_quiesce_port.q", plancheck.ResourceActionUpdate),
-		plancheck.ExpectKnownValue("apigw_quiesce_port.q", tfjsonpath.New("quiesce_url"), knownvalue.StringExact(quiesceURL)),
-	}}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Providers,
-		Steps: []resource.TestStep{
-			{Config: config, Check: fit},
-			{PreConfig: suspend, Config: config, ConfigPlanChecks: repaired, Check: fit},
-			{PreConfig: deny, Config: config, ConfigPlanChecks: repaired, Check: fit},
-			{Config: config, PlanOnly: true},
-		},
+	accTest(t, []resource.TestStep{
+		{Config: p.config, Check: resource.ComposeAggregateTestCheckFunc(fit, p.live())},
+		p.repairStep(suspend, plancheck.ResourceActionUpdate, fit),
+		p.repairStep(deny, plancheck.ResourceActionUpdate, fit),
+		{Config: p.config, PlanOnly: true},
 	})
 }
 
@@ -382,42 +332,33 @@ func TestReadFailure(t *testing.T) {
 func TestAccQuiescePort_freshContainer(t *testing.T) {
 	u := newUpgradeTest(t, gwsim.Options{Nodes: 3})
 	gw2 := u.cluster.Node("gw-2")
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Providers,
-		Steps: []resource.TestStep{
-			{Config: u.config("10.15.0.5", "")},
-			{
-				PreConfig: func() {
-					if err := gw2.Restart(gwsim.RestartOptions{Fresh: true}); err != nil {
-						t.Fatal(err)
-					}
-					waitReady(t, gw2)
-					if gw2.QuiescePort() != 0 {
-						t.Fatalf("gw-2 still has quiesce port %d after a fresh restart", gw2.QuiescePort())
-					}
-				},
-				Config: u.config(target, ""),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction("apigw_quiesce_port.gw_2", plancheck.ResourceActionCreate),
-					plancheck.ExpectResourceAction("apigw_quiesce_port.gw_1", plancheck.ResourceActionNoop),
-					plancheck.ExpectResourceAction(upgradeAddr, plancheck.ResourceActionUpdate),
-					pendingIs("gw-1", "gw-2", "gw-3"),
-				}},
-				Check: resource.ComposeAggregateTestCheckFunc(
-					allOnTarget(u.cluster),
-					checkSim(func() error {
-						if c := countEvents(u.cluster, gwsim.EventPortCreated); c["gw-2"] != 2 || c["gw-1"] != 1 {
-							return errorf("ports created %v: want gw-2's twice (the new container lost it) and gw-1's once", c)
-						}
-						if err := oncePerNode(u.cluster, gwsim.EventQuiesceRequested, "quiesce requests"); err != nil {
-							return err
-						}
-						return nil
-					}),
-				),
+	accTest(t, []resource.TestStep{
+		{Config: u.config("10.15.0.5", "")},
+		{
+			PreConfig: func() {
+				if err := gw2.Restart(gwsim.RestartOptions{Fresh: true}); err != nil {
+					t.Fatal(err)
+				}
+				waitReady(t, gw2)
+				if gw2.QuiescePort() != 0 {
+					t.Fatalf("gw-2 still has quiesce port %d after a fresh restart", gw2.QuiescePort())
+				}
 			},
-			{Config: u.config(target, ""), PlanOnly: true},
+			Config: u.config(target, ""),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction("apigw_quiesce_port.gw_2", plancheck.ResourceActionCreate),
+				plancheck.ExpectResourceAction("apigw_quiesce_port.gw_1", plancheck.ResourceActionNoop),
+				plancheck.ExpectResourceAction(upgradeAddr, plancheck.ResourceActionUpdate),
+				pendingIs("gw-1", "gw-2", "gw-3"),
+			}},
+			Check: allOnTarget(u.cluster, func() error {
+				if c := countEvents(u.cluster, gwsim.EventPortCreated); c["gw-2"] != 2 || c["gw-1"] != 1 {
+					return errorf("ports created %v: want gw-2's twice (the new container lost it) and gw-1's once", c)
+				}
+				return nil
+			}, quiescedOnce(u.cluster)),
 		},
+		{Config: u.config(target, ""), PlanOnly: true},
 	})
 }
 
@@ -470,21 +411,18 @@ func TestAccQuiescePort_importRefusals(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: protoV6Providers,
-				Steps: []resource.TestStep{{
-					Config: providerConfig("") + `
+			accTest(t, []resource.TestStep{{
+				Config: providerConfig("") + `
 resource "apigw_quiesce_port" "q" {
   node_url = "https://gw-1:5555"
   port     = 4444
 }
 `,
-					ResourceName:  "apigw_quiesce_port.q",
-					ImportState:   true,
-					ImportStateId: tc.id,
-					ExpectError:   wrapped(`Invalid import ID.*` + regexp.QuoteMeta(tc.want)),
-				}},
-			})
+				ResourceName:  portAddr,
+				ImportState:   true,
+				ImportStateId: tc.id,
+				ExpectError:   wrapped(`Invalid import ID.*` + regexp.QuoteMeta(tc.want)),
+			}})
 		})
 	}
 }

@@ -28,45 +28,42 @@ import (
 func TestAccRollingUpgrade_refuseMidDrain(t *testing.T) {
 	u := newUpgradeTest(t, gwsim.Options{Nodes: 3, DrainTime: 600 * time.Millisecond})
 	gw2 := u.cluster.Node("gw-2")
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Providers,
-		Steps: []resource.TestStep{
-			{Config: u.config("10.15.0.5", "")},
-			{
-				PreConfig: func() {
-					gw2.SetFaults(gwsim.Faults{RefuseMidDrain: true})
-					sendTraffic(t, gw2, 25)
-				},
-				Config: u.config(target, ""),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					allOnTarget(u.cluster),
-					resource.TestCheckResourceAttr(upgradeAddr, "last_rollout.1.node", "gw-2"),
-					resource.TestCheckResourceAttr(upgradeAddr, "last_rollout.1.outcome", "upgraded"),
-					checkSim(func() error {
-						ev := u.cluster.Events()
-						q := eventIndex(ev, 0, "gw-2", gwsim.EventQuiesceRequested)
-						stopped := eventIndex(ev, q, "gw-2", gwsim.EventStopped)
-						lost := eventIndex(ev, q, "gw-2", gwsim.EventMetricsLost)
-						started := eventIndex(ev, q, "gw-2", gwsim.EventStarted)
-						completed := eventIndex(ev, q, "gw-2", gwsim.EventQuiesceCompleted)
-						if q < 0 || stopped < 0 || lost < 0 || started < stopped || (completed >= 0 && completed < stopped) {
-							return errorf("gw-2 timeline: quiesce %d, stopped %d, metrics lost %d, quiesce completed %d, restarted %d; want a crash mid-drain with metrics lost, then the upgrade", q, stopped, lost, completed, started)
-						}
-						ready := eventIndex(ev, started, "gw-2", gwsim.EventReady)
-						if next := eventIndex(ev, 0, "gw-3", gwsim.EventQuiesceRequested); ready < 0 || next < ready {
-							return errorf("gw-3 quiesced at event %d, gw-2 ready again at event %d: want gw-2 ready first", next, ready)
-						}
-						totals := u.cluster.StoreTotals()
-						if totals.Lost["gw-2"] == 0 || totals.Lost["gw-1"] != 0 || totals.Lost["gw-3"] != 0 {
-							return errorf("lost metrics per node %v: want gw-2's only", totals.Lost)
-						}
-						if q := countEvents(u.cluster, gwsim.EventQuiesceRequested); q["gw-2"] != 1 {
-							return errorf("gw-2 quiesced %d times, want once", q["gw-2"])
-						}
-						return nil
-					}),
-				),
+	accTest(t, []resource.TestStep{
+		{Config: u.config("10.15.0.5", "")},
+		{
+			PreConfig: func() {
+				gw2.SetFaults(gwsim.Faults{RefuseMidDrain: true})
+				sendTraffic(t, gw2, 25)
 			},
+			Config: u.config(target, ""),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				allOnTarget(u.cluster),
+				resource.TestCheckResourceAttr(upgradeAddr, "last_rollout.1.node", "gw-2"),
+				resource.TestCheckResourceAttr(upgradeAddr, "last_rollout.1.outcome", "upgraded"),
+				checkSim(func() error {
+					ev := u.cluster.Events()
+					q := eventIndex(ev, 0, "gw-2", gwsim.EventQuiesceRequested)
+					stopped := eventIndex(ev, q, "gw-2", gwsim.EventStopped)
+					lost := eventIndex(ev, q, "gw-2", gwsim.EventMetricsLost)
+					started := eventIndex(ev, q, "gw-2", gwsim.EventStarted)
+					completed := eventIndex(ev, q, "gw-2", gwsim.EventQuiesceCompleted)
+					if q < 0 || stopped < 0 || lost < 0 || started < stopped || (completed >= 0 && completed < stopped) {
+						return errorf("gw-2 timeline: quiesce %d, stopped %d, metrics lost %d, quiesce completed %d, restarted %d; want a crash mid-drain with metrics lost, then the upgrade", q, stopped, lost, completed, started)
+					}
+					ready := eventIndex(ev, started, "gw-2", gwsim.EventReady)
+					if next := eventIndex(ev, 0, "gw-3", gwsim.EventQuiesceRequested); ready < 0 || next < ready {
+						return errorf("gw-3 quiesced at event %d, gw-2 ready again at event %d: want gw-2 ready first", next, ready)
+					}
+					totals := u.cluster.StoreTotals()
+					if totals.Lost["gw-2"] == 0 || totals.Lost["gw-1"] != 0 || totals.Lost["gw-3"] != 0 {
+						return errorf("lost metrics per node %v: want gw-2's only", totals.Lost)
+					}
+					if q := countEvents(u.cluster, gwsim.EventQuiesceRequested); q["gw-2"] != 1 {
+						return errorf("gw-2 quiesced %d times, want once", q["gw-2"])
+					}
+					return nil
+				}),
+			),
 		},
 	})
 }
@@ -101,28 +98,22 @@ func TestAccRollingUpgrade_refuseMidDrainWarns(t *testing.T) {
 func TestAccRollingUpgrade_drainShutdown(t *testing.T) {
 	u := newUpgradeTest(t, gwsim.Options{Nodes: 3})
 	config := u.drainShutdownConfig("90s", func(n *gwsim.Node) string { return n.URL() })
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Providers,
-		Steps: []resource.TestStep{{
-			Config: config,
-			Check: resource.ComposeAggregateTestCheckFunc(
-				allOnTarget(u.cluster),
-				checkSim(func() error {
-					s := countEvents(u.cluster, gwsim.EventShutdownRequested)
-					q := countEvents(u.cluster, gwsim.EventQuiesceRequested)
-					if s["gw-1"] != 1 || s["gw-2"] != 1 || s["gw-3"] != 1 || len(q) != 0 {
-						return errorf("shutdown requests %v and quiesce requests %v; want one shutdown per node and no quiesce", s, q)
-					}
-					for _, e := range u.cluster.Events() {
-						if e.Kind == gwsim.EventShutdownRequested && !strings.Contains(e.Detail, "option=drain timeout=2m") {
-							return errorf("%s: shutdown %q, want option drain with drain_timeout 90s as 2 minutes", e.Node, e.Detail)
-						}
-					}
-					return nil
-				}),
-			),
-		}},
-	})
+	accTest(t, []resource.TestStep{{
+		Config: config,
+		Check: allOnTarget(u.cluster, func() error {
+			s := countEvents(u.cluster, gwsim.EventShutdownRequested)
+			q := countEvents(u.cluster, gwsim.EventQuiesceRequested)
+			if s["gw-1"] != 1 || s["gw-2"] != 1 || s["gw-3"] != 1 || len(q) != 0 {
+				return errorf("shutdown requests %v and quiesce requests %v; want one shutdown per node and no quiesce", s, q)
+			}
+			for _, e := range u.cluster.Events() {
+				if e.Kind == gwsim.EventShutdownRequested && !strings.Contains(e.Detail, "option=drain timeout=2m") {
+					return errorf("%s: shutdown %q, want option drain with drain_timeout 90s as 2 minutes", e.Node, e.Detail)
+				}
+			}
+			return nil
+		}),
+	}})
 }
 
 // TestAccRollingUpgrade_drainShutdownWaitsForSessions: an API client keeps a
@@ -137,39 +128,33 @@ func TestAccRollingUpgrade_drainShutdownWaitsForSessions(t *testing.T) {
 	t.Cleanup(client.CloseIdleConnections)
 	gw1 := u.cluster.Node("gw-1")
 	config := u.drainShutdownConfig("1s", func(n *gwsim.Node) string { return n.URL() })
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Providers,
-		Steps: []resource.TestStep{{
-			PreConfig: func() {
-				resp, err := client.Get(gw1.URL() + "/gateway/orders")
-				if err != nil {
-					t.Fatal(err)
+	accTest(t, []resource.TestStep{{
+		PreConfig: func() {
+			resp, err := client.Get(gw1.URL() + "/gateway/orders")
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		},
+		Config: config,
+		Check: allOnTarget(u.cluster, func() error {
+			var requested, stopped time.Time
+			for _, e := range u.cluster.Events() {
+				switch {
+				case e.Node != "gw-1":
+				case e.Kind == gwsim.EventShutdownRequested:
+					requested = e.At
+				case e.Kind == gwsim.EventStopped && stopped.IsZero() && !requested.IsZero():
+					stopped = e.At
 				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-			},
-			Config: config,
-			Check: resource.ComposeAggregateTestCheckFunc(
-				allOnTarget(u.cluster),
-				checkSim(func() error {
-					var requested, stopped time.Time
-					for _, e := range u.cluster.Events() {
-						switch {
-						case e.Node != "gw-1":
-						case e.Kind == gwsim.EventShutdownRequested:
-							requested = e.At
-						case e.Kind == gwsim.EventStopped && stopped.IsZero() && !requested.IsZero():
-							stopped = e.At
-						}
-					}
-					if d := stopped.Sub(requested); d < minute {
-						return errorf("gw-1 stopped %s after the shutdown request, before the gateway's timeout (%s) with a session open", d, minute)
-					}
-					return nil
-				}),
-			),
-		}},
-	})
+			}
+			if d := stopped.Sub(requested); d < minute {
+				return errorf("gw-1 stopped %s after the shutdown request, before the gateway's timeout (%s) with a session open", d, minute)
+			}
+			return nil
+		}),
+	}})
 }
 
 // TestAccRollingUpgrade_noMetricsLost: with API traffic flowing during the
@@ -196,22 +181,16 @@ func TestAccRollingUpgrade_noMetricsLost(t *testing.T) {
 			time.Sleep(2 * time.Millisecond)
 		}
 	}()
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Providers,
-		Steps: []resource.TestStep{{
-			Config: u.config(target, ""),
-			Check: resource.ComposeAggregateTestCheckFunc(
-				allOnTarget(u.cluster),
-				checkSim(func() error {
-					cancel()
-					<-traffic // the last request has been answered
-					summary, err := noMetricsLost(u.cluster)
-					if err == nil {
-						t.Logf("traffic during the upgrade: %d requests answered 200, %s", sent.Load(), summary)
-					}
-					return err
-				}),
-			),
-		}},
-	})
+	accTest(t, []resource.TestStep{{
+		Config: u.config(target, ""),
+		Check: allOnTarget(u.cluster, func() error {
+			cancel()
+			<-traffic // the last request has been answered
+			summary, err := noMetricsLost(u.cluster)
+			if err == nil {
+				t.Logf("traffic during the upgrade: %d requests answered 200, %s", sent.Load(), summary)
+			}
+			return err
+		}),
+	}})
 }

@@ -62,34 +62,31 @@ func TestAccRollingUpgrade_refusesNodeNotProvablyDown(t *testing.T) {
 				return c
 			}
 			mark := 0
-			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: protoV6Providers,
-				Steps: []resource.TestStep{
-					{Config: cfg("10.15.0.5", false)},
-					{
-						PreConfig: func() {
-							mark = len(u.cluster.Events())
-							gw2.SetFaults(tc.fault)
-						},
-						Config:      cfg(target, tc.badHost),
-						ExpectError: wrapped(`Rolling upgrade refused: no node was touched.*node "gw-2" is not ready and not on 10\.15\.0\.7, and nothing shows that it is out of service: .*` + regexp.QuoteMeta(tc.seen) + `.*re-run terraform apply`),
+			accTest(t, []resource.TestStep{
+				{Config: cfg("10.15.0.5", false)},
+				{
+					PreConfig: func() {
+						mark = len(u.cluster.Events())
+						gw2.SetFaults(tc.fault)
 					},
-					{
-						PreConfig: func() {
-							if err := untouched(u.cluster, mark); err != nil {
-								t.Fatal(err)
-							}
-							if b, err := os.ReadFile(log); err == nil || len(b) != 0 {
-								t.Fatalf("before_node_command ran for %q", b)
-							}
-							if v := nodeVersions(u.cluster); v["gw-1"] != fromVersion || v["gw-2"] != fromVersion || v["gw-3"] != fromVersion {
-								t.Fatalf("versions changed: %v", v)
-							}
-							gw2.SetFaults(gwsim.Faults{})
-						},
-						Config: cfg(target, false),
-						Check:  allOnTarget(u.cluster),
+					Config:      cfg(target, tc.badHost),
+					ExpectError: wrapped(`Rolling upgrade refused: no node was touched.*node "gw-2" is not ready and not on 10\.15\.0\.7, and nothing shows that it is out of service: .*` + regexp.QuoteMeta(tc.seen) + `.*re-run terraform apply`),
+				},
+				{
+					PreConfig: func() {
+						if err := untouched(u.cluster, mark); err != nil {
+							t.Fatal(err)
+						}
+						if b, err := os.ReadFile(log); err == nil || len(b) != 0 {
+							t.Fatalf("before_node_command ran for %q", b)
+						}
+						if v := nodeVersions(u.cluster); v["gw-1"] != fromVersion || v["gw-2"] != fromVersion || v["gw-3"] != fromVersion {
+							t.Fatalf("versions changed: %v", v)
+						}
+						gw2.SetFaults(gwsim.Faults{})
 					},
+					Config: cfg(target, false),
+					Check:  allOnTarget(u.cluster),
 				},
 			})
 		})
@@ -119,37 +116,31 @@ fi
 	extra := "before_node_command = " + hclList([]string{"sh", "-c", `echo "$APIGW_NODE_NAME" >> ` + log})
 	cfg := strings.Replace(u.config(target, extra), hclList(u.restartCommand(toVersion)), hclList([]string{"sh", "-c", script}), 1)
 	gw2 := u.cluster.Node("gw-2")
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Providers,
-		Steps: []resource.TestStep{
-			{Config: strings.Replace(cfg, `"`+target+`"`, `"10.15.0.5"`, 1)},
-			{
-				PreConfig:   func() { writeFile(t, marker, "") },
-				Config:      cfg,
-				ExpectError: wrapped(`node "gw-2": upgrade_command failed.*fix archive corrupt`),
+	accTest(t, []resource.TestStep{
+		{Config: strings.Replace(cfg, `"`+target+`"`, `"10.15.0.5"`, 1)},
+		{
+			PreConfig:   func() { writeFile(t, marker, "") },
+			Config:      cfg,
+			ExpectError: wrapped(`node "gw-2": upgrade_command failed.*fix archive corrupt`),
+		},
+		{
+			PreConfig: func() {
+				if gw2.Version() != fromVersion || !gw2.Faults().HealthRed {
+					t.Fatalf("gw-2 runs %s with faults %+v after the failed command, want %s with a red data store", gw2.Version(), gw2.Faults(), fromVersion)
+				}
+				removeFile(t, marker)
+				removeFile(t, log)
 			},
-			{
-				PreConfig: func() {
-					if gw2.Version() != fromVersion || !gw2.Faults().HealthRed {
-						t.Fatalf("gw-2 runs %s with faults %+v after the failed command, want %s with a red data store", gw2.Version(), gw2.Faults(), fromVersion)
-					}
-					removeFile(t, marker)
-					removeFile(t, log)
-				},
-				Config: cfg,
-				Check: resource.ComposeAggregateTestCheckFunc(
-					allOnTarget(u.cluster),
-					checkSim(func() error {
-						if q := countEvents(u.cluster, gwsim.EventQuiesceRequested); q["gw-2"] != 1 {
-							return errorf("gw-2 quiesced %d times, want once (by the failed apply)", q["gw-2"])
-						}
-						if got := strings.Fields(readFile(t, log)); len(got) != 1 || got[0] != "gw-3" {
-							return errorf("before_node_command ran for %v in the resumed apply, want gw-3 only", got)
-						}
-						return nil
-					}),
-				),
-			},
+			Config: cfg,
+			Check: allOnTarget(u.cluster, func() error {
+				if q := countEvents(u.cluster, gwsim.EventQuiesceRequested); q["gw-2"] != 1 {
+					return errorf("gw-2 quiesced %d times, want once (by the failed apply)", q["gw-2"])
+				}
+				if got := strings.Fields(readFile(t, log)); len(got) != 1 || got[0] != "gw-3" {
+					return errorf("before_node_command ran for %v in the resumed apply, want gw-3 only", got)
+				}
+				return nil
+			}),
 		},
 	})
 }
@@ -162,38 +153,32 @@ fi
 // no metrics are lost.
 func TestAccRollingUpgrade_500MidDrainLosesNoMetrics(t *testing.T) {
 	u := newUpgradeTest(t, gwsim.Options{Nodes: 3, DrainTime: 600 * time.Millisecond})
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Providers,
-		Steps: []resource.TestStep{
-			{Config: u.config("10.15.0.5", "")},
-			{
-				PreConfig: func() {
-					for _, n := range u.cluster.Nodes() {
-						n.SetFaults(gwsim.Faults{QuiescingHealth500: 1})
-						sendTraffic(t, n, 20)
-					}
-				},
-				Config: u.config(target, ""),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					allOnTarget(u.cluster),
-					checkSim(func() error {
-						blips := map[string]int{}
-						for _, e := range u.cluster.Events() {
-							if e.Kind == gwsim.EventFault && strings.Contains(e.Detail, "health 500 while quiescing") {
-								blips[e.Node]++
-							}
-						}
-						if len(blips) != 3 {
-							return errorf("500s given mid-drain per node: %v, want one on each of the 3 nodes", blips)
-						}
-						summary, err := noMetricsLost(u.cluster)
-						if err == nil {
-							t.Logf("metrics: %s", summary)
-						}
-						return err
-					}),
-				),
+	accTest(t, []resource.TestStep{
+		{Config: u.config("10.15.0.5", "")},
+		{
+			PreConfig: func() {
+				for _, n := range u.cluster.Nodes() {
+					n.SetFaults(gwsim.Faults{QuiescingHealth500: 1})
+					sendTraffic(t, n, 20)
+				}
 			},
+			Config: u.config(target, ""),
+			Check: allOnTarget(u.cluster, func() error {
+				blips := map[string]int{}
+				for _, e := range u.cluster.Events() {
+					if e.Kind == gwsim.EventFault && strings.Contains(e.Detail, "health 500 while quiescing") {
+						blips[e.Node]++
+					}
+				}
+				if len(blips) != 3 {
+					return errorf("500s given mid-drain per node: %v, want one on each of the 3 nodes", blips)
+				}
+				summary, err := noMetricsLost(u.cluster)
+				if err == nil {
+					t.Logf("metrics: %s", summary)
+				}
+				return err
+			}),
 		},
 	})
 }

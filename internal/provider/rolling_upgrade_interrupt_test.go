@@ -160,24 +160,21 @@ func TestAccRollingUpgrade_interruptRollsBack(t *testing.T) {
 func TestAccRollingUpgrade_deadlineTakesInterruptPath(t *testing.T) {
 	u := newUpgradeTest(t, gwsim.Options{Nodes: 3, DrainTime: 2 * time.Second})
 	timeouts := "timeouts = { update = \"1s\" }"
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Providers,
-		Steps: []resource.TestStep{
-			{Config: u.config("10.15.0.5", timeouts)},
-			{
-				Config:      u.config(target, timeouts),
-				ExpectError: wrapped(regexp.QuoteMeta(`rollout out of time: the apply's deadline (timeouts) passed; gw-1, in flight at that moment, finished its upgrade`)),
+	accTest(t, []resource.TestStep{
+		{Config: u.config("10.15.0.5", timeouts)},
+		{
+			Config:      u.config(target, timeouts),
+			ExpectError: wrapped(regexp.QuoteMeta(`rollout out of time: the apply's deadline (timeouts) passed; gw-1, in flight at that moment, finished its upgrade`)),
+		},
+		{
+			PreConfig: func() {
+				if v := nodeVersions(u.cluster); v["gw-1"] != toVersion || v["gw-2"] != fromVersion || v["gw-3"] != fromVersion {
+					t.Fatalf("after the deadline: versions %v, want gw-1 upgraded and the others untouched", v)
+				}
 			},
-			{
-				PreConfig: func() {
-					if v := nodeVersions(u.cluster); v["gw-1"] != toVersion || v["gw-2"] != fromVersion || v["gw-3"] != fromVersion {
-						t.Fatalf("after the deadline: versions %v, want gw-1 upgraded and the others untouched", v)
-					}
-				},
-				Config:             u.config(target, timeouts),
-				PlanOnly:           true,
-				ExpectNonEmptyPlan: true,
-			},
+			Config:             u.config(target, timeouts),
+			PlanOnly:           true,
+			ExpectNonEmptyPlan: true,
 		},
 	})
 }
@@ -217,47 +214,44 @@ func TestAccRollingUpgrade_maxNodesPerApply(t *testing.T) {
 		}
 		return resource.ComposeAggregateTestCheckFunc(checks...)
 	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Providers,
-		Steps: []resource.TestStep{
-			{
-				Config: config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					pendingIs("gw-1", "gw-2", "gw-3", "gw-4", "gw-5"),
-				}},
-				Check: resource.ComposeAggregateTestCheckFunc(
-					onTarget("gw-1", "gw-2"),
-					rollout("gw-1=upgraded", "gw-2=upgraded"),
-					// Terraform requires the planned value after a successful apply.
-					resource.TestCheckResourceAttr(upgradeAddr, "pending_nodes.#", "5"),
-				),
-				ExpectNonEmptyPlan: true, // three nodes are still to do
-			},
-			{
-				Config: config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(upgradeAddr, plancheck.ResourceActionUpdate),
-					pendingIs("gw-3", "gw-4", "gw-5"),
-				}},
-				Check: resource.ComposeAggregateTestCheckFunc(
-					onTarget("gw-1", "gw-2", "gw-3", "gw-4"),
-					rollout("gw-1=skipped", "gw-2=skipped", "gw-3=upgraded", "gw-4=upgraded"),
-				),
-				ExpectNonEmptyPlan: true,
-			},
-			{
-				Config: config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(upgradeAddr, plancheck.ResourceActionUpdate),
-					pendingIs("gw-5"),
-				}},
-				Check: resource.ComposeAggregateTestCheckFunc(
-					allOnTarget(u.cluster),
-					rollout("gw-1=skipped", "gw-2=skipped", "gw-3=skipped", "gw-4=skipped", "gw-5=upgraded"),
-				),
-			},
-			{Config: config, PlanOnly: true}, // nothing left to do
+	accTest(t, []resource.TestStep{
+		{
+			Config: config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				pendingIs("gw-1", "gw-2", "gw-3", "gw-4", "gw-5"),
+			}},
+			Check: resource.ComposeAggregateTestCheckFunc(
+				onTarget("gw-1", "gw-2"),
+				rollout("gw-1=upgraded", "gw-2=upgraded"),
+				// Terraform requires the planned value after a successful apply.
+				resource.TestCheckResourceAttr(upgradeAddr, "pending_nodes.#", "5"),
+			),
+			ExpectNonEmptyPlan: true, // three nodes are still to do
 		},
+		{
+			Config: config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(upgradeAddr, plancheck.ResourceActionUpdate),
+				pendingIs("gw-3", "gw-4", "gw-5"),
+			}},
+			Check: resource.ComposeAggregateTestCheckFunc(
+				onTarget("gw-1", "gw-2", "gw-3", "gw-4"),
+				rollout("gw-1=skipped", "gw-2=skipped", "gw-3=upgraded", "gw-4=upgraded"),
+			),
+			ExpectNonEmptyPlan: true,
+		},
+		{
+			Config: config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(upgradeAddr, plancheck.ResourceActionUpdate),
+				pendingIs("gw-5"),
+			}},
+			Check: resource.ComposeAggregateTestCheckFunc(
+				allOnTarget(u.cluster),
+				rollout("gw-1=skipped", "gw-2=skipped", "gw-3=skipped", "gw-4=skipped", "gw-5=upgraded"),
+			),
+		},
+		{Config: config, PlanOnly: true}, // nothing left to do
 	})
 	if q := countEvents(u.cluster, gwsim.EventQuiesceRequested); len(q) != 5 {
 		t.Errorf("quiesce requests %v, want one per node", q)
@@ -552,44 +546,33 @@ func TestAccRollingUpgrade_cancel(t *testing.T) {
 	u := newUpgradeTest(t, gwsim.Options{Nodes: 3, DrainTime: 2 * time.Second})
 	var stop func()
 	var fired *atomic.Bool
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Providers,
-		Steps: []resource.TestStep{
-			{Config: u.config("10.15.0.5", "")},
-			{
-				PreConfig:   func() { fired, stop = interruptWhen(u.cluster, "gw-2", gwsim.EventQuiesceRequested) },
-				Config:      u.config(target, ""),
-				ExpectError: wrapped(regexp.QuoteMeta(`gw-2, in flight at that moment, finished its upgrade (on_interrupt = "finish_node"); no further node was started (gw-3 not started)`)),
+	accTest(t, []resource.TestStep{
+		{Config: u.config("10.15.0.5", "")},
+		{
+			PreConfig:   func() { fired, stop = interruptWhen(u.cluster, "gw-2", gwsim.EventQuiesceRequested) },
+			Config:      u.config(target, ""),
+			ExpectError: wrapped(regexp.QuoteMeta(`gw-2, in flight at that moment, finished its upgrade (on_interrupt = "finish_node"); no further node was started (gw-3 not started)`)),
+		},
+		{
+			PreConfig: func() {
+				stop()
+				if !fired.Load() {
+					t.Fatal("the test never interrupted terraform")
+				}
+				v := nodeVersions(u.cluster)
+				if v["gw-1"] != toVersion || v["gw-2"] != toVersion || v["gw-3"] != fromVersion {
+					t.Fatalf("after Ctrl-C: versions %v, want gw-1 and gw-2 upgraded, gw-3 untouched", v)
+				}
+				if q := countEvents(u.cluster, gwsim.EventQuiesceRequested); q["gw-3"] != 0 {
+					t.Fatalf("gw-3 was quiesced after Ctrl-C: %v", q)
+				}
 			},
-			{
-				PreConfig: func() {
-					stop()
-					if !fired.Load() {
-						t.Fatal("the test never interrupted terraform")
-					}
-					v := nodeVersions(u.cluster)
-					if v["gw-1"] != toVersion || v["gw-2"] != toVersion || v["gw-3"] != fromVersion {
-						t.Fatalf("after Ctrl-C: versions %v, want gw-1 and gw-2 upgraded, gw-3 untouched", v)
-					}
-					if q := countEvents(u.cluster, gwsim.EventQuiesceRequested); q["gw-3"] != 0 {
-						t.Fatalf("gw-3 was quiesced after Ctrl-C: %v", q)
-					}
-				},
-				Config: u.config(target, ""),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					expectPrior{upgradeAddr, "target_version", "10.15.0.5"},
-					pendingIs("gw-3"),
-				}},
-				Check: resource.ComposeAggregateTestCheckFunc(
-					allOnTarget(u.cluster),
-					checkSim(func() error {
-						if err := oncePerNode(u.cluster, gwsim.EventQuiesceRequested, "quiesce requests"); err != nil {
-							return err
-						}
-						return nil
-					}),
-				),
-			},
+			Config: u.config(target, ""),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				expectPrior{upgradeAddr, "target_version", "10.15.0.5"},
+				pendingIs("gw-3"),
+			}},
+			Check: allOnTarget(u.cluster, quiescedOnce(u.cluster)),
 		},
 	})
 }

@@ -43,35 +43,32 @@ func TestAccRollingUpgrade_preflightUnfitQuiescePort(t *testing.T) {
 			}
 		}
 	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Providers,
-		Steps: []resource.TestStep{{
-			Config: cfg,
-			ExpectError: wrapped(`node "gw-2": pre-flight failed: its quiesce port ` + strconv.Itoa(u.ports["gw-2"]) + ` is suspended .*` +
-				`not suspended and in access mode allow.*Nothing was changed on this node.*apigw_quiesce_port`),
-		}, {
-			PreConfig: func() {
-				untouched("gw-2", "gw-3")
-				if err := client.SetPortSuspended(ctx, u.cluster.Node("gw-2").URL(), ref("gw-2"), false); err != nil {
-					t.Fatal(err)
-				}
-			},
-			Config: cfg,
-			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-				pendingIs("gw-2", "gw-3"),
-			}},
-			ExpectError: wrapped(`node "gw-3": pre-flight failed: its quiesce port ` + strconv.Itoa(u.ports["gw-3"]) + ` is in access mode "deny" .*health 403`),
-		}, {
-			PreConfig: func() {
-				untouched("gw-3")
-				if err := client.SetPortAccessMode(ctx, u.cluster.Node("gw-3").URL(), ref("gw-3").ListenerKey, "allow"); err != nil {
-					t.Fatal(err)
-				}
-			},
-			Config: cfg,
-			Check:  allOnTarget(u.cluster),
+	accTest(t, []resource.TestStep{{
+		Config: cfg,
+		ExpectError: wrapped(`node "gw-2": pre-flight failed: its quiesce port ` + strconv.Itoa(u.ports["gw-2"]) + ` is suspended .*` +
+			`not suspended and in access mode allow.*Nothing was changed on this node.*apigw_quiesce_port`),
+	}, {
+		PreConfig: func() {
+			untouched("gw-2", "gw-3")
+			if err := client.SetPortSuspended(ctx, u.cluster.Node("gw-2").URL(), ref("gw-2"), false); err != nil {
+				t.Fatal(err)
+			}
+		},
+		Config: cfg,
+		ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+			pendingIs("gw-2", "gw-3"),
 		}},
-	})
+		ExpectError: wrapped(`node "gw-3": pre-flight failed: its quiesce port ` + strconv.Itoa(u.ports["gw-3"]) + ` is in access mode "deny" .*health 403`),
+	}, {
+		PreConfig: func() {
+			untouched("gw-3")
+			if err := client.SetPortAccessMode(ctx, u.cluster.Node("gw-3").URL(), ref("gw-3").ListenerKey, "allow"); err != nil {
+				t.Fatal(err)
+			}
+		},
+		Config: cfg,
+		Check:  allOnTarget(u.cluster),
+	}})
 }
 
 // TestAccRollingUpgrade_quiescePortRepairedFirst: a quiesce port suspended
@@ -80,26 +77,23 @@ func TestAccRollingUpgrade_preflightUnfitQuiescePort(t *testing.T) {
 // it: the rollout then goes through.
 func TestAccRollingUpgrade_quiescePortRepairedFirst(t *testing.T) {
 	u := newUpgradeTest(t, gwsim.Options{Nodes: 2})
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Providers,
-		Steps: []resource.TestStep{
-			{Config: u.config("10.15.0.5", "")}, // the ports; every node is on that version already
-			{
-				PreConfig: func() {
-					gw2 := u.cluster.Node("gw-2")
-					ref := apigw.PortRef{ListenerKey: apigw.ListenerKey("HTTP", u.ports["gw-2"])}
-					if err := testClient(t).SetPortSuspended(context.Background(), gw2.URL(), ref, true); err != nil {
-						t.Fatal(err)
-					}
-				},
-				Config: u.config(target, ""),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction("apigw_quiesce_port.gw_2", plancheck.ResourceActionUpdate),
-					plancheck.ExpectResourceAction("apigw_quiesce_port.gw_1", plancheck.ResourceActionNoop),
-					pendingIs("gw-1", "gw-2"),
-				}},
-				Check: allOnTarget(u.cluster),
+	accTest(t, []resource.TestStep{
+		{Config: u.config("10.15.0.5", "")}, // the ports; every node is on that version already
+		{
+			PreConfig: func() {
+				gw2 := u.cluster.Node("gw-2")
+				ref := apigw.PortRef{ListenerKey: apigw.ListenerKey("HTTP", u.ports["gw-2"])}
+				if err := testClient(t).SetPortSuspended(context.Background(), gw2.URL(), ref, true); err != nil {
+					t.Fatal(err)
+				}
 			},
+			Config: u.config(target, ""),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction("apigw_quiesce_port.gw_2", plancheck.ResourceActionUpdate),
+				plancheck.ExpectResourceAction("apigw_quiesce_port.gw_1", plancheck.ResourceActionNoop),
+				pendingIs("gw-1", "gw-2"),
+			}},
+			Check: allOnTarget(u.cluster),
 		},
 	})
 }
@@ -126,32 +120,29 @@ func TestAccRollingUpgrade_quiesceURLNotQuiescePort(t *testing.T) {
 	hooks := t.TempDir() + "/hooks.log"
 	cfg := regexp.MustCompile(`quiesce_url = apigw_quiesce_port\.gw_2\.quiesce_url`).
 		ReplaceAllLiteralString(u.config(target, "before_node_command = "+hookMarker(hooks, "before")), "quiesce_url = "+strconv.Quote(otherURL))
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Providers,
-		Steps: []resource.TestStep{{
-			Config:      cfg,
-			ExpectError: wrapped(`node "gw-2".*pre-flight.*` + regexp.QuoteMeta(otherURL) + `.*the node's quiesce port is \d+.*Nothing was changed on this node.*apigw_quiesce_port's quiesce_url`),
-		}, {
-			PreConfig: func() {
-				if got := strings.Join(readLines(t, hooks), ","); got != "before_gw-1" {
-					t.Fatalf("before_node_command ran for %q, want gw-1 only", got)
-				}
-				q := countEvents(u.cluster, gwsim.EventQuiesceRequested)
-				if q["gw-1"] != 1 || q["gw-2"] != 0 || q["gw-3"] != 0 {
-					t.Fatalf("quiesce requests %v: want gw-1 only", q)
-				}
-				if v := nodeVersions(u.cluster); v["gw-2"] != fromVersion || gw2.State() != gwsim.StateReady {
-					t.Fatalf("gw-2 is %s on %s, want untouched", gw2.State(), v["gw-2"])
-				}
-			},
-			Config: cfg,
-			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-				expectPrior{upgradeAddr, "target_version", nil},
-				pendingIs("gw-2", "gw-3"),
-			}},
-			ExpectError: regexp.MustCompile(`(?s)node "gw-2".*pre-flight`),
+	accTest(t, []resource.TestStep{{
+		Config:      cfg,
+		ExpectError: wrapped(`node "gw-2".*pre-flight.*` + regexp.QuoteMeta(otherURL) + `.*the node's quiesce port is \d+.*Nothing was changed on this node.*apigw_quiesce_port's quiesce_url`),
+	}, {
+		PreConfig: func() {
+			if got := strings.Join(readLines(t, hooks), ","); got != "before_gw-1" {
+				t.Fatalf("before_node_command ran for %q, want gw-1 only", got)
+			}
+			q := countEvents(u.cluster, gwsim.EventQuiesceRequested)
+			if q["gw-1"] != 1 || q["gw-2"] != 0 || q["gw-3"] != 0 {
+				t.Fatalf("quiesce requests %v: want gw-1 only", q)
+			}
+			if v := nodeVersions(u.cluster); v["gw-2"] != fromVersion || gw2.State() != gwsim.StateReady {
+				t.Fatalf("gw-2 is %s on %s, want untouched", gw2.State(), v["gw-2"])
+			}
+		},
+		Config: cfg,
+		ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+			expectPrior{upgradeAddr, "target_version", nil},
+			pendingIs("gw-2", "gw-3"),
 		}},
-	})
+		ExpectError: regexp.MustCompile(`(?s)node "gw-2".*pre-flight`),
+	}})
 }
 
 // setUpQuiescePorts does behind Terraform's back what apigw_quiesce_port

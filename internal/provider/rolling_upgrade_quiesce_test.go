@@ -33,38 +33,35 @@ func TestAccRollingUpgrade_quiesceConflict(t *testing.T) {
 			gw1.SetFaults(gwsim.Faults{})
 		}
 	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Providers,
-		Steps: []resource.TestStep{
-			{Config: u.proxiedConfig("10.15.0.5", "", urls)},
-			{
-				PreConfig: func() {
-					gw1.SetFaults(gwsim.Faults{DrainNeverEnds: true})
-					if _, err := testClient(t).SetQuiesceMode(context.Background(), gw1.URL(), apigw.QuiesceMode{Block: "all", Enable: true}); err != nil {
-						t.Fatalf("operator's quiesce: %v", err)
-					}
-				},
-				Config: u.proxiedConfig(target, "", urls),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					allOnTarget(u.cluster),
-					resource.TestCheckResourceAttr(upgradeAddr, "last_rollout.0.outcome", "upgraded"),
-					checkSim(func() error {
-						var puts []string
-						for _, c := range proxy.Calls() {
-							if c.method == http.MethodPut && c.path == "/rest/apigateway/quiescemode" {
-								puts = append(puts, strconv.Itoa(c.status))
-							}
-						}
-						if strings.Join(puts, ",") != "409" {
-							return errorf("the provider's quiesce requests to gw-1 were answered %v, want exactly one 409", puts)
-						}
-						if q := countEvents(u.cluster, gwsim.EventQuiesceRequested); q["gw-1"] != 1 || q["gw-2"] != 1 {
-							return errorf("quiesce requests %v: want gw-1 once (the operator's) and gw-2 once", q)
-						}
-						return nil
-					}),
-				),
+	accTest(t, []resource.TestStep{
+		{Config: u.proxiedConfig("10.15.0.5", "", urls)},
+		{
+			PreConfig: func() {
+				gw1.SetFaults(gwsim.Faults{DrainNeverEnds: true})
+				if _, err := testClient(t).SetQuiesceMode(context.Background(), gw1.URL(), apigw.QuiesceMode{Block: "all", Enable: true}); err != nil {
+					t.Fatalf("operator's quiesce: %v", err)
+				}
 			},
+			Config: u.proxiedConfig(target, "", urls),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				allOnTarget(u.cluster),
+				resource.TestCheckResourceAttr(upgradeAddr, "last_rollout.0.outcome", "upgraded"),
+				checkSim(func() error {
+					var puts []string
+					for _, c := range proxy.Calls() {
+						if c.method == http.MethodPut && c.path == "/rest/apigateway/quiescemode" {
+							puts = append(puts, strconv.Itoa(c.status))
+						}
+					}
+					if strings.Join(puts, ",") != "409" {
+						return errorf("the provider's quiesce requests to gw-1 were answered %v, want exactly one 409", puts)
+					}
+					if q := countEvents(u.cluster, gwsim.EventQuiesceRequested); q["gw-1"] != 1 || q["gw-2"] != 1 {
+						return errorf("quiesce requests %v: want gw-1 once (the operator's) and gw-2 once", q)
+					}
+					return nil
+				}),
+			),
 		},
 	})
 }
@@ -91,36 +88,33 @@ func TestAccRollingUpgrade_quiesceRefused(t *testing.T) {
 			gw2 := u.cluster.Node("gw-2")
 			hooks := t.TempDir() + "/hooks.log"
 			extra := "rollback_command = " + hookMarker(hooks, "rollback") + "\n  drain_timeout = \"20s\""
-			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: protoV6Providers,
-				Steps: []resource.TestStep{
-					{Config: u.config("10.15.0.5", extra)},
-					{
-						PreConfig:   func() { gw2.SetFaults(tc.faults) },
-						Config:      u.config(target, extra),
-						ExpectError: wrapped(`node "gw-2": quiesce failed.*` + tc.want + `.*the node was not touched and still serves its old version.*quiesce port.*re-run terraform apply`),
+			accTest(t, []resource.TestStep{
+				{Config: u.config("10.15.0.5", extra)},
+				{
+					PreConfig:   func() { gw2.SetFaults(tc.faults) },
+					Config:      u.config(target, extra),
+					ExpectError: wrapped(`node "gw-2": quiesce failed.*` + tc.want + `.*the node was not touched and still serves its old version.*quiesce port.*re-run terraform apply`),
+				},
+				{
+					PreConfig: func() {
+						if lines := readLines(t, hooks); len(lines) != 0 {
+							t.Fatalf("rollback_command ran for a node the gateway never quiesced: %v", lines)
+						}
+						if gw2.State() != gwsim.StateReady || gw2.Version() != fromVersion {
+							t.Fatalf("gw-2 is %s on %s, want ready on %s", gw2.State(), gw2.Version(), fromVersion)
+						}
+						if ev := countEvents(u.cluster, gwsim.EventShutdownRequested); ev["gw-2"] != 0 || ev["gw-3"] != 0 {
+							t.Fatalf("restarts %v: gw-2 and gw-3 must not have been restarted", ev)
+						}
+						gw2.SetFaults(gwsim.Faults{})
 					},
-					{
-						PreConfig: func() {
-							if lines := readLines(t, hooks); len(lines) != 0 {
-								t.Fatalf("rollback_command ran for a node the gateway never quiesced: %v", lines)
-							}
-							if gw2.State() != gwsim.StateReady || gw2.Version() != fromVersion {
-								t.Fatalf("gw-2 is %s on %s, want ready on %s", gw2.State(), gw2.Version(), fromVersion)
-							}
-							if ev := countEvents(u.cluster, gwsim.EventShutdownRequested); ev["gw-2"] != 0 || ev["gw-3"] != 0 {
-								t.Fatalf("restarts %v: gw-2 and gw-3 must not have been restarted", ev)
-							}
-							gw2.SetFaults(gwsim.Faults{})
-						},
-						Config: u.config(target, extra),
-						ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-							expectPrior{upgradeAddr, "target_version", "10.15.0.5"},
-							expectPriorOutcomes{upgradeAddr, []string{"gw-1=upgraded", "gw-2=failed"}},
-							pendingIs("gw-2", "gw-3"),
-						}},
-						Check: allOnTarget(u.cluster),
-					},
+					Config: u.config(target, extra),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						expectPrior{upgradeAddr, "target_version", "10.15.0.5"},
+						expectPriorOutcomes{upgradeAddr, []string{"gw-1=upgraded", "gw-2=failed"}},
+						pendingIs("gw-2", "gw-3"),
+					}},
+					Check: allOnTarget(u.cluster),
 				},
 			})
 		})

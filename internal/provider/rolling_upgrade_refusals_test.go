@@ -137,14 +137,11 @@ func TestAccRollingUpgrade_refusals(t *testing.T) {
 				version = fromVersion
 			}
 			cluster := startCluster(t, gwsim.Options{Nodes: 2, Version: version})
-			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: protoV6Providers,
-				Steps: []resource.TestStep{{
-					Config:      refusalConfig(cluster, tc.attrs),
-					PlanOnly:    true,
-					ExpectError: wrapped(tc.want),
-				}},
-			})
+			accTest(t, []resource.TestStep{{
+				Config:      refusalConfig(cluster, tc.attrs),
+				PlanOnly:    true,
+				ExpectError: wrapped(tc.want),
+			}})
 			if q := countEvents(cluster, gwsim.EventQuiesceRequested); len(q) != 0 {
 				t.Fatalf("a refused plan touched nodes: %v", q)
 			}

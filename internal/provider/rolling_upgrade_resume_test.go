@@ -25,36 +25,30 @@ func TestAccRollingUpgrade_resumeQuiescedNode(t *testing.T) {
 	cfg := func(target string) string {
 		return regexp.MustCompile(`upgrade_command = \[.*\]`).ReplaceAllLiteralString(u.config(target, ""), "upgrade_command = "+hclList(upgrade))
 	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Providers,
-		Steps: []resource.TestStep{
-			{Config: cfg("10.15.0.5")},
-			{
-				PreConfig:   func() { writeFile(t, marker, "") },
-				Config:      cfg(target),
-				ExpectError: regexp.MustCompile(`(?s)node "gw-2".*fix archive missing`),
+	accTest(t, []resource.TestStep{
+		{Config: cfg("10.15.0.5")},
+		{
+			PreConfig:   func() { writeFile(t, marker, "") },
+			Config:      cfg(target),
+			ExpectError: regexp.MustCompile(`(?s)node "gw-2".*fix archive missing`),
+		},
+		{
+			PreConfig: func() {
+				if s := u.cluster.Node("gw-2").State(); s != gwsim.StateQuiesced {
+					t.Fatalf("gw-2 is %s after the failed command, want quiesced", s)
+				}
+				removeFile(t, marker)
 			},
-			{
-				PreConfig: func() {
-					if s := u.cluster.Node("gw-2").State(); s != gwsim.StateQuiesced {
-						t.Fatalf("gw-2 is %s after the failed command, want quiesced", s)
-					}
-					removeFile(t, marker)
-				},
-				Config: cfg(target),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(upgradeAddr, plancheck.ResourceActionUpdate),
-				}},
-				Check: resource.ComposeAggregateTestCheckFunc(
-					allOnTarget(u.cluster),
-					checkSim(func() error {
-						if q := countEvents(u.cluster, gwsim.EventQuiesceRequested); q["gw-2"] != 1 {
-							return errorf("gw-2 quiesced %d times, want once", q["gw-2"])
-						}
-						return nil
-					}),
-				),
-			},
+			Config: cfg(target),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(upgradeAddr, plancheck.ResourceActionUpdate),
+			}},
+			Check: allOnTarget(u.cluster, func() error {
+				if q := countEvents(u.cluster, gwsim.EventQuiesceRequested); q["gw-2"] != 1 {
+					return errorf("gw-2 quiesced %d times, want once", q["gw-2"])
+				}
+				return nil
+			}),
 		},
 	})
 }
@@ -70,35 +64,32 @@ func TestAccRollingUpgrade_finishesNodeLeftStarting(t *testing.T) {
 	u := newUpgradeTest(t, gwsim.Options{Nodes: 3})
 	log := t.TempDir() + "/after.log"
 	extra := "after_node_command = " + hclList([]string{"sh", "-c", `echo "$APIGW_NODE_NAME" >> ` + log})
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Providers,
-		Steps: []resource.TestStep{
-			{Config: u.config(target, extra)},
-			{
-				PreConfig: func() {
-					removeFile(t, log)
-					gw2 := u.cluster.Node("gw-2")
-					gw2.SetFaults(gwsim.Faults{SlowStartProbes: 20})
-					if err := gw2.Restart(gwsim.RestartOptions{Version: toVersion}); err != nil {
-						t.Fatal(err)
-					}
-				},
-				Config: u.config(target, extra),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(upgradeAddr, plancheck.ResourceActionUpdate),
-					pendingIs(),
-				}},
-				Check: checkSim(func() error {
-					if s := u.cluster.Node("gw-2").State(); s != gwsim.StateReady {
-						return errorf("gw-2 is %s after apply, want ready", s)
-					}
-					got := strings.Fields(readFile(t, log))
-					if len(got) != 1 || got[0] != "gw-2" {
-						return errorf("after_node_command ran for %v, want only gw-2", got)
-					}
-					return nil
-				}),
+	accTest(t, []resource.TestStep{
+		{Config: u.config(target, extra)},
+		{
+			PreConfig: func() {
+				removeFile(t, log)
+				gw2 := u.cluster.Node("gw-2")
+				gw2.SetFaults(gwsim.Faults{SlowStartProbes: 20})
+				if err := gw2.Restart(gwsim.RestartOptions{Version: toVersion}); err != nil {
+					t.Fatal(err)
+				}
 			},
+			Config: u.config(target, extra),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(upgradeAddr, plancheck.ResourceActionUpdate),
+				pendingIs(),
+			}},
+			Check: checkSim(func() error {
+				if s := u.cluster.Node("gw-2").State(); s != gwsim.StateReady {
+					return errorf("gw-2 is %s after apply, want ready", s)
+				}
+				got := strings.Fields(readFile(t, log))
+				if len(got) != 1 || got[0] != "gw-2" {
+					return errorf("after_node_command ran for %v, want only gw-2", got)
+				}
+				return nil
+			}),
 		},
 	})
 }
@@ -163,26 +154,23 @@ func TestAccRollingUpgrade_commandEnvironment(t *testing.T) {
 func TestAccRollingUpgrade_abandonedTargetIsForgotten(t *testing.T) {
 	u := newUpgradeTest(t, gwsim.Options{Nodes: 3})
 	before := `before_node_command = ["sh", "-c", "[ \"$APIGW_NODE_NAME\" != gw-2 ]"]`
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Providers,
-		Steps: []resource.TestStep{
-			{Config: u.config("10.15.0.5", before)},
-			{Config: u.config(target, before), ExpectError: wrapped(regexp.QuoteMeta(`node "gw-2": before_node_command failed`))},
-			{
-				Config: u.config("10.15", before),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					// Refreshed towards the stopped rollout's target.
-					expectPrior{upgradeAddr, "pending_nodes", []any{"gw-2", "gw-3"}},
-					pendingIs(),
-				}},
-			},
-			{
-				Config: u.config("10.15", before),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					expectPrior{upgradeAddr, "pending_nodes", []any{}},
-					plancheck.ExpectEmptyPlan(),
-				}},
-			},
+	accTest(t, []resource.TestStep{
+		{Config: u.config("10.15.0.5", before)},
+		{Config: u.config(target, before), ExpectError: wrapped(regexp.QuoteMeta(`node "gw-2": before_node_command failed`))},
+		{
+			Config: u.config("10.15", before),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				// Refreshed towards the stopped rollout's target.
+				expectPrior{upgradeAddr, "pending_nodes", []any{"gw-2", "gw-3"}},
+				pendingIs(),
+			}},
+		},
+		{
+			Config: u.config("10.15", before),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				expectPrior{upgradeAddr, "pending_nodes", []any{}},
+				plancheck.ExpectEmptyPlan(),
+			}},
 		},
 	})
 }

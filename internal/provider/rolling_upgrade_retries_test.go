@@ -35,52 +35,49 @@ func TestAccRollingUpgrade_admin503(t *testing.T) {
 	proxies["gw-2"].refuseNext(http.MethodPost, "/rest/apigateway/ports", 1)
 	proxies["gw-2"].refuseNext(http.MethodPut, "/rest/apigateway/quiescemode", 1)
 
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Providers,
-		Steps: []resource.TestStep{{
-			Config: u.proxiedConfig(target, "", urls),
-			Check: resource.ComposeAggregateTestCheckFunc(
-				allOnTarget(u.cluster),
-				resource.TestCheckResourceAttr(upgradeAddr, "last_rollout.1.outcome", "upgraded"),
-				checkSim(func() error {
-					q := countEvents(u.cluster, gwsim.EventQuiesceRequested)
-					c := countEvents(u.cluster, gwsim.EventPortCreated)
-					for _, n := range []string{"gw-1", "gw-2", "gw-3"} {
-						if q[n] != 1 || c[n] != 1 {
-							return errorf("%s: quiesce requested %d times and port created %d times, want exactly once each", n, q[n], c[n])
+	accTest(t, []resource.TestStep{{
+		Config: u.proxiedConfig(target, "", urls),
+		Check: resource.ComposeAggregateTestCheckFunc(
+			allOnTarget(u.cluster),
+			resource.TestCheckResourceAttr(upgradeAddr, "last_rollout.1.outcome", "upgraded"),
+			checkSim(func() error {
+				q := countEvents(u.cluster, gwsim.EventQuiesceRequested)
+				c := countEvents(u.cluster, gwsim.EventPortCreated)
+				for _, n := range []string{"gw-1", "gw-2", "gw-3"} {
+					if q[n] != 1 || c[n] != 1 {
+						return errorf("%s: quiesce requested %d times and port created %d times, want exactly once each", n, q[n], c[n])
+					}
+				}
+				if m := u.cluster.MaxOutOfService(); m != 1 {
+					return errorf("max nodes out of service = %d, want 1", m)
+				}
+				refused, repeats := 0, 0
+				for name, p := range proxies {
+					calls := p.Calls()
+					for _, c := range calls {
+						if c.status == http.StatusServiceUnavailable {
+							refused++
 						}
 					}
-					if m := u.cluster.MaxOutOfService(); m != 1 {
-						return errorf("max nodes out of service = %d, want 1", m)
+					n, err := checkNotBlind(name, calls, http.MethodPost, "/rest/apigateway/ports", "/rest/apigateway/ports")
+					if err != nil {
+						return err
 					}
-					refused, repeats := 0, 0
-					for name, p := range proxies {
-						calls := p.Calls()
-						for _, c := range calls {
-							if c.status == http.StatusServiceUnavailable {
-								refused++
-							}
-						}
-						n, err := checkNotBlind(name, calls, http.MethodPost, "/rest/apigateway/ports", "/rest/apigateway/ports")
-						if err != nil {
-							return err
-						}
-						repeats += n
-						n, err = checkNotBlind(name, calls, http.MethodPut, "/rest/apigateway/quiescemode", "/rest/apigateway/health")
-						if err != nil {
-							return err
-						}
-						repeats += n
+					repeats += n
+					n, err = checkNotBlind(name, calls, http.MethodPut, "/rest/apigateway/quiescemode", "/rest/apigateway/health")
+					if err != nil {
+						return err
 					}
-					if repeats < 2 {
-						return errorf("only %d verified repeats of port creation or quiesce; gw-2's refusals alone make two", repeats)
-					}
-					t.Logf("503 answers: %d; verified repeats of non-idempotent calls: %d", refused, repeats)
-					return nil
-				}),
-			),
-		}},
-	})
+					repeats += n
+				}
+				if repeats < 2 {
+					return errorf("only %d verified repeats of port creation or quiesce; gw-2's refusals alone make two", repeats)
+				}
+				t.Logf("503 answers: %d; verified repeats of non-idempotent calls: %d", refused, repeats)
+				return nil
+			}),
+		),
+	}})
 }
 
 // TestAccRollingUpgrade_admin503DrainShutdown: the same 503s with strategy =
@@ -95,32 +92,26 @@ func TestAccRollingUpgrade_admin503DrainShutdown(t *testing.T) {
 	}
 	proxies["gw-2"].refuseNext(http.MethodPost, "/rest/apigateway/shutdown", 1)
 	config := u.drainShutdownConfig("90s", func(n *gwsim.Node) string { return proxies[n.Name()].URL() })
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Providers,
-		Steps: []resource.TestStep{{
-			Config: config,
-			Check: resource.ComposeAggregateTestCheckFunc(
-				allOnTarget(u.cluster),
-				checkSim(func() error {
-					if err := oncePerNode(u.cluster, gwsim.EventShutdownRequested, "shutdown requests"); err != nil {
-						return err
-					}
-					repeats := 0
-					for name, p := range proxies {
-						n, err := checkNotBlind(name, p.Calls(), http.MethodPost, "/rest/apigateway/shutdown", "/rest/apigateway/health")
-						if err != nil {
-							return err
-						}
-						repeats += n
-					}
-					if repeats < 1 {
-						return errorf("gw-2's refused shutdown was not repeated")
-					}
-					return nil
-				}),
-			),
-		}},
-	})
+	accTest(t, []resource.TestStep{{
+		Config: config,
+		Check: allOnTarget(u.cluster, func() error {
+			if err := oncePerNode(u.cluster, gwsim.EventShutdownRequested, "shutdown requests"); err != nil {
+				return err
+			}
+			repeats := 0
+			for name, p := range proxies {
+				n, err := checkNotBlind(name, p.Calls(), http.MethodPost, "/rest/apigateway/shutdown", "/rest/apigateway/health")
+				if err != nil {
+					return err
+				}
+				repeats += n
+			}
+			if repeats < 1 {
+				return errorf("gw-2's refused shutdown was not repeated")
+			}
+			return nil
+		}),
+	}})
 }
 
 // TestAccRollingUpgrade_slowAdmin: every admin answer takes 700ms against a
@@ -131,21 +122,15 @@ func TestAccRollingUpgrade_slowAdmin(t *testing.T) {
 	for _, n := range u.cluster.Nodes() {
 		n.SetFaults(gwsim.Faults{AdminDelay: 700 * time.Millisecond})
 	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Providers,
-		Steps: []resource.TestStep{{
-			Config: u.proxiedConfig(target, `request_timeout = "1s"`, nil),
-			Check: resource.ComposeAggregateTestCheckFunc(
-				allOnTarget(u.cluster),
-				checkSim(func() error {
-					q := countEvents(u.cluster, gwsim.EventQuiesceRequested)
-					c := countEvents(u.cluster, gwsim.EventPortCreated)
-					if q["gw-1"] != 1 || q["gw-2"] != 1 || c["gw-1"] != 1 || c["gw-2"] != 1 {
-						return errorf("quiesce requests %v, ports created %v: want exactly one each per node", q, c)
-					}
-					return nil
-				}),
-			),
-		}},
-	})
+	accTest(t, []resource.TestStep{{
+		Config: u.proxiedConfig(target, `request_timeout = "1s"`, nil),
+		Check: allOnTarget(u.cluster, func() error {
+			q := countEvents(u.cluster, gwsim.EventQuiesceRequested)
+			c := countEvents(u.cluster, gwsim.EventPortCreated)
+			if q["gw-1"] != 1 || q["gw-2"] != 1 || c["gw-1"] != 1 || c["gw-2"] != 1 {
+				return errorf("quiesce requests %v, ports created %v: want exactly one each per node", q, c)
+			}
+			return nil
+		}),
+	}})
 }

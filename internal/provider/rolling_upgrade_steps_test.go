@@ -52,60 +52,49 @@ func TestAccRollingUpgrade_hooksInOrder(t *testing.T) {
 		return hclList([]string{"sh", "-c", `echo "$(date +%s%N) ` + what + ` $APIGW_NODE_NAME" >> ` + log})
 	}
 	extra := "before_node_command = " + hook("before") + "\n  after_node_command = " + hook("after")
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Providers,
-		Steps: []resource.TestStep{{
-			Config: u.config(target, extra),
-			Check: checkSim(func() error {
-				lines := readHookLog(t, log)
-				want := []string{"before gw-1", "after gw-1", "before gw-2", "after gw-2", "before gw-3", "after gw-3"}
-				var got []string
-				for _, l := range lines {
-					got = append(got, l.what+" "+l.node)
+	accTest(t, []resource.TestStep{{
+		Config: u.config(target, extra),
+		Check: checkSim(func() error {
+			lines := readHookLog(t, log)
+			want := []string{"before gw-1", "after gw-1", "before gw-2", "after gw-2", "before gw-3", "after gw-3"}
+			var got []string
+			for _, l := range lines {
+				got = append(got, l.what+" "+l.node)
+			}
+			if strings.Join(got, ",") != strings.Join(want, ",") {
+				return errorf("hooks ran %v, want %v", got, want)
+			}
+			for i := 0; i < len(lines); i += 2 {
+				before, after, node := lines[i].at, lines[i+1].at, lines[i].node
+				quiesced := firstEvent(u.cluster, node, gwsim.EventQuiesceRequested)
+				ready := lastEvent(u.cluster, node, gwsim.EventReady, after)
+				if !before.Before(quiesced) || !quiesced.Before(ready) || !ready.Before(after) {
+					return errorf("%s: before %v, quiesce %v, ready %v, after %v: not in that order", node, before, quiesced, ready, after)
 				}
-				if strings.Join(got, ",") != strings.Join(want, ",") {
-					return errorf("hooks ran %v, want %v", got, want)
+				if i+2 < len(lines) && !after.Before(lines[i+2].at) {
+					return errorf("%s started before %s's after_node_command finished", lines[i+2].node, node)
 				}
-				for i := 0; i < len(lines); i += 2 {
-					before, after, node := lines[i].at, lines[i+1].at, lines[i].node
-					quiesced := firstEvent(u.cluster, node, gwsim.EventQuiesceRequested)
-					ready := lastEvent(u.cluster, node, gwsim.EventReady, after)
-					if !before.Before(quiesced) || !quiesced.Before(ready) || !ready.Before(after) {
-						return errorf("%s: before %v, quiesce %v, ready %v, after %v: not in that order", node, before, quiesced, ready, after)
-					}
-					if i+2 < len(lines) && !after.Before(lines[i+2].at) {
-						return errorf("%s started before %s's after_node_command finished", lines[i+2].node, node)
-					}
-				}
-				return nil
-			}),
-		}},
-	})
+			}
+			return nil
+		}),
+	}})
 }
 
 // TestAccRollingUpgrade_soak: the next node is quiesced no sooner than
 // soak_duration after the previous one was ready.
 func TestAccRollingUpgrade_soak(t *testing.T) {
 	u := newUpgradeTest(t, gwsim.Options{Nodes: 2})
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Providers,
-		Steps: []resource.TestStep{{
-			Config: u.config(target, `soak_duration = "1s"`),
-			Check: resource.ComposeAggregateTestCheckFunc(
-				// gw-1 restarted, so its last ready event below is the one
-				// after its upgrade, not the one from the cluster's start.
-				allOnTarget(u.cluster),
-				checkSim(func() error {
-					next := firstEvent(u.cluster, "gw-2", gwsim.EventQuiesceRequested)
-					ready := lastEvent(u.cluster, "gw-1", gwsim.EventReady, next)
-					if gap := next.Sub(ready); gap < time.Second {
-						return errorf("gw-2 quiesced %v after gw-1 was ready, want at least the 1s soak", gap)
-					}
-					return nil
-				}),
-			),
-		}},
-	})
+	accTest(t, []resource.TestStep{{
+		Config: u.config(target, `soak_duration = "1s"`),
+		Check: allOnTarget(u.cluster, func() error {
+			next := firstEvent(u.cluster, "gw-2", gwsim.EventQuiesceRequested)
+			ready := lastEvent(u.cluster, "gw-1", gwsim.EventReady, next)
+			if gap := next.Sub(ready); gap < time.Second {
+				return errorf("gw-2 quiesced %v after gw-1 was ready, want at least the 1s soak", gap)
+			}
+			return nil
+		}),
+	}})
 }
 
 // TestAccRollingUpgrade_healthFlaps: after its restart gw-1's health answers
@@ -116,44 +105,38 @@ func TestAccRollingUpgrade_healthFlaps(t *testing.T) {
 	gw1 := u.cluster.Node("gw-1")
 	gw1.SetFaults(gwsim.Faults{HealthFlaps: 7})
 	proxy := newRecorder(t, gw1.URL())
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Providers,
-		Steps: []resource.TestStep{{
-			Config: u.proxiedConfig(target, "", map[string]string{"gw-1": proxy.URL()}),
-			Check: resource.ComposeAggregateTestCheckFunc(
-				allOnTarget(u.cluster),
-				checkSim(func() error {
-					ev := u.cluster.Events()
-					restarted := eventIndex(ev, eventIndex(ev, 0, "gw-1", gwsim.EventQuiesceRequested), "gw-1", gwsim.EventStarted)
-					flapping := eventIndex(ev, restarted, "gw-1", gwsim.EventFault)
-					settled := eventIndex(ev, flapping, "gw-1", gwsim.EventReady)
-					next := eventIndex(ev, 0, "gw-2", gwsim.EventQuiesceRequested)
-					if restarted < 0 || flapping < 0 || settled < 0 || next < 0 {
-						return errorf("gw-1 restarted %d, flapping %d, settled %d; gw-2 quiesced %d: missing from the timeline", restarted, flapping, settled, next)
-					}
-					if next < settled {
-						return errorf("gw-2 was quiesced (event %d) before gw-1's health settled (event %d)", next, settled)
-					}
-					// What the provider saw on gw-1's primary health after the restart: a
-					// 200 followed by a 500, so a single 200 was not taken as ready.
-					var seen []int
-					for _, c := range proxy.Calls() {
-						if c.path == "/rest/apigateway/health" && c.at.After(ev[restarted].At) && c.at.Before(ev[next].At) {
-							seen = append(seen, c.status)
-						}
-					}
-					flapSeen := false
-					for i := 1; i < len(seen); i++ {
-						if seen[i-1] == 200 && seen[i] == 500 {
-							flapSeen = true
-						}
-					}
-					if !flapSeen {
-						return errorf("gw-1's health after the restart, as the provider saw it: %v; want a 200 followed by a 500", seen)
-					}
-					return nil
-				}),
-			),
-		}},
-	})
+	accTest(t, []resource.TestStep{{
+		Config: u.proxiedConfig(target, "", map[string]string{"gw-1": proxy.URL()}),
+		Check: allOnTarget(u.cluster, func() error {
+			ev := u.cluster.Events()
+			restarted := eventIndex(ev, eventIndex(ev, 0, "gw-1", gwsim.EventQuiesceRequested), "gw-1", gwsim.EventStarted)
+			flapping := eventIndex(ev, restarted, "gw-1", gwsim.EventFault)
+			settled := eventIndex(ev, flapping, "gw-1", gwsim.EventReady)
+			next := eventIndex(ev, 0, "gw-2", gwsim.EventQuiesceRequested)
+			if restarted < 0 || flapping < 0 || settled < 0 || next < 0 {
+				return errorf("gw-1 restarted %d, flapping %d, settled %d; gw-2 quiesced %d: missing from the timeline", restarted, flapping, settled, next)
+			}
+			if next < settled {
+				return errorf("gw-2 was quiesced (event %d) before gw-1's health settled (event %d)", next, settled)
+			}
+			// What the provider saw on gw-1's primary health after the restart: a
+			// 200 followed by a 500, so a single 200 was not taken as ready.
+			var seen []int
+			for _, c := range proxy.Calls() {
+				if c.path == "/rest/apigateway/health" && c.at.After(ev[restarted].At) && c.at.Before(ev[next].At) {
+					seen = append(seen, c.status)
+				}
+			}
+			flapSeen := false
+			for i := 1; i < len(seen); i++ {
+				if seen[i-1] == 200 && seen[i] == 500 {
+					flapSeen = true
+				}
+			}
+			if !flapSeen {
+				return errorf("gw-1's health after the restart, as the provider saw it: %v; want a 200 followed by a 500", seen)
+			}
+			return nil
+		}),
+	}})
 }

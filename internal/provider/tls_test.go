@@ -30,37 +30,26 @@ func testCA(t *testing.T) (caPEM string, server *tls.Config) {
 // trusted through ca_cert_pem, refused without it, and accepted with
 // insecure_skip_verify (with a warning).
 func TestAccTLS(t *testing.T) {
-	testAccPreCheck(t)
 	caPEM, serverTLS := testCA(t)
-	cluster := startCluster(t, gwsim.Options{Nodes: 1, TLS: serverTLS})
-	url := cluster.Nodes()[0].URL()
+	url := startNode(t, gwsim.Options{TLS: serverTLS}).URL()
 
 	t.Run("custom CA", func(t *testing.T) {
-		resource.Test(t, resource.TestCase{
-			ProtoV6ProviderFactories: protoV6Providers,
-			Steps: []resource.TestStep{{
-				Config: nodeDataConfig(fmt.Sprintf("ca_cert_pem = %q", caPEM), url),
-				Check:  resource.TestCheckResourceAttr("data.apigw_node.n", "ready", "true"),
-			}},
-		})
+		accTest(t, []resource.TestStep{{
+			Config: nodeDataConfig(fmt.Sprintf("ca_cert_pem = %q", caPEM), url),
+			Check:  resource.TestCheckResourceAttr("data.apigw_node.n", "ready", "true"),
+		}})
 	})
 	t.Run("no CA", func(t *testing.T) {
-		resource.Test(t, resource.TestCase{
-			ProtoV6ProviderFactories: protoV6Providers,
-			Steps: []resource.TestStep{{
-				Config:      nodeDataConfig("max_retries = 0", url),
-				ExpectError: regexp.MustCompile(`(?s)certificate.*ca_cert_pem`),
-			}},
-		})
+		accTest(t, []resource.TestStep{{
+			Config:      nodeDataConfig("max_retries = 0", url),
+			ExpectError: regexp.MustCompile(`(?s)certificate.*ca_cert_pem`),
+		}})
 	})
 	t.Run("insecure", func(t *testing.T) {
-		resource.Test(t, resource.TestCase{
-			ProtoV6ProviderFactories: protoV6Providers,
-			Steps: []resource.TestStep{{
-				Config: nodeDataConfig("insecure_skip_verify = true", url),
-				Check:  resource.TestCheckResourceAttr("data.apigw_node.n", "ready", "true"),
-			}},
-		})
+		accTest(t, []resource.TestStep{{
+			Config: nodeDataConfig("insecure_skip_verify = true", url),
+			Check:  resource.TestCheckResourceAttr("data.apigw_node.n", "ready", "true"),
+		}})
 	})
 }
 
@@ -98,12 +87,9 @@ func TestAccRollingUpgrade_httpsCluster(t *testing.T) {
 			}
 			return nil
 		}))
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Providers,
-		Steps: []resource.TestStep{
-			{Config: u.config(target, ""), Check: resource.ComposeAggregateTestCheckFunc(checks...)},
-			{Config: u.config(target, ""), PlanOnly: true},
-		},
+	accTest(t, []resource.TestStep{
+		{Config: u.config(target, ""), Check: resource.ComposeAggregateTestCheckFunc(checks...)},
+		{Config: u.config(target, ""), PlanOnly: true},
 	})
 }
 
@@ -111,10 +97,8 @@ func TestAccRollingUpgrade_httpsCluster(t *testing.T) {
 // insecure_skip_verify (or APIGW_INSECURE_SKIP_VERIFY) is set, and that
 // setting prints a warning in terraform's output.
 func TestAccTLS_defaults(t *testing.T) {
-	testAccPreCheck(t)
 	caPEM, serverTLS := testCA(t)
-	cluster := startCluster(t, gwsim.Options{Nodes: 1, TLS: serverTLS})
-	url := cluster.Nodes()[0].URL()
+	url := startNode(t, gwsim.Options{TLS: serverTLS}).URL()
 	const warning = `Warning: TLS verification is disabled`
 	const why = `insecure_skip_verify is set: the provider does not check the gateways' certificates, so a machine in the middle could read the admin password. Trust the gateways' CA with ca_cert_pem instead.`
 
