@@ -3,17 +3,12 @@
 package e2e
 
 import (
-	"os"
 	"testing"
 
-	"github.com/gwops/terraform-provider-apigw/dev/fakeops"
 	"github.com/gwops/terraform-provider-apigw/dev/tfharness"
 )
 
 // TestMain lets the test binary serve as the fake ssh that the hook script
 // calls for HAProxy on other machines (hook_script_ssh_test.go), and
 // removes the binaries the tests built.
-func TestMain(m *testing.M) {
-	fakeops.Main()
-	os.Exit(tfharness.RunTests(m))
-}
+func TestMain(m *testing.M) { tfharness.MainWithFakes(m) }

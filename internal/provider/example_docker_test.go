@@ -26,19 +26,15 @@ const (
 // newDockerTest starts three nodes, each one the container
 // apigateway-<node> from the old image on its own Docker host.
 func newDockerTest(t *testing.T) *scriptTest {
-	world := &fakeops.World{
-		Versions:    map[string]string{"10.15.0.5": fromVersion, target: toVersion},
-		DockerHosts: map[string]*fakeops.DockerHost{},
-	}
-	for i := 1; i <= 3; i++ {
-		node := fmt.Sprintf("gw-%d", i)
-		world.DockerHosts[dockerHost(node)] = &fakeops.DockerHost{
-			Node:       node,
-			Images:     []string{dockerOldImage},
-			Containers: map[string]*fakeops.Container{"apigateway-" + node: {Image: dockerOldImage, Running: true, Started: true}},
-		}
-	}
-	return newScriptTest(t, gwsim.Options{Nodes: 3}, world)
+	return newScriptTest(t, gwsim.Options{Nodes: 3}, &fakeops.World{
+		DockerHosts: perNode(func(node string) (string, *fakeops.DockerHost) {
+			return dockerHost(node), &fakeops.DockerHost{
+				Node:       node,
+				Images:     []string{dockerOldImage},
+				Containers: map[string]*fakeops.Container{"apigateway-" + node: {Image: dockerOldImage, Running: true, Started: true}},
+			}
+		}),
+	})
 }
 
 func dockerHost(node string) string { return "ssh://sag@docker-" + strings.TrimPrefix(node, "gw-") }

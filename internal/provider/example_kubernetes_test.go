@@ -33,10 +33,7 @@ func newKubernetesTest(t *testing.T, strategy string) *scriptTest {
 		kube.Pods[pod] = &fakeops.Pod{Node: node, Image: kubeOldImage}
 		names[node] = pod
 	}
-	s := newScriptTest(t, gwsim.Options{Nodes: 3}, &fakeops.World{
-		Versions: map[string]string{"10.15.0.5": fromVersion, target: toVersion},
-		Kube:     kube,
-	})
+	s := newScriptTest(t, gwsim.Options{Nodes: 3}, &fakeops.World{Kube: kube})
 	s.names = names
 	script := exampleScript(t, "kubernetes/upgrade-kubernetes.sh")
 	s.upgrade = []string{script, "upgrade"}

@@ -3,6 +3,7 @@
 package provider
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"regexp"
@@ -31,10 +32,15 @@ type scriptTest struct {
 	fake string // the fakes' directory: world.json, calls.jsonl
 }
 
+// newScriptTest starts the cluster and the fakes' world, which knows the
+// two fix levels the examples roll between unless it says otherwise.
 func newScriptTest(t *testing.T, opts gwsim.Options, world *fakeops.World) *scriptTest {
 	t.Helper()
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("the example scripts need bash")
+	}
+	if world.Versions == nil {
+		world.Versions = map[string]string{"10.15.0.5": fromVersion, target: toVersion}
 	}
 	u := newUpgradeTest(t, opts)
 	world.Gwsim, world.ControlURL = u.gwsim, u.cluster.ControlURL()
@@ -45,6 +51,18 @@ func newScriptTest(t *testing.T, opts gwsim.Options, world *fakeops.World) *scri
 	}
 	w := newTFWorkdir(t, "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"), fakeops.EnvDir+"="+dir)
 	return &scriptTest{upgradeTest: u, w: w, fake: dir}
+}
+
+// perNode builds a map of the fakes' world with one entry for each node of
+// an example's three-node cluster: f gives the entry's key (the node's
+// host, say) and value.
+func perNode[V any](f func(node string) (string, V)) map[string]V {
+	out := map[string]V{}
+	for i := 1; i <= 3; i++ {
+		k, v := f(fmt.Sprintf("gw-%d", i))
+		out[k] = v
+	}
+	return out
 }
 
 // exampleScript is the absolute path of a file under examples/.

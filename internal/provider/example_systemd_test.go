@@ -52,13 +52,19 @@ func newChatWebhook(t *testing.T) *chatWebhook {
 	return c
 }
 
-// posted returns the texts received so far and forgets them.
-func (c *chatWebhook) posted() []string {
+// expect wants every one of subs in some text posted since the last
+// expect.
+func (c *chatWebhook) expect(t *testing.T, subs ...string) {
+	t.Helper()
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := c.texts
+	texts := c.texts
 	c.texts = nil
-	return out
+	c.mu.Unlock()
+	for _, sub := range subs {
+		if !slices.ContainsFunc(texts, func(s string) bool { return strings.Contains(s, sub) }) {
+			t.Errorf("no chat message with %q among:\n%s", sub, strings.Join(texts, "\n"))
+		}
+	}
 }
 
 type systemdTest struct {
@@ -68,14 +74,9 @@ type systemdTest struct {
 }
 
 func newSystemdTest(t *testing.T) *systemdTest {
-	world := &fakeops.World{
-		Versions: map[string]string{"10.15.0.5": fromVersion, target: toVersion},
-		SSHHosts: map[string]*fakeops.SSHHost{},
-	}
-	for i := 1; i <= 3; i++ {
-		node := fmt.Sprintf("gw-%d", i)
-		world.SSHHosts[systemdHost(node)] = &fakeops.SSHHost{Node: node, Installed: "10.15.0.5"}
-	}
+	world := &fakeops.World{SSHHosts: perNode(func(node string) (string, *fakeops.SSHHost) {
+		return systemdHost(node), &fakeops.SSHHost{Node: node, Installed: "10.15.0.5"}
+	})}
 	s := &systemdTest{scriptTest: newScriptTest(t, gwsim.Options{Nodes: 3}, world), fixDir: t.TempDir(), chat: newChatWebhook(t)}
 	for _, f := range systemdFixFiles {
 		writeFile(t, filepath.Join(s.fixDir, f), "fix content of "+f)
@@ -140,7 +141,7 @@ func TestAccExampleSystemd(t *testing.T) {
 			}
 		}
 	}
-	checkChat(t, s.chat.posted(), "[FAILED] gw-2", "rollback_command")
+	s.chat.expect(t, "[FAILED] gw-2", "rollback_command")
 
 	s.sshFails("gw-2", "sudo systemctl start apigateway", "Job for apigateway.service failed because the control process exited with error code.")
 	s.w.setConfig(s.config(false))
@@ -159,15 +160,5 @@ func TestAccExampleSystemd(t *testing.T) {
 	if n := len(s.calls("scp")); n != 3*len(systemdFixFiles) {
 		t.Errorf("%d files copied in all; want %d, each file once per node", n, 3*len(systemdFixFiles))
 	}
-	checkChat(t, s.chat.posted(), "[upgrade] gw-3", "[DONE]")
-}
-
-// checkChat wants every one of subs in some posted text.
-func checkChat(t *testing.T, texts []string, subs ...string) {
-	t.Helper()
-	for _, sub := range subs {
-		if !slices.ContainsFunc(texts, func(s string) bool { return strings.Contains(s, sub) }) {
-			t.Errorf("no chat message with %q among:\n%s", sub, strings.Join(texts, "\n"))
-		}
-	}
+	s.chat.expect(t, "[upgrade] gw-3", "[DONE]")
 }
