@@ -228,6 +228,31 @@ func (r *reply) decode(cl call, v any) error {
 	return nil
 }
 
+// fetch sends cl and decodes its answer with decode, naming the call when
+// the answer is not what decode expects: the read calls whose answer is
+// one value go through it instead of each writing out the same steps.
+func fetch[T any](ctx context.Context, c *Client, nodeURL string, cl call, decode func([]byte) (T, error)) (T, error) {
+	var zero T
+	r, err := c.do(ctx, nodeURL, cl)
+	if err != nil {
+		return zero, err
+	}
+	v, err := decode(r.body)
+	if err != nil {
+		return zero, r.decodeError(cl, err)
+	}
+	return v, nil
+}
+
+// decodeJSON is fetch's decoder of an answer that is T as JSON.
+func decodeJSON[T any](data []byte) (*T, error) {
+	v := new(T)
+	if err := json.Unmarshal(data, v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
 func (r *reply) decodeError(cl call, err error) error {
 	return fmt.Errorf("%s: %s %s: unexpected answer (HTTP %d): %w: %s",
 		cl.op, cl.method, r.url, r.status, err, truncate(string(r.body), 200))

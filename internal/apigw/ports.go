@@ -237,15 +237,7 @@ func (c *Client) ListPorts(ctx context.Context, nodeURL, pkg string) ([]Port, er
 		q = url.Values{"pkg": {pkg}}
 	}
 	cl := call{op: "list ports", method: http.MethodGet, path: portsPath, query: q, retry: true}
-	r, err := c.do(ctx, nodeURL, cl)
-	if err != nil {
-		return nil, err
-	}
-	ports, err := decodeListeners(r.body)
-	if err != nil {
-		return nil, r.decodeError(cl, err)
-	}
-	return ports, nil
+	return fetch(ctx, c, nodeURL, cl, decodeListeners)
 }
 
 // decodeListeners reads {"listeners":[...]} or a bare array of ports.

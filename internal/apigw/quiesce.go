@@ -40,16 +40,18 @@ func (w quiescePortWire) empty() bool {
 // documented, so the fields are also looked for one object level down.
 func (c *Client) GetQuiescePort(ctx context.Context, nodeURL string) (*QuiescePortDetails, error) {
 	cl := call{op: "get quiesce port", method: http.MethodGet, path: getQuiescePortPath, retry: true}
-	r, err := c.do(ctx, nodeURL, cl)
-	if err != nil {
-		return nil, err
-	}
-	if len(r.body) == 0 {
+	return fetch(ctx, c, nodeURL, cl, decodeQuiescePortDetails)
+}
+
+// decodeQuiescePortDetails reads getQuiescePortDetails' answer; an empty
+// one means that no quiesce port is set.
+func decodeQuiescePortDetails(data []byte) (*QuiescePortDetails, error) {
+	if len(data) == 0 {
 		return &QuiescePortDetails{}, nil
 	}
-	w, err := decodeQuiescePort(r.body)
+	w, err := decodeQuiescePort(data)
 	if err != nil {
-		return nil, r.decodeError(cl, err)
+		return nil, err
 	}
 	return &QuiescePortDetails{
 		PortAlias:   strings.TrimSpace(string(w.PortAlias)),
@@ -154,13 +156,5 @@ func (c *Client) SetQuiesceMode(ctx context.Context, nodeURL string, m QuiesceMo
 // its package runs, i.e. not under quiesce for all.
 func (c *Client) GetQuiesceMode(ctx context.Context, nodeURL string) (*QuiesceMode, error) {
 	cl := call{op: "get quiesce mode", method: http.MethodGet, path: quiesceModePath, retry: true}
-	r, err := c.do(ctx, nodeURL, cl)
-	if err != nil {
-		return nil, err
-	}
-	var m QuiesceMode
-	if err := r.decode(cl, &m); err != nil {
-		return nil, err
-	}
-	return &m, nil
+	return fetch(ctx, c, nodeURL, cl, decodeJSON[QuiesceMode])
 }

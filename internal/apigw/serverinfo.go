@@ -28,28 +28,16 @@ var serverInfoCall = call{op: "get server info", method: http.MethodGet, path: s
 
 // ServerInfo reads GET /rest/apigateway/is/serverinfo.
 func (c *Client) ServerInfo(ctx context.Context, nodeURL string) (*ServerInfo, error) {
-	r, err := c.do(ctx, nodeURL, serverInfoCall)
-	if err != nil {
-		return nil, err
-	}
-	info, err := decodeServerInfo(r.body)
-	if err != nil {
-		return nil, r.decodeError(serverInfoCall, err)
-	}
-	return info, nil
+	return fetch(ctx, c, nodeURL, serverInfoCall, decodeServerInfo)
 }
 
 // Version reads only the version of serverinfo: what a rollout's ready
 // polls ask every node many times, without building the fix list and
 // licence details of a large document each time.
 func (c *Client) Version(ctx context.Context, nodeURL string) (string, error) {
-	r, err := c.do(ctx, nodeURL, serverInfoCall)
+	w, err := fetch(ctx, c, nodeURL, serverInfoCall, decodeJSON[versionWire])
 	if err != nil {
 		return "", err
-	}
-	var w versionWire
-	if err := json.Unmarshal(r.body, &w); err != nil {
-		return "", r.decodeError(serverInfoCall, err)
 	}
 	return w.version(), nil
 }
