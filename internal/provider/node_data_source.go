@@ -52,7 +52,7 @@ func (d *nodeDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, r
 			"url": schema.StringAttribute{
 				Required:            true,
 				MarkdownDescription: "The node's primary (admin) URL, e.g. `https://gw-1:5555`.",
-				Validators:          []validator.String{urlValidator{}},
+				Validators:          []validator.String{urlValidator},
 			},
 			"version": schema.StringAttribute{Computed: true, MarkdownDescription: "Serverinfo's `version`: the API Gateway package version, " +
 				"e.g. `10.15.0.7.1234` (fix 7, build 1234). Whether a fix changes its fourth segment is not confirmed for every gateway: " +

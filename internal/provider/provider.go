@@ -109,7 +109,7 @@ func (p *apigwProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 			"request_timeout": schema.StringAttribute{
 				Optional:            true,
 				MarkdownDescription: fmt.Sprintf("Timeout of one HTTP request, as a Go duration (default `%q`).", rollout.FormatDuration(apigw.DefaultRequestTimeout)),
-				Validators:          []validator.String{durationValidator{positive: true}},
+				Validators:          []validator.String{durationValidator(true)},
 			},
 			"max_retries": schema.Int64Attribute{
 				Optional: true,

@@ -83,7 +83,7 @@ func (r *quiescePortResource) Schema(_ context.Context, _ resource.SchemaRequest
 			"node_url": schema.StringAttribute{
 				Required:            true,
 				MarkdownDescription: "The node's primary (admin) URL, e.g. `https://gw-1:5555`. Changing it replaces the port.",
-				Validators:          []validator.String{urlValidator{}},
+				Validators:          []validator.String{urlValidator},
 				PlanModifiers:       replace,
 			},
 			"port": schema.Int64Attribute{

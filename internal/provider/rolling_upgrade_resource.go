@@ -87,7 +87,7 @@ func (r *rollingUpgradeResource) Schema(ctx context.Context, _ resource.SchemaRe
 			Computed:            true,
 			Default:             stringdefault.StaticString(def),
 			MarkdownDescription: fmt.Sprintf("%s Go duration, default `%q`.", desc, def),
-			Validators:          []validator.String{durationValidator{positive: positive}},
+			Validators:          []validator.String{durationValidator(positive)},
 		}
 	}
 	resp.Schema = schema.Schema{
@@ -109,7 +109,7 @@ func (r *rollingUpgradeResource) Schema(ctx context.Context, _ resource.SchemaRe
 				Required: true,
 				MarkdownDescription: "Dotted version every node must reach, e.g. `10.15.0.7`. A node is on target when its reported version " +
 					"starts with these segments. Stays at its old value in state until every node is on target.",
-				Validators: []validator.String{versionValidator{}},
+				Validators: []validator.String{versionValidator},
 			},
 			"nodes": schema.ListNestedAttribute{
 				Required: true,
