@@ -75,11 +75,7 @@ func (r *quiescePortResource) Schema(_ context.Context, _ resource.SchemaRequest
 			"not suspended and in access mode `allow`: create and update set access mode `allow` and resume a suspended port, " +
 			"and a refresh that finds the port suspended or in another access mode plans that repair.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "`<node_url>,<port>`, also the import ID.",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id": keptComputed("`<node_url>,<port>`, also the import ID."),
 			"node_url": schema.StringAttribute{
 				Required:            true,
 				MarkdownDescription: "The node's primary (admin) URL, e.g. `https://gw-1:5555`. Changing it replaces the port.",
@@ -114,11 +110,7 @@ func (r *quiescePortResource) Schema(_ context.Context, _ resource.SchemaRequest
 				Default:             booldefault.StaticBool(true),
 				MarkdownDescription: "Whether the port is enabled (default `true`). Quiesce mode for all needs an enabled quiesce port.",
 			},
-			"listener_key": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "The gateway's listener key, e.g. `HTTPListener@4444`.",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"listener_key": keptComputed("The gateway's listener key, e.g. `HTTPListener@4444`."),
 			"quiesce_url": schema.StringAttribute{
 				Computed: true,
 				MarkdownDescription: "`http://<node_url's host>:<port>`: the port is a plain-HTTP listener (`webMethods/HTTP`, as in the vendor's tutorial) " +
