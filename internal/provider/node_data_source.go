@@ -5,6 +5,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -72,34 +73,43 @@ func (d *nodeDataSource) Configure(_ context.Context, req datasource.ConfigureRe
 }
 
 func (d *nodeDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var m nodeModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	m, ok := getModel[nodeModel](ctx, req.Config, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	resp.Diagnostics.Append(d.read(ctx, &m)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// read fills m with what the node at m.URL reports.
+func (d *nodeDataSource) read(ctx context.Context, m *nodeModel) diag.Diagnostics {
+	var diags diag.Diagnostics
 	c := d.data.client
 	url := m.URL.ValueString()
 	info, err := c.ServerInfo(ctx, url)
 	if err != nil {
-		resp.Diagnostics.AddError("Cannot read the node's server info", err.Error())
-		return
+		diags.AddError("Cannot read the node's server info", err.Error())
+		return diags
 	}
 	qp, err := c.GetQuiescePort(ctx, url)
 	if err != nil {
-		resp.Diagnostics.AddError("Cannot read the node's quiesce port setting", err.Error())
-		return
+		diags.AddError("Cannot read the node's quiesce port setting", err.Error())
+		return diags
 	}
 	if shown, ok := plainHTTP(url); ok {
-		resp.Diagnostics.Append(d.data.plainHTTPCredentials(path.Root("url"), []string{shown})...)
+		diags.Append(d.data.plainHTTPCredentials(path.Root("url"), []string{shown})...)
 	}
 	status, err := c.Health(ctx, url)
 	if apigw.IsHealthRefused(err) {
 		// Not "not ready": the node would not say.
-		resp.Diagnostics.AddAttributeError(path.Root("url"), "Health probe refused", err.Error()+".")
-		return
+		diags.AddAttributeError(path.Root("url"), "Health probe refused", err.Error()+".")
+		return diags
 	}
-	fixes, diags := types.ListValueFrom(ctx, types.StringType, nonNil(info.Fixes))
-	resp.Diagnostics.Append(diags...)
+	fixes, fdiags := types.ListValueFrom(ctx, types.StringType, nonNil(info.Fixes))
+	diags.Append(fdiags...)
 
 	m.ID = m.URL
 	m.Version = types.StringValue(info.Version)
@@ -108,7 +118,7 @@ func (d *nodeDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	m.ProductVersion = types.StringValue(info.ProductVersion)
 	m.Ready = types.BoolValue(err == nil && status == 200)
 	m.QuiescePortAlias = types.StringValue(qp.PortAlias)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	return diags
 }
 
 // nonNil turns a nil slice into an empty one so Terraform shows [] not null.

@@ -49,35 +49,6 @@ func New(version string, ownEnv ...string) func() provider.Provider {
 	return func() provider.Provider { return &apigwProvider{version: version, ownEnv: ownEnv} }
 }
 
-type providerModel struct {
-	Username           types.String `tfsdk:"username"`
-	Password           types.String `tfsdk:"password"`
-	InsecureSkipVerify types.Bool   `tfsdk:"insecure_skip_verify"`
-	CACertPEM          types.String `tfsdk:"ca_cert_pem"`
-	RequestTimeout     types.String `tfsdk:"request_timeout"`
-	MaxRetries         types.Int64  `tfsdk:"max_retries"`
-	// HealthProbeCredentials sends the credentials with health probes.
-	HealthProbeCredentials types.Bool `tfsdk:"health_probe_credentials"`
-}
-
-// providerData is what resources and data sources receive from Configure.
-type providerData struct {
-	client *apigw.Client
-	// gw is the client as the engine sees it, for surveys and rollouts.
-	gw    rollout.Gateway
-	cache surveyCache
-	// password is only kept to be redacted from command output: commands
-	// do not inherit APIGW_PASSWORD, but a script may read the password
-	// from elsewhere or be handed it through command_secret_env.
-	password string
-	// commandUnset lists the provider's environment variables commands do
-	// not inherit.
-	commandUnset []string
-	// healthCredentials: health probes carry the credentials
-	// (health_probe_credentials), which plain-HTTP URLs expose.
-	healthCredentials bool
-}
-
 func (p *apigwProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
 	resp.TypeName = "apigw"
 	resp.Version = p.version
@@ -129,6 +100,18 @@ func (p *apigwProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 	}
 }
 
+// providerModel is the provider block, which Configure reads.
+type providerModel struct {
+	Username           types.String `tfsdk:"username"`
+	Password           types.String `tfsdk:"password"`
+	InsecureSkipVerify types.Bool   `tfsdk:"insecure_skip_verify"`
+	CACertPEM          types.String `tfsdk:"ca_cert_pem"`
+	RequestTimeout     types.String `tfsdk:"request_timeout"`
+	MaxRetries         types.Int64  `tfsdk:"max_retries"`
+	// HealthProbeCredentials sends the credentials with health probes.
+	HealthProbeCredentials types.Bool `tfsdk:"health_probe_credentials"`
+}
+
 // providerEnv names the environment variable that can stand in for a
 // provider attribute.
 var providerEnv = map[string]string{
@@ -136,9 +119,8 @@ var providerEnv = map[string]string{
 }
 
 func (p *apigwProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
-	var cfg providerModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
-	if resp.Diagnostics.HasError() {
+	cfg, ok := getModel[providerModel](ctx, req.Config, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	for name, v := range map[string]interface{ IsUnknown() bool }{

@@ -44,12 +44,12 @@ var (
 
 // quiescePortResource is the tutorial's prerequisite on one node: an HTTP
 // port, enabled, set as the node's quiesce port.
-type quiescePortResource struct {
-	data *providerData
-}
+type quiescePortResource struct{ resourceBase }
 
 // NewQuiescePortResource is the constructor registered with the provider.
-func NewQuiescePortResource() resource.Resource { return &quiescePortResource{} }
+func NewQuiescePortResource() resource.Resource {
+	return &quiescePortResource{resourceBase{name: "quiesce_port"}}
+}
 
 type quiescePortModel struct {
 	ID          types.String `tfsdk:"id"`
@@ -62,8 +62,9 @@ type quiescePortModel struct {
 	QuiesceURL  types.String `tfsdk:"quiesce_url"`
 }
 
-func (r *quiescePortResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_quiesce_port"
+// portRef is the port as m records it.
+func (m *quiescePortModel) portRef() apigw.PortRef {
+	return apigw.PortRef{ListenerKey: m.ListenerKey.ValueString(), Pkg: m.Package.ValueString()}
 }
 
 func (r *quiescePortResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -122,10 +123,6 @@ func (r *quiescePortResource) Schema(_ context.Context, _ resource.SchemaRequest
 	}
 }
 
-func (r *quiescePortResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
-}
-
 // ModifyPlan plans quiesce_url from node_url and port, so that a quiesce port
 // pointed elsewhere behind Terraform's back (state holds "") shows as an
 // update that sets it again.
@@ -133,9 +130,8 @@ func (r *quiescePortResource) ModifyPlan(ctx context.Context, req resource.Modif
 	if req.Plan.Raw.IsNull() {
 		return
 	}
-	var plan quiescePortModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() || plan.NodeURL.IsUnknown() || plan.Port.IsUnknown() {
+	plan, ok := getModel[quiescePortModel](ctx, req.Plan, &resp.Diagnostics)
+	if !ok || plan.NodeURL.IsUnknown() || plan.Port.IsUnknown() {
 		return
 	}
 	qurl, err := quiesceURLOf(plan.NodeURL.ValueString(), plan.Port.ValueInt64())
@@ -147,37 +143,13 @@ func (r *quiescePortResource) ModifyPlan(ctx context.Context, req resource.Modif
 }
 
 func (r *quiescePortResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan quiescePortModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	plan, ok := getModel[quiescePortModel](ctx, req.Plan, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	c := r.data.client
-	node := plan.NodeURL.ValueString()
-	port := int(plan.Port.ValueInt64())
-	key := apigw.ListenerKey("HTTP", port)
-	ref := apigw.PortRef{ListenerKey: key, Pkg: plan.Package.ValueString()}
-
-	existing, err := c.GetPort(ctx, node, key)
-	switch {
-	case err == nil:
-		if existing.PortAlias != plan.Alias.ValueString() || existing.Pkg != plan.Package.ValueString() {
-			resp.Diagnostics.AddAttributeError(path.Root("port"), "Port already exists on the node",
-				fmt.Sprintf("Port %d already exists on %s with alias %q in package %q, which differs from this configuration (alias %q, package %q). "+
-					"Either import it with: terraform import <address> '%s' and align alias and package, or choose another port.",
-					port, node, existing.PortAlias, existing.Pkg, plan.Alias.ValueString(), plan.Package.ValueString(), portID(node, int64(port))))
-			return
-		}
-		ref.ListenerKey = existing.ListenerKey
-	case apigw.IsNotFound(err):
-		created, err := r.createPort(ctx, node, apigw.NewPort{Port: port, Alias: plan.Alias.ValueString(), Pkg: plan.Package.ValueString(), Protocol: "HTTP"}, key)
-		if err != nil {
-			resp.Diagnostics.AddError("Cannot create the quiesce port", err.Error())
-			return
-		}
-		ref.ListenerKey = created
-	default:
-		resp.Diagnostics.AddError("Cannot read the node's ports", err.Error())
+	ref, diags := r.adoptOrCreate(ctx, &plan)
+	resp.Diagnostics.Append(diags...)
+	if diags.HasError() {
 		return
 	}
 
@@ -192,6 +164,41 @@ func (r *quiescePortResource) Create(ctx context.Context, req resource.CreateReq
 	}
 	resp.Diagnostics.Append(r.readBack(ctx, &plan)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// adoptOrCreate finds plan's port on the node or creates it. An existing
+// port is adopted when its alias and package are the plan's, and refused
+// otherwise.
+func (r *quiescePortResource) adoptOrCreate(ctx context.Context, plan *quiescePortModel) (apigw.PortRef, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	c := r.data.client
+	node := plan.NodeURL.ValueString()
+	port := int(plan.Port.ValueInt64())
+	key := apigw.ListenerKey("HTTP", port)
+	ref := apigw.PortRef{ListenerKey: key, Pkg: plan.Package.ValueString()}
+
+	existing, err := c.GetPort(ctx, node, key)
+	switch {
+	case err == nil:
+		if existing.PortAlias != plan.Alias.ValueString() || existing.Pkg != plan.Package.ValueString() {
+			diags.AddAttributeError(path.Root("port"), "Port already exists on the node",
+				fmt.Sprintf("Port %d already exists on %s with alias %q in package %q, which differs from this configuration (alias %q, package %q). "+
+					"Either import it with: terraform import <address> '%s' and align alias and package, or choose another port.",
+					port, node, existing.PortAlias, existing.Pkg, plan.Alias.ValueString(), plan.Package.ValueString(), portID(node, int64(port))))
+			return ref, diags
+		}
+		ref.ListenerKey = existing.ListenerKey
+	case apigw.IsNotFound(err):
+		created, err := r.createPort(ctx, node, apigw.NewPort{Port: port, Alias: plan.Alias.ValueString(), Pkg: plan.Package.ValueString(), Protocol: "HTTP"}, key)
+		if err != nil {
+			diags.AddError("Cannot create the quiesce port", err.Error())
+			return ref, diags
+		}
+		ref.ListenerKey = created
+	default:
+		diags.AddError("Cannot read the node's ports", err.Error())
+	}
+	return ref, diags
 }
 
 // readBack refreshes m after a create or update and checks that the node
@@ -354,9 +361,8 @@ func readFailure(err error) diag.Diagnostics {
 }
 
 func (r *quiescePortResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state quiescePortModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	state, ok := getModel[quiescePortModel](ctx, req.State, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	// A node that is quiesced (its admin port closed) or down cannot be
@@ -395,14 +401,12 @@ func (r *quiescePortResource) Read(ctx context.Context, req resource.ReadRequest
 }
 
 func (r *quiescePortResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state quiescePortModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	plan, state, ok := planAndState[quiescePortModel](ctx, req, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	plan.ListenerKey = state.ListenerKey
-	ref := apigw.PortRef{ListenerKey: state.ListenerKey.ValueString(), Pkg: state.Package.ValueString()}
+	ref := state.portRef()
 	resp.Diagnostics.Append(r.apply(ctx, &plan, ref)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -417,14 +421,13 @@ func (r *quiescePortResource) Update(ctx context.Context, req resource.UpdateReq
 }
 
 func (r *quiescePortResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state quiescePortModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	state, ok := getModel[quiescePortModel](ctx, req.State, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	c := r.data.client
 	node := state.NodeURL.ValueString()
-	ref := apigw.PortRef{ListenerKey: state.ListenerKey.ValueString(), Pkg: state.Package.ValueString()}
+	ref := state.portRef()
 	fail := func(summary string, err error, why string) {
 		if quiesced, ok := r.quiescedNode(ctx, &state, err); ok {
 			resp.Diagnostics.AddError("Cannot delete the quiesce port of a quiesced node",

@@ -23,9 +23,8 @@ func (r *rollingUpgradeResource) ModifyPlan(ctx context.Context, req resource.Mo
 	if req.Plan.Raw.IsNull() || r.data == nil {
 		return // destroy, or provider not configured yet
 	}
-	var plan rollingUpgradeModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	plan, ok := getModel[rollingUpgradeModel](ctx, req.Plan, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	nodes, known := plan.knownNodes()

@@ -51,19 +51,11 @@ var (
 
 // rollingUpgradeResource brings every node of one cluster to target_version,
 // one node (or max_unavailable nodes) at a time.
-type rollingUpgradeResource struct {
-	data *providerData
-}
+type rollingUpgradeResource struct{ resourceBase }
 
 // NewRollingUpgradeResource is the constructor registered with the provider.
-func NewRollingUpgradeResource() resource.Resource { return &rollingUpgradeResource{} }
-
-func (r *rollingUpgradeResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_rolling_upgrade"
-}
-
-func (r *rollingUpgradeResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+func NewRollingUpgradeResource() resource.Resource {
+	return &rollingUpgradeResource{resourceBase{name: "rolling_upgrade"}}
 }
 
 func (r *rollingUpgradeResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -262,9 +254,8 @@ func (r *rollingUpgradeResource) Schema(ctx context.Context, _ resource.SchemaRe
 }
 
 func (r *rollingUpgradeResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan rollingUpgradeModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	plan, ok := getModel[rollingUpgradeModel](ctx, req.Plan, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	// 0: not set, so the deadline follows from the per-step timeouts.
@@ -284,10 +275,8 @@ func (r *rollingUpgradeResource) Create(ctx context.Context, req resource.Create
 }
 
 func (r *rollingUpgradeResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state rollingUpgradeModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	plan, state, ok := planAndState[rollingUpgradeModel](ctx, req, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	// A target an earlier stopped rollout was rolling to is forgotten here
@@ -431,9 +420,8 @@ func (out *rolledModel) record(ctx context.Context, cfg rollout.Config, report *
 }
 
 func (r *rollingUpgradeResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state rollingUpgradeModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || r.data == nil {
+	state, ok := getModel[rollingUpgradeModel](ctx, req.State, &resp.Diagnostics)
+	if !ok || r.data == nil {
 		return
 	}
 	nodes, ok := state.knownNodes()

@@ -21,9 +21,8 @@ import (
 // plan, without network access; Terraform calls it again during apply, when
 // values fed from other resources are known.
 func (r *rollingUpgradeResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var cfg rollingUpgradeModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
-	if resp.Diagnostics.HasError() {
+	cfg, ok := getModel[rollingUpgradeModel](ctx, req.Config, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	resp.Diagnostics.Append(engineChecks(&cfg)...)
