@@ -167,8 +167,23 @@ func newUpgradeTest(t *testing.T, opts gwsim.Options) *upgradeTest {
 // restartCommand is the upgrade command of the tests: restart the node on
 // the target through the simulator's control API.
 func (u *upgradeTest) restartCommand(version string) []string {
-	return []string{"sh", "-c", fmt.Sprintf(`exec %q restart -control %q -node "$APIGW_NODE_NAME" -version %q`,
-		u.gwsim, u.cluster.ControlURL(), version)}
+	return []string{"sh", "-c", u.restartScript(version)}
+}
+
+// restartScript is restartCommand's shell script, for the commands that do
+// something before they restart the node.
+func (u *upgradeTest) restartScript(version string) string {
+	return fmt.Sprintf(`exec %q restart -control %q -node "$APIGW_NODE_NAME" -version %q`, u.gwsim, u.cluster.ControlURL(), version)
+}
+
+// failOnGw2 makes upgrade_command fail on gw-2, with message on stderr,
+// while the file it returns exists; otherwise the command restarts the node
+// on the target.
+func (u *upgradeTest) failOnGw2(message string) (marker string) {
+	marker = u.t.TempDir() + "/broken"
+	u.upgrade = []string{"sh", "-c", fmt.Sprintf(`if [ "$APIGW_NODE_NAME" = gw-2 ] && [ -e %q ]; then echo %q >&2; exit 3; fi; %s`,
+		marker, message, u.restartScript(toVersion))}
+	return marker
 }
 
 // config renders a quiesce port for every node and the upgrade resource with

@@ -114,10 +114,11 @@ fi
   exec "$G" restart -control "$C" -node "$APIGW_NODE_NAME" -version %[5]q`,
 		u.gwsim, u.cluster.ControlURL(), marker, fromVersion, toVersion)
 	extra := "before_node_command = " + hclList([]string{"sh", "-c", `echo "$APIGW_NODE_NAME" >> ` + log})
-	cfg := strings.Replace(u.config(target, extra), hclList(u.restartCommand(toVersion)), hclList([]string{"sh", "-c", script}), 1)
+	u.upgrade = []string{"sh", "-c", script}
+	cfg := u.config(target, extra)
 	gw2 := u.cluster.Node("gw-2")
 	accTest(t, []resource.TestStep{
-		{Config: strings.Replace(cfg, `"`+target+`"`, `"10.15.0.5"`, 1)},
+		{Config: u.config("10.15.0.5", extra)},
 		{
 			PreConfig:   func() { writeFile(t, marker, "") },
 			Config:      cfg,

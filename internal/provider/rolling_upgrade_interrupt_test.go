@@ -32,11 +32,8 @@ import (
 func interruptDuringCommand(t *testing.T, onInterrupt string) (*upgradeTest, *tfWorkdir, string, int, string) {
 	u := newUpgradeTest(t, gwsim.Options{Nodes: 3})
 	marks := t.TempDir()
-	upgrade := []string{"sh", "-c", fmt.Sprintf(`touch %q/"$APIGW_NODE_NAME".upgrade && sleep 2 && exec %q restart -control %q -node "$APIGW_NODE_NAME" -version %q`,
-		marks, u.gwsim, u.cluster.ControlURL(), toVersion)}
-	rollback := []string{"sh", "-c", fmt.Sprintf(`touch %q/"$APIGW_NODE_NAME".rollback && exec %q restart -control %q -node "$APIGW_NODE_NAME" -version %q`,
-		marks, u.gwsim, u.cluster.ControlURL(), fromVersion)}
-	u.upgrade = upgrade
+	u.upgrade = []string{"sh", "-c", fmt.Sprintf(`touch %q/"$APIGW_NODE_NAME".upgrade && sleep 2 && %s`, marks, u.restartScript(toVersion))}
+	rollback := []string{"sh", "-c", fmt.Sprintf(`touch %q/"$APIGW_NODE_NAME".rollback && %s`, marks, u.restartScript(fromVersion))}
 	extra := fmt.Sprintf("on_interrupt = %q\n  rollback_command = %s", onInterrupt, hclList(rollback))
 	w := newTFWorkdir(t)
 	w.setConfig(u.config("10.15.0.5", extra))

@@ -136,18 +136,12 @@ func TestAccRollingUpgrade_drainTimeout(t *testing.T) {
 // ready on its old version, and a later apply finishes.
 func TestAccRollingUpgrade_commandFailureRollsBack(t *testing.T) {
 	u := newUpgradeTest(t, gwsim.Options{Nodes: 3})
-	marker := t.TempDir() + "/broken"
+	marker := u.failOnGw2("no space left on device while unpacking the fix")
 	writeFile(t, marker, "")
-	upgrade := []string{"sh", "-c", `if [ "$APIGW_NODE_NAME" = gw-2 ] && [ -e ` + marker + ` ]; then echo "no space left on device while unpacking the fix" >&2; exit 3; fi; ` +
-		u.restartCommand(toVersion)[2]}
-	rollback := u.restartCommand(fromVersion)
-	extra := "rollback_command = " + hclList(rollback)
-	cfg := func() string {
-		return regexp.MustCompile(`upgrade_command = \[.*\]`).ReplaceAllLiteralString(u.config(target, extra), "upgrade_command = "+hclList(upgrade))
-	}
+	cfg := u.config(target, "rollback_command = "+hclList(u.restartCommand(fromVersion)))
 	accTest(t, []resource.TestStep{
 		{
-			Config:      cfg(),
+			Config:      cfg,
 			ExpectError: regexp.MustCompile(`(?s)node "gw-2".*no space left on device`),
 		},
 		{
@@ -158,7 +152,7 @@ func TestAccRollingUpgrade_commandFailureRollsBack(t *testing.T) {
 				}
 				removeFile(t, marker)
 			},
-			Config: cfg(),
+			Config: cfg,
 			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 				expectPriorOutcomes{upgradeAddr, []string{"gw-1=upgraded", "gw-2=rolled_back"}},
 			}},

@@ -19,17 +19,12 @@ import (
 // without quiescing it again.
 func TestAccRollingUpgrade_resumeQuiescedNode(t *testing.T) {
 	u := newUpgradeTest(t, gwsim.Options{Nodes: 3})
-	marker := t.TempDir() + "/broken"
-	upgrade := []string{"sh", "-c", `if [ "$APIGW_NODE_NAME" = gw-2 ] && [ -e ` + marker + ` ]; then echo "fix archive missing" >&2; exit 4; fi; ` +
-		u.restartCommand(toVersion)[2]}
-	cfg := func(target string) string {
-		return regexp.MustCompile(`upgrade_command = \[.*\]`).ReplaceAllLiteralString(u.config(target, ""), "upgrade_command = "+hclList(upgrade))
-	}
+	marker := u.failOnGw2("fix archive missing")
 	accTest(t, []resource.TestStep{
-		{Config: cfg("10.15.0.5")},
+		{Config: u.config("10.15.0.5", "")},
 		{
 			PreConfig:   func() { writeFile(t, marker, "") },
-			Config:      cfg(target),
+			Config:      u.config(target, ""),
 			ExpectError: regexp.MustCompile(`(?s)node "gw-2".*fix archive missing`),
 		},
 		{
@@ -39,7 +34,7 @@ func TestAccRollingUpgrade_resumeQuiescedNode(t *testing.T) {
 				}
 				removeFile(t, marker)
 			},
-			Config: cfg(target),
+			Config: u.config(target, ""),
 			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 				plancheck.ExpectResourceAction(upgradeAddr, plancheck.ResourceActionUpdate),
 			}},

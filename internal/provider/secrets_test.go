@@ -52,21 +52,19 @@ func assertNoSecrets(t *testing.T, what, text string, secrets ...string) {
 	}
 }
 
-// secretsConfig is the usual configuration with the provider block,
-// command_env (one plain value) and command_secret_env (two secrets) given,
-// and an upgrade command that prints the plain value, both secrets,
-// APIGW_PASSWORD (not passed on from the provider's environment) and the
-// admin password read from a file (as a script might) on every node, and
-// fails on gw-2.
+// secretsConfig makes u's upgrade command one that prints the plain value,
+// both secrets, APIGW_PASSWORD (not passed on from the provider's
+// environment) and the admin password read from a file (as a script might)
+// on every node, and fails on gw-2; it returns the usual configuration with
+// the provider block, command_env (one plain value) and command_secret_env
+// (two secrets) given.
 func secretsConfig(u *upgradeTest, providerBlock string) string {
-	restart := u.restartCommand(toVersion)[2]
 	pwFile := filepath.Join(u.t.TempDir(), "admin-password")
 	writeFile(u.t, pwFile, secretPassword)
-	upgrade := []string{"sh", "-c", `echo "ssh user is $SSH_USER"; echo "token is $API_TOKEN"; echo "db password is $DB_PASS" >&2; echo "gw password is [$APIGW_PASSWORD]" >&2; ` +
+	u.upgrade = []string{"sh", "-c", `echo "ssh user is $SSH_USER"; echo "token is $API_TOKEN"; echo "db password is $DB_PASS" >&2; echo "gw password is [$APIGW_PASSWORD]" >&2; ` +
 		`echo "password file holds $(cat ` + pwFile + `)" >&2; ` +
-		`if [ "$APIGW_NODE_NAME" = gw-2 ]; then echo "cannot reach the registry with token $API_TOKEN" >&2; exit 3; fi; ` + restart}
+		`if [ "$APIGW_NODE_NAME" = gw-2 ]; then echo "cannot reach the registry with token $API_TOKEN" >&2; exit 3; fi; ` + u.restartScript(toVersion)}
 	cfg := u.config(target, fmt.Sprintf("command_env = { SSH_USER = %q }\n  command_secret_env = { API_TOKEN = %q, DB_PASS = %q }", plainUser, secretToken, secretDBPass))
-	cfg = regexp.MustCompile(`upgrade_command = \[.*\]`).ReplaceAllLiteralString(cfg, "upgrade_command = "+hclList(upgrade))
 	return strings.Replace(cfg, providerConfig(""), providerBlock, 1)
 }
 
