@@ -1,21 +1,37 @@
-# HAProxy's part of a rolling upgrade of the three gateway nodes that
-# haproxy.cfg balances: each node leaves HAProxy before it is quiesced and
-# comes back once it is ready on the new version, so no client request
-# reaches a node that is going away. The nodes, their quiesce ports and
-# upgrade_command are declared as in examples/resources/apigw_rolling_upgrade;
-# add the lines below to that resource. Terraform runs on the HAProxy host
-# here (the admin socket is local); README.md shows how to reach a remote or
-# a second HAProxy.
-variable "nodes" {
-  description = "The nodes of apigw_rolling_upgrade, named like the servers in haproxy.cfg: the script takes the server name from APIGW_NODE_NAME."
-  type        = list(object({ name = string, url = string, quiesce_url = string }))
+# A rolling upgrade of the three gateway nodes that haproxy.cfg balances.
+# Each node leaves HAProxy before it is quiesced and comes back once it is
+# ready on the new version, so no client request reaches a node that is
+# going away. Terraform runs on the HAProxy host here (the admin socket is
+# local); README.md shows how to reach a remote or a second HAProxy.
+locals {
+  # Keys are the node names: the same names as the servers in haproxy.cfg.
+  gateways = {
+    gw-1 = "http://gw-1.example.internal:5555"
+    gw-2 = "http://gw-2.example.internal:5555"
+    gw-3 = "http://gw-3.example.internal:5555"
+  }
+}
+
+resource "apigw_quiesce_port" "this" {
+  for_each = local.gateways
+  node_url = each.value
+  port     = 4444
 }
 
 resource "apigw_rolling_upgrade" "cluster" {
-  target_version  = "10.15.0.7"
-  nodes           = var.nodes
+  target_version = "10.15.0.7"
+
+  nodes = [for name, url in local.gateways : {
+    name        = name
+    url         = url
+    quiesce_url = apigw_quiesce_port.this[name].quiesce_url
+  }]
+
+  # Applies the fix and starts the node; see
+  # examples/resources/apigw_rolling_upgrade for systemd and Docker versions.
   upgrade_command = ["/opt/apigw/bin/upgrade-node.sh"]
 
+  # The script takes the server name from APIGW_NODE_NAME.
   before_node_command = ["${path.module}/haproxy-node-state.sh", "drain"]
   after_node_command  = ["${path.module}/haproxy-node-state.sh", "ready"]
 
