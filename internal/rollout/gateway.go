@@ -110,6 +110,8 @@ func Silent(s Silence, err error) error { return withMark(s, err) }
 
 // SilenceOf returns the reason carried by err (SilenceOther when unmarked).
 func SilenceOf(err error) Silence {
-	s, _ := markOf[Silence](err)
-	return s
+	if s, ok := markOf[Silence](err); ok {
+		return s
+	}
+	return SilenceOther
 }

@@ -12,7 +12,8 @@ import (
 
 // Interrupts (a cancelled context) and deadlines with on_interrupt =
 // "finish_node", the default; the "rollback" policy keeps stopping the
-// nodes in flight (TestRollbackPolicy...).
+// nodes in flight (the rollback cases of TestInterruptDuringDrain and
+// TestInterruptDuringAHangingCommand).
 
 // cancelDuringUpgrade returns a context that is cancelled 5s into node's
 // upgrade command, and reports when through at.
