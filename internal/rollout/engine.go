@@ -320,7 +320,6 @@ func (r *run) roll(ctx context.Context, jobs []*job) error {
 			if err := r.upgradeNode(nodeCtx, j); err != nil {
 				addFailure(err)
 			}
-			r.done(j)
 			<-slots
 		}()
 	}
@@ -421,22 +420,18 @@ func (r *run) start(j *job) {
 	r.report.Results = append(r.report.Results, j.res)
 }
 
-// finish records j's outcome in the report.
+// finish records j's outcome in the report and takes j out of flight
+// (start put it there), under one lock: an interrupt that comes after a
+// node's outcome is known never names that node as finished in flight.
 func (r *run) finish(j *job, o Outcome) {
 	now := r.clock.Now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	delete(r.inFlight, j.node.Name)
 	j.res.Outcome = o
 	j.res.FinishedAt = now
 	j.res.ToVersion = r.report.Versions[j.node.Name]
 	r.report.Results[j.slot] = j.res
-}
-
-// done takes j out of flight (start put it there).
-func (r *run) done(j *job) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	delete(r.inFlight, j.node.Name)
 }
 
 func (r *run) setVersion(name, v string) {
