@@ -36,13 +36,12 @@ func (p *prepareTest) config(failOn string) string {
 	prepare := fmt.Sprintf(`echo "prepare $APIGW_NODE_NAME $APIGW_TARGET_VERSION" >> %q; `+
 		`if [ "$APIGW_NODE_NAME" = %q ]; then echo "GET fix-7.zip: 404 Not Found" >&2; exit 4; fi; `+
 		`echo "$APIGW_TARGET_VERSION" > %q/"$APIGW_NODE_NAME"`, p.trace, failOn, p.stage)
-	upgrade := fmt.Sprintf(`[ -f %q/"$APIGW_NODE_NAME" ] || { echo "fix not staged" >&2; exit 9; }; echo "upgrade $APIGW_NODE_NAME" >> %q; `,
-		p.stage, p.trace) + strings.Join(p.restartCommand(toVersion)[2:], " ")
-	cfg := p.upgradeTest.config(target, fmt.Sprintf(`
+	p.upgrade = []string{"sh", "-c", fmt.Sprintf(`[ -f %q/"$APIGW_NODE_NAME" ] || { echo "fix not staged" >&2; exit 9; }; echo "upgrade $APIGW_NODE_NAME" >> %q; `,
+		p.stage, p.trace) + p.restartScript(toVersion)}
+	return p.upgradeTest.config(target, fmt.Sprintf(`
   prepare_command     = %s
   prepare_parallelism = 2
 `, hclList([]string{"sh", "-c", prepare})))
-	return regexp.MustCompile(`upgrade_command = \[.*\]`).ReplaceAllLiteralString(cfg, "upgrade_command = "+hclList([]string{"sh", "-c", upgrade}))
 }
 
 // TestAccRollingUpgrade_prepareCommand: prepare_command stages the fix on

@@ -61,14 +61,13 @@ func TestAccRollingUpgrade_progressLog(t *testing.T) {
 	logPath := filepath.Join(t.TempDir(), "terraform.log")
 	w := newTFWorkdir(t, "TF_LOG_PROVIDER=INFO", "TF_LOG_PATH="+logPath)
 	const secret = "reg-tok-9f8e7d"
-	upgrade := []string{"sh", "-c", `echo "downloading fix with token $REGISTRY_TOKEN"; echo "installing $APIGW_TARGET_VERSION on $APIGW_NODE_NAME"; ` +
-		strings.Join(u.restartCommand(toVersion)[2:], " ")}
+	u.upgrade = []string{"sh", "-c", `echo "downloading fix with token $REGISTRY_TOKEN"; echo "installing $APIGW_TARGET_VERSION on $APIGW_NODE_NAME"; ` +
+		u.restartScript(toVersion)}
 	cfg := u.config(target, fmt.Sprintf(`
   before_node_command = ["sh", "-c", "echo \"$APIGW_NODE_NAME out of the load balancer\""]
   after_node_command  = ["sh", "-c", "echo \"$APIGW_NODE_NAME back in the load balancer\""]
   command_secret_env  = { REGISTRY_TOKEN = %q }
 `, secret))
-	cfg = regexp.MustCompile(`upgrade_command = \[.*\]`).ReplaceAllLiteralString(cfg, "upgrade_command = "+hclList(upgrade))
 	w.setConfig(cfg)
 	w.mustRun(applyArgs...)
 
