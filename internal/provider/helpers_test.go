@@ -182,7 +182,7 @@ func (u *upgradeTest) restartScript(version string) string {
 func (u *upgradeTest) failOnGw2(message string) (marker string) {
 	marker = u.t.TempDir() + "/broken"
 	u.upgrade = []string{"sh", "-c", fmt.Sprintf(`if [ "$APIGW_NODE_NAME" = gw-2 ] && [ -e %q ]; then echo %q >&2; exit 3; fi; %s`,
-		marker, message, u.restartScript(toVersion))}
+		marker, message, u.restartScript(u.installs))}
 	return marker
 }
 
