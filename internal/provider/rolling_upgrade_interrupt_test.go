@@ -112,7 +112,7 @@ func TestAccRollingUpgrade_interruptFinishesNode(t *testing.T) {
 	if values["target_version"] != target || rolloutOutcomes(values) != "gw-1=skipped,gw-2=skipped,gw-3=upgraded" {
 		t.Errorf("state after the resumed apply: target_version %v, last_rollout %s", values["target_version"], rolloutOutcomes(values))
 	}
-	if err := oncePerNode(u.cluster, gwsim.EventQuiesceRequested, "quiesce requests"); err != nil {
+	if err := quiescedOnce(u.cluster)(); err != nil {
 		t.Error(err)
 	}
 }
@@ -331,7 +331,7 @@ func checkResumed(t *testing.T, c *gwsim.Cluster) {
 			t.Errorf("%s reports %s after the resumed apply, want %s", name, v, toVersion)
 		}
 	}
-	if err := oncePerNode(c, gwsim.EventQuiesceRequested, "quiesce requests"); err != nil {
+	if err := quiescedOnce(c)(); err != nil {
 		t.Errorf("%v (gw-2's interrupted upgrade must finish, not start again)", err)
 	}
 	ev := c.Events()

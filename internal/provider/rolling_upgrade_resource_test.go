@@ -24,7 +24,12 @@ func TestAccRollingUpgrade_happyPath(t *testing.T) {
 				pendingIs("gw-1", "gw-2", "gw-3"),
 			}},
 			Check: resource.ComposeAggregateTestCheckFunc(
-				allOnTarget(u.cluster),
+				allOnTarget(u.cluster, quiescedOnce(u.cluster), func() error {
+					if m := u.cluster.MaxOutOfService(); m != 1 {
+						return errorf("max nodes out of service = %d, want 1", m)
+					}
+					return nil
+				}),
 				resource.TestCheckResourceAttr(upgradeAddr, "node_versions.gw-2", toVersion),
 				resource.TestCheckResourceAttr(upgradeAddr, "last_rollout.#", "3"),
 				resource.TestCheckResourceAttr(upgradeAddr, "last_rollout.0.node", "gw-1"),
@@ -33,13 +38,6 @@ func TestAccRollingUpgrade_happyPath(t *testing.T) {
 				resource.TestCheckResourceAttr(upgradeAddr, "last_rollout.2.outcome", "upgraded"),
 				resource.TestCheckResourceAttrSet(upgradeAddr, "last_rollout.1.started_at"),
 				resource.TestCheckResourceAttrSet(upgradeAddr, "last_rollout.1.drain_seconds"),
-				checkSim(quiescedOnce(u.cluster)),
-				checkSim(func() error {
-					if m := u.cluster.MaxOutOfService(); m != 1 {
-						return errorf("max nodes out of service = %d, want 1", m)
-					}
-					return nil
-				}),
 			),
 		},
 		{Config: u.config(target, ""), PlanOnly: true}, // nothing left to do
