@@ -162,10 +162,14 @@ func wantError(t *testing.T, err error, parts ...string) {
 	wantText(t, "error", err.Error(), parts...)
 }
 
-// wantText checks that text, which is what, holds every one of parts.
+// wantText checks that text, which is what, holds every one of parts. An
+// empty part would match any text, so it is a mistake in the test.
 func wantText(t *testing.T, what, text string, parts ...string) {
 	t.Helper()
 	for _, p := range parts {
+		if p == "" {
+			t.Fatalf("%s: an empty part to look for checks nothing", what)
+		}
 		if !strings.Contains(text, p) {
 			t.Errorf("%s %q lacks %q", what, text, p)
 		}
