@@ -79,15 +79,26 @@ func stepsOf(start time.Time, simEvents []gwsim.Event, engEvents []engineEvent, 
 		}
 		*field(s) = ev.At
 	}
-	steps := slices.Concat(slices.Collect(maps.Values(engineSteps)), slices.Collect(maps.Values(simSteps)))
 	for i := range out {
-		for _, field := range steps {
-			if field(&out[i]).IsZero() {
-				return nil, fmt.Errorf("node %s: a step is missing from the engine events or the simulator timeline", out[i].name)
-			}
+		if kind := missingStep(&out[i], engineSteps); kind != "" {
+			return nil, fmt.Errorf("node %s: the engine events have no %q event", out[i].name, kind)
+		}
+		if kind := missingStep(&out[i], simSteps); kind != "" {
+			return nil, fmt.Errorf("node %s: the simulator timeline has no %q event after the apply began", out[i].name, kind)
 		}
 	}
 	return out, nil
+}
+
+// missingStep names the first event kind (in sorted order, so the error is
+// the same from run to run) whose time s lacks; "" when none is missing.
+func missingStep[K ~string](s *nodeSteps, steps map[K]func(*nodeSteps) *time.Time) K {
+	for _, kind := range slices.Sorted(maps.Keys(steps)) {
+		if steps[kind](s).IsZero() {
+			return kind
+		}
+	}
+	return ""
 }
 
 // portOf returns the port number of a node URL, 0 when there is none.
