@@ -192,7 +192,7 @@ func (n *Node) start(version string, primary net.Listener) error {
 	quiesced := n.startQuiesced
 	n.startQuiesced = false
 	for _, p := range n.ports {
-		if !p.enabled || p.suspended || (quiesced && p != n.quiescePortLocked()) {
+		if !p.listens() || (quiesced && p != n.quiescePortLocked()) {
 			continue
 		}
 		var ln net.Listener

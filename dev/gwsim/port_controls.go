@@ -111,7 +111,7 @@ func (n *Node) updatePortLocked(w http.ResponseWriter, p *port, m map[string]jso
 // openLocked opens p's listener when p should be listening (enabled, not
 // suspended, the node running) and is not yet.
 func (n *Node) openLocked(p *port) error {
-	if _, open := n.listeners[p.key]; open || !p.enabled || p.suspended || !n.runningLocked() {
+	if _, open := n.listeners[p.key]; open || !p.listens() || !n.runningLocked() {
 		return nil
 	}
 	ln, err := n.c.bind(p.number)

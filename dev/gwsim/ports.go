@@ -1,6 +1,7 @@
 package gwsim
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -27,6 +28,10 @@ type port struct {
 	// every request on the port answers 403).
 	accessMode string
 }
+
+// listens says whether p accepts connections while its node runs: the one
+// rule for opening its listener, at start and on enable or resume.
+func (p *port) listens() bool { return p.enabled && !p.suspended }
 
 const (
 	factoryHTTP  = "webMethods/HTTP"
@@ -401,7 +406,7 @@ func portRef(p *port) map[string]string { return map[string]string{"listenerKey"
 func (n *Node) namedPortLocked(w http.ResponseWriter, key, pkg string) *port {
 	p := n.portByKeyLocked(key)
 	if p == nil || (pkg != "" && pkg != p.pkg) {
-		writePortError(w, http.StatusBadRequest, key, pkg, "Listener %s does not exist in package %s", key, orDefault(pkg, "WmRoot"))
+		writePortError(w, http.StatusBadRequest, key, pkg, "Listener %s does not exist in package %s", key, cmp.Or(pkg, "WmRoot"))
 		return nil
 	}
 	return p
@@ -461,13 +466,6 @@ func (n *Node) runningLocked() bool {
 // quiesceLocked: quiesce for all is in progress or done.
 func (n *Node) quiesceLocked() bool {
 	return n.state == StateQuiescing || n.state == StateQuiesced
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // quiescePortDetails answers getQuiescePortDetails.

@@ -96,7 +96,7 @@ func (n *Node) putQuiesceMode(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	qp := n.quiescePortLocked()
-	if qp == nil || !qp.enabled || qp.suspended || qp.accessMode != accessAllow || n.listeners[qp.key] == nil {
+	if qp == nil || !qp.listens() || qp.accessMode != accessAllow || n.listeners[qp.key] == nil {
 		n.lastOp = &quiesceStatus{Block: "all", Enable: false, Flush: flush, Status: strPtr("failure"), FailureReason: invalidQuiescePort}
 		n.c.emit(n.name, EventQuiesceFailed, "no valid quiesce port")
 		writeError(w, http.StatusInternalServerError, "%s", invalidQuiescePort)
